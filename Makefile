@@ -1,0 +1,101 @@
+# cni-bridge: `make` builds build/bin/{bridge,host-local}; `make test` runs
+# every test and ends with one line "N passed, N failed".
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libmnl libnl-3.0 libnl-route-3.0 libcjson libnftnl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing \
+           -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lpthread
+LDFLAGS += $(EXTRA_LDFLAGS)
+DESTDIR ?=
+CNI_BIN_DIR ?= /opt/cni/bin
+
+LIB_SRCS    := $(sort $(wildcard lib/*/*.c))
+BRIDGE_SRCS := $(sort $(wildcard plugin/bridge/*.c))
+HL_SRCS     := $(sort $(wildcard plugin/host-local/*.c))
+UNIT_SRCS   := $(sort $(wildcard test/unit/test_*.c))
+TOOL_SRCS   := $(sort $(wildcard test/tools/*.c))
+FUZZ_SRCS   := $(sort $(wildcard test/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_A    := $(BUILD)/lib/libcnicommon.a
+BRIDGE_A := $(BUILD)/lib/libbridge.a
+HL_A     := $(BUILD)/lib/libhostlocal.a
+PLUGIN_LIBS := $(BRIDGE_A) $(HL_A) $(LIB_A)
+BINS  := $(BUILD)/bin/bridge $(BUILD)/bin/host-local
+UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
+
+.PHONY: all deps test test-unit test-asan test-valgrind fuzz demo bench install clean format
+all: $(BINS) $(UNITS) $(TOOLS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_A): $(call obj,$(LIB_SRCS))
+$(BRIDGE_A): $(call obj,$(BRIDGE_SRCS))
+$(HL_A): $(call obj,$(HL_SRCS))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/obj/cmd/%/main.o $(PLUGIN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
+
+$(BUILD)/test/tools/%: $(BUILD)/obj/test/tools/%.o $(PLUGIN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
+
+$(BUILD)/test/test_%: $(BUILD)/obj/test/unit/test_%.o $(PLUGIN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS) -lcmocka
+
+deps:
+	@sh test/deps.sh
+
+# The whole suite: unit tests, then integration tests in throwaway namespaces.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@sh test/run.sh $(BUILD)
+
+test-unit: all
+	@sh test/run.sh $(BUILD) unit
+
+# Same suite, binaries built with AddressSanitizer + UBSan.
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+	@sh test/run.sh build/asan
+
+test-valgrind: all
+	@VALGRIND=1 sh test/run.sh $(BUILD) unit
+
+fuzz: deps
+	@sh test/fuzz/build.sh $(BUILD)/fuzz
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh test/demo.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh test/bench/run.sh $(BUILD)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(CNI_BIN_DIR)/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

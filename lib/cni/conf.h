@@ -1,0 +1,27 @@
+/* Keys every plugin reads from the request configuration. */
+#pragma once
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "error.h"
+#include "result.h"
+#include "skel.h"
+
+/* prevResult parsed as the config's version (Go's ParsePrevResult: a
+ * prevResult without cniVersion takes the config's). Returns 1 and fills
+ * *out when present, 0 when absent, -1 on error (code 6/1). */
+int cni_conf_prev_result(const struct cni_request *req, struct cni_result *out,
+			 struct cni_err *err);
+
+struct cni_attachment {
+	const char *container_id; /* borrowed from req->conf */
+	const char *ifname;
+};
+
+/* GC's cni.dev/valid-attachments (or the misspelled cni.dev/attachments,
+ * which libcni also sends). *out is malloc'd (free it), *n may be 0.
+ * Returns 1 when a list was given, 0 when neither key is present, -1 on a
+ * malformed list. */
+int cni_conf_valid_attachments(const struct cni_request *req, struct cni_attachment **out,
+			       size_t *n, struct cni_err *err);
+bool cni_attachment_listed(const struct cni_attachment *list, size_t n, const char *container_id,
+			   const char *ifname);

@@ -1,0 +1,43 @@
+/* cJSON with the Go decoder's habits that CNI users rely on:
+ * keys match case-insensitively, the last duplicate wins, null means
+ * "absent" (keep the default), a value of the wrong JSON type is an error
+ * naming the key, and an integer field refuses 1500.0 or 1e3. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "error.h"
+
+/* cJSON type bit set by json_parse() on numbers written with a fraction or an
+ * exponent, so integer fields can refuse them as Go does. */
+#define JSON_NONINTEGER_LITERAL (1 << 12)
+
+/* Largest stdin / IPAM output we accept (hostile-input guard). */
+#define JSON_MAX_INPUT (4u << 20)
+
+/* Parses len bytes (no NUL needed). On failure: code 6 with `what` and the
+ * byte offset in the message; returns NULL. Caller frees with cJSON_Delete. */
+cJSON *json_parse(const char *text, size_t len, const char *what, struct cni_err *err);
+
+/* Last case-insensitive match of key in obj, or NULL when absent or JSON
+ * null. obj may be NULL. */
+cJSON *json_get(const cJSON *obj, const char *key);
+
+/* Typed getters: absent/null leaves *out untouched and returns 0; a value of
+ * another type returns -1 with code 6, e.g.
+ *   `"isGateway": expected a bool, got a string`.
+ * Pointers returned are borrowed from the cJSON tree. */
+int json_get_bool(const cJSON *obj, const char *key, bool *out, struct cni_err *err);
+int json_get_int(const cJSON *obj, const char *key, long long *out, struct cni_err *err);
+int json_get_string(const cJSON *obj, const char *key, const char **out, struct cni_err *err);
+int json_get_object(const cJSON *obj, const char *key, const cJSON **out, struct cni_err *err);
+int json_get_array(const cJSON *obj, const char *key, const cJSON **out, struct cni_err *err);
+/* For items of an array: the same checks with `what` naming the item. */
+int json_as_int(const cJSON *item, const char *what, long long *out, struct cni_err *err);
+int json_as_string(const cJSON *item, const char *what, const char **out, struct cni_err *err);
+
+/* Go's encoding/json MarshalIndent(v, "", "    ") form: 4-space indent,
+ * `"key": value`, no trailing newline. Returns malloc'd text or NULL. */
+char *json_print_go(const cJSON *item);
+/* Compact form (no spaces), as Go's json.Marshal. */
+char *json_print_compact(const cJSON *item);

@@ -1,0 +1,63 @@
+/* The CNI protocol around a plugin: environment, stdin, version gate,
+ * dispatch, result or error printing. The reference's pkg/skel in C. */
+#pragma once
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "error.h"
+#include "result.h"
+
+enum cni_cmd {
+	CNI_CMD_ADD,
+	CNI_CMD_DEL,
+	CNI_CMD_CHECK,
+	CNI_CMD_VERSION,
+	CNI_CMD_STATUS,
+	CNI_CMD_GC,
+};
+
+/* The CNI_* variables as read; an empty value is stored as NULL. */
+struct cni_env {
+	const char *command;
+	const char *container_id;
+	const char *netns;
+	const char *ifname;
+	const char *args;
+	const char *path;
+	const char *netns_override; /* CNI_NETNS_OVERRIDE */
+};
+
+struct cni_request {
+	enum cni_cmd cmd;
+	struct cni_env env;
+	const char *stdin_buf; /* raw bytes, NUL-terminated; passed unchanged to IPAM */
+	size_t stdin_len;
+	cJSON *conf;         /* the parsed config (owned by skel) */
+	const char *version; /* the config's cniVersion, CNI_VERSION_DEFAULT if absent */
+	const char *name;    /* the network name, validated */
+};
+
+/* Handlers return 0 or -1 with err set. ADD fills *res, which skel prints at
+ * req->version. DEL, CHECK, STATUS and GC print nothing on success. A NULL
+ * handler means "succeed doing nothing" (never for add). */
+struct cni_plugin {
+	const char *name; /* "bridge", shown in the about text */
+	int (*add)(const struct cni_request *req, struct cni_result *res, struct cni_err *err);
+	int (*del)(const struct cni_request *req, struct cni_err *err);
+	int (*check)(const struct cni_request *req, struct cni_err *err);
+	int (*status)(const struct cni_request *req, struct cni_err *err);
+	int (*gc)(const struct cni_request *req, struct cni_err *err);
+};
+
+/* Reads the environment from getenv() and stdin/stdout/stderr. Returns the
+ * process exit code (0, or 1 after printing the error JSON on stdout). */
+int cni_main(const struct cni_plugin *plugin);
+
+/* The testable core of cni_main. */
+int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in, FILE *out,
+	    FILE *log);
+
+/* Validation with the reference's rules (code 4 on failure). */
+int cni_validate_container_id(const char *id, struct cni_err *err);
+int cni_validate_ifname(const char *ifname, struct cni_err *err);
+/* Network names: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ (code 7). */
+int cni_validate_name(const char *name, struct cni_err *err);
