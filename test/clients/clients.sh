@@ -1,0 +1,104 @@
+# Sourced by every test/clients/t_*.sh. Prepares the real clients (outside
+# the sandbox: setup.sh may need the package registry), then enters the same
+# throwaway sandbox as the integration tests (../integration/lib.sh: new net
+# and mount namespaces, private /run, /sys, /var/lib/cni) and adds helpers
+# for driving the plugin under test through cnitool, podman and ctr.
+#
+# The plugin under test is copied into a private plugin dir under its own
+# type names (cb-bridge, cb-host-local), so a missing or broken binary can
+# never fall back to the reference plugin of the same name in /usr/lib/cni.
+# CNI_UNDER_TEST=ref runs the same flows with the reference plugins for
+# comparison; such a run always ends with a failing TAP line: it proves
+# nothing about our plugins.
+
+if [ -z "${CNI_TEST_SANDBOX:-}" ]; then
+	CNITOOL=$(sh "$(dirname "$0")/setup.sh") || {
+		echo "not ok 1 - test/clients/setup.sh failed"
+		exit 1
+	}
+	export CNITOOL
+fi
+. "$(dirname "$0")/../integration/lib.sh"
+
+: "${CNI_UNDER_TEST:=ours}"
+case $CNI_UNDER_TEST in
+ref) PUT_SRC=$REF ;;
+*) PUT_SRC=$BIN ;;
+esac
+PUT_BRIDGE=cb-bridge
+PUT_IPAM=cb-host-local
+PD=$T/plugins # the private plugin dir: only the plugin under test lives here
+mkdir -p "$PD"
+
+# install_put: copies the plugin under test into $PD under its test names.
+# Fails (with a TAP line) when the binaries are missing.
+install_put() {
+	for _p in bridge:$PUT_BRIDGE host-local:$PUT_IPAM; do
+		if [ ! -x "$PUT_SRC/${_p%%:*}" ]; then
+			not_ok "plugin under test $PUT_SRC/${_p%%:*} exists (make -j2 first)"
+			return 1
+		fi
+		cp "$PUT_SRC/${_p%%:*}" "$PD/${_p#*:}"
+	done
+}
+
+# finish: done_testing, plus the rule that a reference run never passes.
+finish() {
+	if [ "$CNI_UNDER_TEST" = ref ]; then
+		not_ok "CNI_UNDER_TEST=ref: these results are the reference's, not ours"
+	fi
+	done_testing
+}
+
+# bridge_conflist NAME VERSION BRIDGE SUBNET4 [SUBNET6] [EXTRA_PLUGINS_JSON]:
+# prints a conflist with the plugin under test first, then EXTRA (a
+# comma-separated list of plugin objects, without brackets).
+bridge_conflist() {
+	_ranges="[{\"subnet\":\"$4\"}]"
+	[ -n "${5:-}" ] && _ranges="$_ranges,[{\"subnet\":\"$5\"}]"
+	cat <<JSON
+{
+  "cniVersion": "$2",
+  "name": "$1",
+  "plugins": [
+    {
+      "type": "$PUT_BRIDGE",
+      "bridge": "$3",
+      "isGateway": true,
+      "ipam": {
+        "type": "$PUT_IPAM",
+        "ranges": [$_ranges],
+        "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    }${6:+,
+    $6}
+  ]
+}
+JSON
+}
+
+# run_cnitool VERB NET NETNS [CNI_ARGS]: runs cnitool with NETCONFPATH=$NETCONF
+# and our plugin dir first in CNI_PATH (reference dir after, for chained
+# plugins). Sets OUT, RC.
+run_cnitool() {
+	OUT=$(env NETCONFPATH="$NETCONF" CNI_PATH="$PD:$REF" CNI_ARGS="${4:-}" \
+		"$CNITOOL" "$1" "$2" "/run/netns/$3" 2>&1)
+	RC=$?
+	return $RC
+}
+
+# host_veths: host links that are not bridges, lo, or other test plumbing
+host_veths() { ip -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
+# leases NET: lease files host-local keeps for network NET (no lock/last_reserved)
+leases() {
+	ls "/var/lib/cni/networks/$1" 2>/dev/null | grep -v -e '^lock$' -e '^last_reserved_ip' || true
+}
+# cached_results: libcni's result cache entries
+cached_results() { ls /var/lib/cni/results 2>/dev/null || true; }
+# ns_ping NETNS ADDR: one ping, waits at most 2 s
+ns_ping() {
+	case $2 in
+	*:*) ip netns exec "$1" ping -6 -c1 -W2 "$2" ;;
+	*) ip netns exec "$1" ping -c1 -W2 "$2" ;;
+	esac
+}
