@@ -95,10 +95,11 @@ leases() {
 }
 # cached_results: libcni's result cache entries
 cached_results() { ls /var/lib/cni/results 2>/dev/null || true; }
-# ns_ping NETNS ADDR: one ping, waits at most 2 s
+# ns_ping NETNS ADDR: ok at the first reply; keeps sending (1/s) for up to 4 s,
+# since a fresh IPv6 gateway address may still be in duplicate address detection
 ns_ping() {
 	case $2 in
-	*:*) ip netns exec "$1" ping -6 -c1 -W2 "$2" ;;
-	*) ip netns exec "$1" ping -c1 -W2 "$2" ;;
+	*:*) ip netns exec "$1" ping -6 -c1 -w4 "$2" ;;
+	*) ip netns exec "$1" ping -c1 -w4 "$2" ;;
 	esac
 }
