@@ -19,17 +19,31 @@ enum netns_open_status {
 };
 
 /* statfs first so "missing" and "not a namespace" are distinct (DEL treats
- * both as "already gone"). Fills err (code 999 as the reference, message
- * naming the path) on every failure. */
+ * both as "already gone"): ENOENT -> NETNS_ERR_MISSING (`failed to Statfs
+ * "<path>": ...`), a filesystem other than nsfs/proc -> NETNS_ERR_NOT_NS
+ * (`unknown FS magic on "<path>": <hex>`). A namespace of another kind
+ * (e.g. /proc/self/ns/mnt) is NETNS_ERR_OTHER. Fills err (code 999 as the
+ * reference, message naming the path) on every failure; ns->fd is -1 then.
+ * The caller owns ns->fd (netns_close; closing twice is harmless). */
 enum netns_open_status netns_open(const char *path, struct netns *ns, struct cni_err *err);
 void netns_close(struct netns *ns);
 
-/* True when path is the caller thread's own netns (same dev+inode). */
+/* True when path is the caller thread's own netns (same dev+inode, read from
+ * /proc/thread-self/ns/net); false when either cannot be stat'ed. */
 int netns_is_current(const char *path);
 
-/* Runs fn(arg, err) on a new pthread inside ns and joins it. fn must not
- * fork/exec, take file locks or start threads: all of those belong on the
- * host thread. fn's return value and err come back. Returns -1 with err set
- * when the thread cannot be created or cannot enter the netns. */
+/* Runs fn(arg, err) on a new pthread inside ns and joins it; the calling
+ * thread never changes netns. fn must not fork/exec (the child would start in
+ * the container netns), take file locks or start threads (threads inherit
+ * the netns): all of those belong on the host thread. The worker has every
+ * signal blocked, so no handler runs inside the container netns.
+ * fn's return value and err come back unchanged; a negative return with err
+ * unset gets a generic message naming the netns. Returns -1 with err set
+ * when the thread cannot be created or cannot enter the netns (fn not run).
+ * Cost: one thread, one open, two setns (about 20-40 us); no /proc scans.
+ * Kernel facts fn can rely on: a socket created inside stays bound to ns
+ * after fn returns (hand the fd back to use it from the host thread);
+ * /proc/sys/net files opened inside refer to ns; /sys/class/net does not
+ * follow the thread (it shows the netns sysfs was mounted in). */
 typedef int (*netns_fn)(void *arg, struct cni_err *err);
 int netns_run(const struct netns *ns, netns_fn fn, void *arg, struct cni_err *err);
