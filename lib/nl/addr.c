@@ -1,0 +1,145 @@
+/* Interface addresses: list (with flags such as tentative/dadfailed), add,
+ * delete. */
+#include "msg.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+struct addr_dump {
+	int ifindex;
+	struct nl_addr *v;
+	size_t n, cap;
+};
+
+struct addr_attrs {
+	const struct nlattr *local, *address, *flags;
+};
+
+static int addr_attr_cb(const struct nlattr *a, void *data)
+{
+	struct addr_attrs *t = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFA_LOCAL:
+		t->local = a;
+		break;
+	case IFA_ADDRESS:
+		t->address = a;
+		break;
+	case IFA_FLAGS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			t->flags = a;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_dump *d = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_attrs t = {0};
+	const struct nlattr *ip;
+	struct nl_addr *a;
+	int len = ifa->ifa_family == AF_INET ? 4 : 16;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != d->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &t);
+	/* IPv4 keeps the address in IFA_LOCAL (IFA_ADDRESS is the peer). */
+	ip = t.local ? t.local : t.address;
+	if (!ip || mnl_attr_get_payload_len(ip) != (unsigned)len)
+		return MNL_CB_OK;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		void *nv = realloc(d->v, cap * sizeof(*d->v));
+		if (!nv) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		d->v = nv;
+		d->cap = cap;
+	}
+	a = &d->v[d->n++];
+	memset(a, 0, sizeof(*a));
+	a->ipnet.ip.family = ifa->ifa_family;
+	memcpy(a->ipnet.ip.addr, mnl_attr_get_payload(ip), len);
+	a->ipnet.prefix = ifa->ifa_prefixlen;
+	a->scope = ifa->ifa_scope;
+	a->flags = t.flags ? mnl_attr_get_u32(t.flags) : ifa->ifa_flags;
+	return MNL_CB_OK;
+}
+
+int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, size_t *n,
+		 struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_dump d = {.ifindex = ifindex};
+	int rc;
+
+	ifa->ifa_family = (unsigned char)family;
+	rc = nl_talk(nl, nlh, addr_msg_cb, &d);
+	if (rc) {
+		free(d.v);
+		return nl_fail(err, rc, "cannot list the addresses of link %d", ifindex);
+	}
+	*out = d.v;
+	*n = d.n;
+	return 0;
+}
+
+static struct nlmsghdr *addr_msg(struct nl *nl, char *buf, int type, int flags, int ifindex,
+				 const struct cni_ipnet *a)
+{
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, type, flags, sizeof(struct ifaddrmsg));
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	int len = cni_ip_len(a->ip.family);
+
+	ifa->ifa_family = (unsigned char)a->ip.family;
+	ifa->ifa_prefixlen = a->prefix;
+	ifa->ifa_index = (unsigned)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, len, a->ip.addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, a->ip.addr);
+	return nlh;
+}
+
+int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
+		struct cni_err *err)
+{
+	char buf[NL_REQ_BUF], s[CNI_IPNET_STRLEN];
+	struct nlmsghdr *nlh = addr_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
+	int rc;
+
+	/* Like `ip addr add` and Go's netlink.AddrAdd: IPv4 gets the subnet
+	 * broadcast address (none for /31 and /32). */
+	if (a->ip.family == AF_INET && a->prefix < 31) {
+		uint8_t brd[4];
+		for (int i = 0; i < 4; i++) {
+			int bits = a->prefix - i * 8;
+			uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+			brd[i] = a->ip.addr[i] | (uint8_t)~mask;
+		}
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, brd);
+	}
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	if (rc == -EEXIST)
+		return -EEXIST;
+	return rc ? nl_fail(err, rc, "failed to add IP addr %s to %s", cni_ipnet_format(a, s), what)
+		  : 0;
+}
+
+int nl_addr_del(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
+		struct cni_err *err)
+{
+	char buf[NL_REQ_BUF], s[CNI_IPNET_STRLEN];
+	struct nlmsghdr *nlh = addr_msg(nl, buf, RTM_DELADDR, 0, ifindex, a);
+	int rc = nl_talk(nl, nlh, NULL, NULL);
+
+	return rc ? nl_fail(err, rc, "failed to remove IP addr %s from %s", cni_ipnet_format(a, s),
+			    what)
+		  : 0;
+}

@@ -1,0 +1,273 @@
+/* Links: look up, create bridge and veth, change flags/master/MAC, delete. */
+#include "msg.h" /* first: <net/if.h> must precede the uapi headers */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/if_link.h>
+#include <linux/if_bridge.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+static struct ifinfomsg *ifi_of(struct nlmsghdr *nlh)
+{
+	return mnl_nlmsg_get_payload(nlh);
+}
+
+static int brport_cb(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_BRPORT_STATE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			l->brport_state = mnl_attr_get_u8(a);
+		break;
+	case IFLA_BRPORT_MODE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			l->brport_mode = mnl_attr_get_u8(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static void copy_str(char *dst, size_t len, const struct nlattr *a)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+		snprintf(dst, len, "%.*s", (int)strnlen(mnl_attr_get_payload(a),
+							mnl_attr_get_payload_len(a)),
+			 (const char *)mnl_attr_get_payload(a));
+}
+
+static int linkinfo_cb(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_INFO_KIND:
+		copy_str(l->kind, sizeof(l->kind), a);
+		break;
+	case IFLA_INFO_SLAVE_KIND:
+		copy_str(l->slave_kind, sizeof(l->slave_kind), a);
+		break;
+	case IFLA_INFO_SLAVE_DATA:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(a, brport_cb, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		copy_str(l->name, sizeof(l->name), a);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) <= sizeof(l->mac)) {
+			l->mac_len = mnl_attr_get_payload_len(a);
+			memcpy(l->mac, mnl_attr_get_payload(a), l->mac_len);
+		}
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->master = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->peer_ifindex = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_OPERSTATE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			l->operstate = mnl_attr_get_u8(a);
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(a, linkinfo_cb, l);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_link *l = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	memset(l, 0, sizeof(*l));
+	l->brport_state = -1;
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
+}
+
+int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *out,
+		struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+	int rc;
+
+	ifi_of(nlh)->ifi_index = ifindex;
+	if (!ifindex)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	out->ifindex = 0;
+	rc = nl_talk(nl, nlh, link_msg_cb, out);
+	if (rc == -ENODEV || rc == -ENOENT)
+		return -ENOENT;
+	if (rc == 0 && out->ifindex == 0)
+		return -ENOENT;
+	if (rc)
+		return ifindex ? nl_fail(err, rc, "cannot look up link %d", ifindex)
+			       : nl_fail(err, rc, "cannot look up link %s", name);
+	return 0;
+}
+
+int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+					    sizeof(struct ifinfomsg));
+	struct nlattr *info;
+	int rc;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	if (rc == -EEXIST)
+		return -EEXIST;
+	if (rc)
+		return nl_fail(err, rc, "cannot create bridge %s", name);
+	return 0;
+}
+
+int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+					    sizeof(struct ifinfomsg));
+	struct nlattr *info, *data, *peer;
+	struct ifinfomsg *pifi;
+	int rc;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
+	if (req->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
+	if (req->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, NL_MAC_LEN, req->mac);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* The peer's ifinfomsg precedes its attributes inside the nest. */
+	pifi = mnl_nlmsg_get_payload_tail(nlh);
+	memset(pifi, 0, sizeof(*pifi));
+	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->peer_name);
+	if (req->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	if (rc == -EEXIST)
+		return -EEXIST;
+	if (rc)
+		return nl_fail(err, rc, "failed to make veth pair %s/%s", req->name, req->peer_name);
+	return 0;
+}
+
+static int link_change(struct nl *nl, int ifindex, unsigned flag, const char *what, const char *doing,
+		       struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifi = ifi_of(nlh);
+	int rc;
+
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = flag;
+	ifi->ifi_flags = flag;
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	return rc ? nl_fail(err, rc, "cannot %s %s", doing, what) : 0;
+}
+
+int nl_link_set_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err)
+{
+	return link_change(nl, ifindex, IFF_UP, what, "set up", err);
+}
+
+int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err)
+{
+	return link_change(nl, ifindex, IFF_PROMISC, what, "set promiscuous mode on", err);
+}
+
+int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
+		       struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	int rc;
+
+	ifi_of(nlh)->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	return rc ? nl_fail(err, rc, "failed to connect %s to bridge", what) : 0;
+}
+
+int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], const char *what,
+		    struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	int rc;
+
+	ifi_of(nlh)->ifi_index = ifindex;
+	mnl_attr_put(nlh, IFLA_ADDRESS, NL_MAC_LEN, mac);
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	return rc ? nl_fail(err, rc, "cannot set the MAC address of %s", what) : 0;
+}
+
+int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, const char *what, struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	struct nlattr *info, *data;
+	int rc;
+
+	ifi_of(nlh)->ifi_index = ifindex;
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, hairpin ? 1 : 0);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	return rc ? nl_fail(err, rc, "failed to set hairpin mode on %s", what) : 0;
+}
+
+int nl_link_del(struct nl *nl, int ifindex, const char *what, struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
+	int rc;
+
+	ifi_of(nlh)->ifi_index = ifindex;
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	if (rc == -ENODEV || rc == -ENOENT)
+		return -ENOENT;
+	return rc ? nl_fail(err, rc, "failed to delete %s", what) : 0;
+}

@@ -1,0 +1,25 @@
+/* Internal to lib/nl: one request/response exchange over a struct nl. */
+#pragma once
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include "nl.h"
+
+/* Room for one request message. */
+#define NL_REQ_BUF 1024
+
+/* Starts a request of type with flags (NLM_F_REQUEST is added) in buf and
+ * returns the header; the family header of hdr_len bytes follows, zeroed. */
+struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, int type, int flags, size_t hdr_len);
+
+/* Sends nlh (NLM_F_ACK is added) and waits for the kernel's answer. For a
+ * dump (NLM_F_DUMP) cb runs for every reply message; for a plain request cb
+ * may be NULL or run on a reply (RTM_GETLINK). Interrupted dumps are resent
+ * up to 5 times. Returns 0 or -errno; on a kernel error the extended-ack
+ * text, if any, is in nl_ext_msg(). */
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/* Kernel's extended ack message of the last nl_talk, "" when none. */
+const char *nl_ext_msg(void);
+
+/* err = code 999, "<fmt...>: <strerror(-rc)>[ (<extack>)]". Returns -1. */
+int nl_fail(struct cni_err *err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,149 @@
+/* The one place that speaks rtnetlink (libmnl underneath).
+ *
+ * Every call takes the socket explicitly. A NETLINK_ROUTE socket stays bound
+ * to the netns it was created in, so the same function configures the host
+ * (socket made on the main thread) or a container (socket made inside a
+ * netns_run worker, usable afterwards from any thread).
+ *
+ * Errors: functions return 0 or -1 with err filled (code 999, message naming
+ * the object and the errno text). Functions documented as returning an errno
+ * (`-ENOENT`, `-EEXIST`) do so without touching err for those expected cases.
+ * Dumps interrupted by NLM_F_DUMP_INTR are retried (5 times). */
+#pragma once
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include "lib/cni/error.h"
+#include "lib/cni/ipnet.h"
+
+struct mnl_socket;
+
+struct nl {
+	struct mnl_socket *mnl; /* SOCK_CLOEXEC */
+	unsigned portid;
+	unsigned seq;
+};
+
+/* Opens a NETLINK_ROUTE socket in the calling thread's netns. */
+int nl_open(struct nl *nl, struct cni_err *err);
+void nl_close(struct nl *nl);
+static inline void nl_closep(struct nl *nl) { nl_close(nl); }
+#define cleanup_nl __attribute__((cleanup(nl_closep)))
+
+/* ---- links (link.c) ---- */
+
+#define NL_MAC_LEN 6
+
+struct nl_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	char kind[16];       /* IFLA_INFO_KIND: "bridge", "veth", "" when none */
+	char slave_kind[16]; /* IFLA_INFO_SLAVE_KIND: "bridge" for a bridge port */
+	uint8_t mac[NL_MAC_LEN];
+	unsigned mac_len;
+	unsigned mtu;
+	unsigned flags;     /* IFF_* */
+	int master;         /* 0 = none */
+	int peer_ifindex;   /* IFLA_LINK (a veth's peer index in its own netns) */
+	uint8_t operstate;  /* IF_OPER_* */
+	int brport_state;   /* BR_STATE_* from the bridge slave data; -1 = not a port */
+	uint8_t brport_mode; /* hairpin flag as reported */
+};
+
+/* Looks a link up by name (ifindex 0) or by index. Returns 0, -ENOENT when
+ * there is none (err untouched), -1 on other failures. */
+int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *out,
+		struct cni_err *err);
+
+/* Creates a bridge. Returns 0, -EEXIST when a link with that name exists
+ * (err untouched; the caller decides whether that is fine), -1 otherwise.
+ * mtu 0 = kernel default. */
+int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, struct cni_err *err);
+
+struct nl_veth_req {
+	const char *name;      /* created in the netns of ns_fd */
+	int ns_fd;             /* the container netns */
+	const char *peer_name; /* created in the socket's netns */
+	unsigned mtu;          /* both ends; 0 = default */
+	const uint8_t *mac;    /* of `name`; NULL = random */
+};
+/* One RTM_NEWLINK from the host socket: top-level IFLA_NET_NS_FD places
+ * `name` in the container, the peer stays with the socket. Returns 0,
+ * -EEXIST when either name is taken (err untouched), -1 otherwise. */
+int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err *err);
+
+int nl_link_set_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
+int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
+		       struct cni_err *err);
+int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], const char *what,
+		    struct cni_err *err);
+int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
+/* Bridge-port flags through IFLA_INFO_SLAVE_DATA; the link must already be
+ * enslaved. */
+int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, const char *what,
+		  struct cni_err *err);
+/* Returns 0, -ENOENT when the link is already gone (err untouched), -1. */
+int nl_link_del(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
+
+/* ---- addresses (addr.c) ---- */
+
+struct nl_addr {
+	struct cni_ipnet ipnet;
+	unsigned char scope; /* RT_SCOPE_* */
+	unsigned flags;      /* IFA_F_*, from IFA_FLAGS when present */
+};
+
+/* All addresses of ifindex in family (AF_UNSPEC = both). *out is malloc'd
+ * (free it); *n may be 0. */
+int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, size_t *n,
+		 struct cni_err *err);
+/* Returns 0, -EEXIST (err untouched) when exactly this address is present,
+ * -1 otherwise (message names the address and the link). */
+int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
+		struct cni_err *err);
+int nl_addr_del(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
+		struct cni_err *err);
+
+/* ---- routes (route.c) ---- */
+
+struct nl_route {
+	struct cni_ipnet dst; /* prefix 0 = default */
+	bool has_gw;
+	struct cni_ip gw;
+	int oif;
+	int priority; /* 0 = none */
+	int table;    /* RT_TABLE_MAIN when not given */
+	int scope;    /* RT_SCOPE_UNIVERSE by default */
+};
+
+/* Adds with NLM_F_CREATE and without EXCL (the reference's RouteAddEcmp),
+ * so a second default route through another gateway is allowed. Returns 0,
+ * -EEXIST (err untouched), -1. */
+int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err);
+/* Routes of family in every table (unicast only). *out malloc'd. */
+int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n,
+		  struct cni_err *err);
+
+/* ---- sysctls (sysctl.c) ----
+ * /proc/sys/net follows the netns of the thread that opens the file: call
+ * these on the thread that is in the wanted netns (the main thread for the
+ * host, the netns_run worker for a container). Interface names go into the
+ * path unchanged: /proc/sys shows "eth0.100" as one directory (the dot-to-slash
+ * rewriting in Go's sysctl helper is for the dotted sysctl(8) form only). */
+
+/* path relative to /proc/sys/net, e.g. "ipv6/conf/%s/accept_ra". Reads the
+ * first line into buf without the newline. */
+int nl_sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err);
+int nl_sysctl_write(const char *path, const char *value, struct cni_err *err);
+/* Per-interface knob: proto "ipv4"/"ipv6", e.g. ("ipv6", "eth0", "accept_dad"). */
+int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key,
+			  const char *value, struct cni_err *err);
+/* Writes value unless the file already holds it (forwarding is only
+ * written when not already on, as the reference does). */
+int nl_sysctl_ensure(const char *path, const char *value, struct cni_err *err);
+
+/* ---- helpers (mac.c) ---- */
+
+/* "aa:bb:cc:dd:ee:ff" (lowercase); buf holds 18 bytes. */
+char *nl_mac_format(const uint8_t *mac, unsigned len, char *buf);
