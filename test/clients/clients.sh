@@ -103,3 +103,39 @@ ns_ping() {
 	*) ip netns exec "$1" ping -c1 -w4 "$2" ;;
 	esac
 }
+
+# remount_cgroups: the sandbox's fresh sysfs hides the host's cgroup mounts,
+# which runc needs. Mount the same hierarchies again (same fs types and
+# options, hence the same cgroups) on the new /sys/fs/cgroup, in the order
+# /proc/self/mounts lists them; the sandbox's mount namespace keeps them away
+# from the rest of the machine.
+remount_cgroups() {
+	awk '$2 ~ "^/sys/fs/cgroup" && ($3 == "tmpfs" || $3 == "cgroup" || $3 == "cgroup2") &&
+		!seen[$2]++ { print $3, $4, $2 }' /proc/self/mounts >"$T/.cgroups"
+	while read -r _fs _opts _dir; do
+		mkdir -p "$_dir" 2>/dev/null
+		mount -t "$_fs" -o "$_opts" "$_fs" "$_dir" || return 1
+	done <"$T/.cgroups"
+}
+
+# make_busybox_rootfs DIR: a minimal root filesystem from the static busybox
+# (no registry): every applet as a symlink, plus the dirs runc expects.
+make_busybox_rootfs() {
+	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/etc" "$1/tmp" "$1/root"
+	cp /bin/busybox "$1/bin/busybox"
+	for _a in $(/bin/busybox --list); do
+		[ -e "$1/bin/$_a" ] || ln -s busybox "$1/bin/$_a"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$1/etc/passwd"
+	echo 'root:x:0:' >"$1/etc/group"
+}
+
+# masq_state IP: masquerade state naming IP, whichever backend made it: the
+# reference's iptables POSTROUTING jump, or any nftables table that is not one
+# of iptables-nft's own (those hold portmap's and firewall's rules too).
+masq_state() {
+	iptables-save -t nat 2>/dev/null | grep -E -- "^-A POSTROUTING -s $1/32 .*-j CNI-"
+	nft list ruleset 2>/dev/null |
+		awk '/^table /{t = $2 " " $3} t !~ /^ip6? (nat|filter|mangle|raw|security)$/' |
+		grep -F "$1"
+}
