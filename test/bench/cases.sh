@@ -1,0 +1,186 @@
+# The benchmark cases of issue 8 (sourced by test/bench/run.sh, inside the
+# sandbox). Each case alternates the variants round by round; round 0 is a
+# warm-up (creates bridges, pulls binaries into the page cache) and is not
+# recorded.
+
+# sink ROUND CASE VARIANT OP: record, except during the warm-up round.
+sink() {
+	if [ "$1" -eq 0 ]; then cat >/dev/null; else record "$2" "$3" "$4"; fi
+}
+
+# ---- case 1, 2, 3: serial ADD then DEL of $N containers ----
+
+# floor_cycle ROUND CASE: the floor program's ADD and DEL of $N containers.
+floor_cycle() {
+	"$TOOLS/bench_exec" -k "$N" -- "$FLOOR" add /run/netns/b%d eth0 10.90.1.%d/16 10.90.0.1 cbf0 |
+		sink "$1" "$2" floor add
+	"$TOOLS/bench_exec" -k "$N" -- "$FLOOR" del /run/netns/b%d eth0 | sink "$1" "$2" floor del
+}
+
+# bridge_cycle ROUND CASE VARIANT CONF: one variant's ADD and DEL of $N containers.
+bridge_cycle() {
+	_d=$(plugin_dir "$3")
+	cni_exec "$_d" bridge ADD "$4" 0 "$N" | sink "$1" "$2" "$3" add
+	cni_exec "$_d" bridge DEL "$4" 0 "$N" | sink "$1" "$2" "$3" del
+}
+
+# serial_case CASE CONF_PREFIX VARIANT...: rounds of ADD+DEL per variant, where
+# variant V reads $W/CONF_PREFIX-V.json ("floor" is the floor program).
+serial_case() {
+	_case=$1 _prefix=$2
+	shift 2
+	log "$_case: $N containers x $ROUNDS rounds: $*"
+	_r=0
+	while [ "$_r" -le "$ROUNDS" ]; do
+		for _v in $(variants_in_order "$_r" "$@"); do
+			if [ "$_v" = floor ]; then floor_cycle "$_r" "$_case"; else
+				bridge_cycle "$_r" "$_case" "$_v" "$W/$_prefix-$_v.json"
+			fi
+		done
+		_r=$((_r + 1))
+	done
+	for _v in "$@"; do
+		[ "$_v" = floor ] || put "$_case" "$_v" leases_left "$(leases_left "$_case-$_v")"
+	done
+}
+
+case_serial() {
+	mkconf "$W/serial-ours.json" serial-ours cbo0 "$(ipam_v4 10.88.0.0/16)"
+	mkconf "$W/serial-ref.json" serial-ref cbr0 "$(ipam_v4 10.89.0.0/16)"
+	_v="ours ref"
+	if [ -x "$FLOOR" ]; then
+		ip link add cbf0 type bridge && ip addr add 10.90.0.1/16 dev cbf0 && ip link set cbf0 up
+		_v="ours ref floor"
+	else
+		log "serial: no floor program at $FLOOR; floor rows skipped"
+	fi
+	serial_case serial serial $_v
+}
+
+case_dual() {
+	mkconf "$W/dual-ours.json" dual-ours cdo0 "$(ipam_dual 10.92.0.0/16 fd92:0:0:1::/64)"
+	mkconf "$W/dual-ref.json" dual-ref cdr0 "$(ipam_dual 10.93.0.0/16 fd93:0:0:1::/64)"
+	serial_case dual dual ours ref
+}
+
+# ipMasq: the reference (v1.1.1) only has the iptables backend; ours has
+# nftables (default) and iptables. Each compares with the reference.
+case_masq() {
+	mkconf "$W/masq-ref.json" masq-ref cmr0 "$(ipam_v4 10.94.0.0/16)" '{"ipMasq":true}'
+	mkconf "$W/masq-ours.json" masq-ours cmo0 "$(ipam_v4 10.95.0.0/16)" \
+		'{"ipMasq":true,"ipMasqBackend":"nftables"}'
+	mkconf "$W/masq-ours_ipt.json" masq-ours_ipt cmi0 "$(ipam_v4 10.96.0.0/16)" \
+		'{"ipMasq":true,"ipMasqBackend":"iptables"}'
+	serial_case masq masq ours ours_ipt ref
+}
+
+# ---- case 4: burst of $BURST ADDs at once, then $BURST DELs at once ----
+
+# distinct_ips DIR: the number of distinct addresses in the ADD results there.
+distinct_ips() {
+	cat "$1"/*.out 2>/dev/null | jq -r '.ips[]?.address' | sort -u | grep -c .
+}
+
+case_burst() {
+	log "burst: $BURST at once x $BURST_ROUNDS rounds"
+	mkconf "$W/burst-ours.json" burst-ours cbuo0 "$(ipam_v4 10.97.0.0/16)"
+	mkconf "$W/burst-ref.json" burst-ref cbur0 "$(ipam_v4 10.98.0.0/16)"
+	_r=1
+	while [ "$_r" -le "$BURST_ROUNDS" ]; do
+		for _v in $(variants_in_order "$_r" ours ref); do
+			_d=$(plugin_dir "$_v")
+			rm -rf "$W/burst-out" && mkdir -p "$W/burst-out"
+			cni_exec "$_d" bridge ADD "$W/burst-$_v.json" 0 "$BURST" -P -O "$W/burst-out" |
+				record burst "$_v" add
+			put burst "$_v" distinct_ips "$(distinct_ips "$W/burst-out")"
+			cni_exec "$_d" bridge DEL "$W/burst-$_v.json" 0 "$BURST" -P | record burst "$_v" del
+			put burst "$_v" leases_left "$(leases_left "burst-$_v")"
+		done
+		_r=$((_r + 1))
+	done
+}
+
+# ---- case 5: host-local alone against a store holding many leases ----
+
+# prefill NETWORK FROM TO: lease files for addresses FROM..TO-1 of 10.100/16
+# (offset from .0.2), in the reference's format "id\r\nifname", and the
+# last-reserved pointer after them so allocation does not have to skip them.
+prefill() {
+	_dir=/var/lib/cni/networks/$1 _i=$2
+	mkdir -p "$_dir"
+	while [ "$_i" -lt "$3" ]; do
+		_n=$((_i + 2))
+		printf 'prefill-%d\r\neth0' "$_i" >"$_dir/10.100.$((_n / 256)).$((_n % 256))"
+		_i=$((_i + 1))
+	done
+	[ "$3" -gt 0 ] && printf '10.100.%d.%d' $((($3 + 1) / 256)) $((($3 + 1) % 256)) \
+		>"$_dir/last_reserved_ip.0"
+	return 0
+}
+
+case_hostlocal() {
+	log "host-local: leases $HL_LEASES, $HL_N x $HL_ROUNDS per level"
+	_have=0
+	for _l in $HL_LEASES; do
+		for _v in ours ref; do
+			mkconf "$W/hl-$_v.json" "hl-$_v" unused "$(ipam_v4 10.100.0.0/16)"
+			prefill "hl-$_v" "$_have" "$_l"
+		done
+		_have=$_l
+		_r=0
+		while [ "$_r" -le "$HL_ROUNDS" ]; do
+			for _v in $(variants_in_order "$_r" ours ref); do
+				_d=$(plugin_dir "$_v")
+				cni_exec "$_d" host-local ADD "$W/hl-$_v.json" 0 "$HL_N" |
+					sink "$_r" "hl$_l" "$_v" add
+				cni_exec "$_d" host-local DEL "$W/hl-$_v.json" 0 "$HL_N" |
+					sink "$_r" "hl$_l" "$_v" del
+			done
+			_r=$((_r + 1))
+		done
+	done
+}
+
+# ---- case 6: stripped binary sizes (peak RSS comes from cases 1 and 5) ----
+
+case_size() {
+	for _v in ours ref; do
+		for _p in bridge host-local; do
+			cp "$(plugin_dir "$_v")/$_p" "$W/strip-$_p" && strip --strip-all "$W/strip-$_p"
+			put size "$_v" "${_p}_stripped_bytes" "$(stat -c %s "$W/strip-$_p")"
+		done
+	done
+}
+
+# ---- case 7: enabledad ADD against the kernel's own DAD time ----
+
+# The kernel alone: a fresh veth, peer in a netns, both up, one IPv6 address
+# added; bench_exec watches the netns for the address leaving "tentative".
+kernel_dad_once() {
+	ip link del kdad0 2>/dev/null
+	ip link add kdad0 type veth peer name eth0 netns b0 && ip link set kdad0 up &&
+		ip -n b0 link set eth0 up || return 1
+	"$TOOLS/bench_exec" -D /run/netns/b0 -W -- /sbin/ip -n b0 addr add fd99::2/64 dev eth0 |
+		record dad kernel add
+	# "wall minus DAD" means nothing here: ip returns before DAD even starts
+	sed -i '/^dad kernel add_over_dad_us /d' "$RAW"
+	ip link del kdad0
+}
+
+case_dad() {
+	log "dad: $DAD_REPS ADDs with enabledad per variant, and the kernel alone"
+	mkconf "$W/dad-ours.json" dad-ours cdao0 "$(ipam_dual 10.101.0.0/16 fd01:0:0:1::/64)" \
+		'{"enabledad":true}'
+	mkconf "$W/dad-ref.json" dad-ref cdar0 "$(ipam_dual 10.102.0.0/16 fd02:0:0:1::/64)" \
+		'{"enabledad":true}'
+	_r=1
+	while [ "$_r" -le "$DAD_REPS" ]; do
+		for _v in $(variants_in_order "$_r" ours ref kernel); do
+			if [ "$_v" = kernel ]; then kernel_dad_once; continue; fi
+			_d=$(plugin_dir "$_v")
+			cni_exec "$_d" bridge ADD "$W/dad-$_v.json" 0 1 -D /run/netns/b0 | record dad "$_v" add
+			cni_exec "$_d" bridge DEL "$W/dad-$_v.json" 0 1 >/dev/null
+		done
+		_r=$((_r + 1))
+	done
+}

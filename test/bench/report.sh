@@ -1,0 +1,139 @@
+#!/bin/sh
+# Turns raw samples ("CASE VARIANT METRIC VALUE" lines) into statistics, the
+# headline table (ratios against the issue 8 targets), a detail table, and a
+# JSON file. usage: report.sh RAW_FILE RESULTS_JSON
+# env (optional, for the JSON): BENCH_SETTINGS, BENCH_OURS_DIR, BENCH_REF_DIR
+set -u
+RAW=$1
+JSON=$2
+STATS=${JSON%.json}.stats
+
+# CASE VARIANT METRIC N MEDIAN P10 P90 SUM, percentiles by nearest rank.
+sort -k1,1 -k2,2 -k3,3 -k4,4n "$RAW" | awk '
+function flush(   m, i10, i90) {
+	if (n == 0) return
+	m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	i10 = int(0.1 * n + 0.999); if (i10 < 1) i10 = 1
+	i90 = int(0.9 * n + 0.999); if (i90 > n) i90 = n
+	print key, n, m, v[i10], v[i90], sum
+}
+{
+	k = $1 " " $2 " " $3
+	if (k != key) { flush(); key = k; n = 0; sum = 0 }
+	v[++n] = $4; sum += $4
+}
+END { flush() }' >"$STATS"
+
+# get CASE VARIANT METRIC [FIELD]: FIELD is n, median (default), p10, p90 or sum.
+get() {
+	awk -v c="$1" -v v="$2" -v m="$3" -v f="${4:-median}" '
+	BEGIN { col["n"] = 4; col["median"] = 5; col["p10"] = 6; col["p90"] = 7; col["sum"] = 8 }
+	$1 == c && $2 == v && $3 == m { print $(col[f]); exit }' "$STATS"
+}
+# calc EXPR with a, b: prints the result with 2 decimals, "n/a" if an input is missing.
+calc() {
+	awk -v a="$2" -v b="$3" "BEGIN { if (a == \"\" || b == \"\" || ($4)) print \"n/a\";
+		else printf \"%.2f\", $1 }"
+}
+ratio() { calc 'a / b' "$1" "$2" 'b == 0'; }
+plus() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
+ms() { calc 'a / 1000' "$1" 0 0; }
+
+# headline METRIC VALUE OP TARGET DETAIL: one target row, to the table and JSON.
+HEAD=${JSON%.json}.head
+: >"$HEAD"
+headline() {
+	_met=$(awk -v x="$2" -v t="$4" -v op="$3" 'BEGIN {
+		if (x == "n/a" || x == "") print "n/a";
+		else if ((op == "<=" && x + 0 <= t + 0) || (op == "==" && x + 0 == t + 0)) print "yes";
+		else print "NO" }')
+	printf '%s\t%s\t%s %s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$_met" "$5" >>"$HEAD"
+}
+
+s_add_o=$(get serial ours add_wall_us) s_add_r=$(get serial ref add_wall_us)
+s_del_o=$(get serial ours del_wall_us) s_del_r=$(get serial ref del_wall_us)
+s_add_f=$(get serial floor add_wall_us) s_del_f=$(get serial floor del_wall_us)
+cpu_o=$(plus "$(get serial ours add_cpu_us)" "$(get serial ours del_cpu_us)")
+cpu_r=$(plus "$(get serial ref add_cpu_us)" "$(get serial ref del_cpu_us)")
+headline "ADD wall, ours / reference" "$(ratio "$s_add_o" "$s_add_r")" "<=" 0.25 \
+	"$(ms "$s_add_o") ms vs $(ms "$s_add_r") ms"
+headline "ADD wall, ours / floor program" "$(ratio "$s_add_o" "$s_add_f")" "<=" 1.5 \
+	"$(ms "$s_add_o") ms vs $(ms "$s_add_f") ms"
+headline "DEL wall, ours / reference" "$(ratio "$s_del_o" "$s_del_r")" "<=" 0.9 \
+	"$(ms "$s_del_o") ms vs $(ms "$s_del_r") ms (floor $(ms "$s_del_f") ms)"
+headline "ADD+DEL CPU, ours / reference" "$(ratio "$cpu_o" "$cpu_r")" "<=" 0.25 \
+	"$(ms "$cpu_o") ms vs $(ms "$cpu_r") ms"
+for _v in ours ours_ipt; do
+	m_o=$(plus "$(get masq $_v add_wall_us)" "$(get masq $_v del_wall_us)")
+	m_r=$(plus "$(get masq ref add_wall_us)" "$(get masq ref del_wall_us)")
+	_b=nftables
+	[ $_v = ours_ipt ] && _b=iptables
+	headline "ipMasq ADD+DEL wall, ours ($_b) / reference" "$(ratio "$m_o" "$m_r")" "<=" 0.3 \
+		"$(ms "$m_o") ms vs $(ms "$m_r") ms"
+done
+b_o=$(get burst ours add_burst_wall_us) b_r=$(get burst ref add_burst_wall_us)
+headline "burst of ADDs, wall ours / reference" "$(ratio "$b_o" "$b_r")" "<=" 0.3 \
+	"$(ms "$b_o") ms vs $(ms "$b_r") ms, $(get burst ours distinct_ips) distinct IPs"
+headline "burst of ADDs, our failures" "$(get burst ours add_fail sum)" "==" 0 \
+	"reference: $(get burst ref add_fail sum)"
+h0=$(get hl0 ours add_wall_us) h1k=$(get hl1000 ours add_wall_us)
+headline "host-local ADD at 1000 leases / at 0" "$(ratio "$h1k" "$h0")" "<=" 1.1 \
+	"$(ms "$h1k") ms vs $(ms "$h0") ms; reference $(ratio "$(get hl1000 ref add_wall_us)" \
+	"$(get hl0 ref add_wall_us)")"
+r_o=$(get serial ours add_rss_kb) r_r=$(get serial ref add_rss_kb)
+hr_o=$(get hl0 ours add_rss_kb) hr_r=$(get hl0 ref add_rss_kb)
+headline "peak RSS of an ADD, ours / reference" "$(ratio "$r_o" "$r_r")" "<=" 0.25 \
+	"$r_o KB vs $r_r KB; host-local alone $hr_o KB vs $hr_r KB"
+sz_o=$(plus "$(get size ours bridge_stripped_bytes)" "$(get size ours host-local_stripped_bytes)")
+sz_r=$(plus "$(get size ref bridge_stripped_bytes)" "$(get size ref host-local_stripped_bytes)")
+headline "bridge + host-local stripped (KB)" "$(calc 'a / 1024' "$sz_o" 0 0)" "<=" 300 \
+	"reference $(calc 'a / 1024' "$sz_r" 0 0) KB"
+headline "enabledad ADD over kernel DAD time (ms)" "$(ms "$(get dad ours add_over_dad_us)")" \
+	"<=" 20 "reference $(ms "$(get dad ref add_over_dad_us)") ms; kernel DAD \
+$(ms "$(get dad kernel add_dad_us)") ms"
+
+echo
+echo "== issue 8 targets (medians; ratios are the headline) =="
+awk -F'\t' '{ printf "%-44s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"
+
+echo
+echo "== all cases: median [p10 .. p90] (n); times in ms, RSS in KB =="
+awk '
+function fmt(k,   m, u) {
+	if (!(k in med)) return "-"
+	m = k; u = (k ~ /_us$/) ? 1000 : 1
+	return sprintf("%.2f [%.2f..%.2f] (%d)", med[k] / u, p10[k] / u, p90[k] / u, n[k])
+}
+{
+	k = $1 SUBSEP $3 SUBSEP $2; med[k] = $5; p10[k] = $6; p90[k] = $7; n[k] = $4
+	if (!(($1 SUBSEP $3) in seen)) { seen[$1 SUBSEP $3] = 1; order[++rows] = $1 SUBSEP $3 }
+	if ($2 != "ours" && $2 != "ref") other[$1 SUBSEP $3] = $2
+}
+END {
+	printf "%-8s %-18s %-28s %-28s %s\n", "case", "metric", "ours", "reference", "other"
+	for (i = 1; i <= rows; i++) {
+		split(order[i], p, SUBSEP)
+		o = (order[i] in other) ? other[order[i]] ": " fmt(order[i] SUBSEP other[order[i]]) : ""
+		printf "%-8s %-18s %-28s %-28s %s\n", p[1], p[2], fmt(order[i] SUBSEP "ours"),
+			fmt(order[i] SUBSEP "ref"), o
+	}
+}' "$STATS"
+
+# results.json: machine, settings, the headline rows and every statistic.
+jq -n --rawfile stats "$STATS" --rawfile head "$HEAD" \
+	--arg cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
+	--arg ncpu "$(nproc)" --arg kernel "$(uname -r)" --arg date "$(date -u +%FT%TZ)" \
+	--arg settings "${BENCH_SETTINGS:-}" --arg ours "${BENCH_OURS_DIR:-}" \
+	--arg ref "${BENCH_REF_DIR:-}" \
+	--arg rev "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)" '
+	def num: if test("^-?[0-9.]+$") then tonumber else . end;
+	{ machine: { cpu: $cpu, cpus: ($ncpu | tonumber), kernel: $kernel },
+	  date: $date, git: $rev, settings: $settings, ours: $ours, reference: $ref,
+	  targets: [ $head | split("\n")[] | select(length > 0) | split("\t") |
+	    { metric: .[0], value: (.[1] | num), target: .[2], met: .[3], detail: .[4] } ],
+	  stats: [ $stats | split("\n")[] | select(length > 0) | split(" ") |
+	    { case: .[0], variant: .[1], metric: .[2], n: (.[3] | tonumber),
+	      median: (.[4] | tonumber), p10: (.[5] | tonumber), p90: (.[6] | tonumber),
+	      sum: (.[7] | tonumber) } ] }' >"$JSON"
+echo
+echo "results: $JSON"

@@ -1,0 +1,94 @@
+#!/bin/sh
+# `make bench`: our bridge + host-local side by side with the reference
+# plugins and a bare-netlink floor program (issue 8). Prints a table and
+# writes BUILD/bench/results.json (raw samples in BUILD/bench/raw.txt).
+#
+# usage: test/bench/run.sh BUILD_DIR
+# env knobs (defaults keep the whole run to a few minutes on 2 cores):
+#   BENCH_N=20            containers per serial round
+#   BENCH_ROUNDS=5        recorded rounds per serial case (plus one warm-up)
+#   BENCH_BURST=100       ADDs (then DELs) started at once
+#   BENCH_BURST_ROUNDS=3
+#   BENCH_HL_LEASES="0 100 1000 5000"  existing leases for host-local alone
+#   BENCH_HL_N=10 BENCH_HL_ROUNDS=4    host-local ADD+DEL per level
+#   BENCH_DAD_REPS=4      enabledad ADDs per variant (each waits ~1-2 s of DAD)
+#   BENCH_CASES="serial dual masq burst hostlocal size dad"
+#   BENCH_OURS=BUILD/bin  the plugins under test (BENCH_OURS=/usr/lib/cni
+#                         compares the reference with itself: all ratios ~1)
+#   BENCH_REF=/usr/lib/cni
+#   BENCH_PLOT=FILE.png   also render host-local cost vs leases (gnuplot)
+set -u
+BUILD=${1:-build}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "$BUILD" && pwd) || exit 1
+
+if [ -z "${CNI_BENCH_SANDBOX:-}" ]; then
+	export CNI_BENCH_SANDBOX=1
+	exec unshare --net --mount --propagation private sh "$0" "$BUILD"
+fi
+
+# Inside a throwaway host: private /run, /sys and /var/lib/cni.
+mount -t tmpfs cni-bench-run /run
+mkdir -p /run/netns /var/lib/cni
+mount -t tmpfs cni-bench-lib /var/lib/cni
+mount -t sysfs sysfs /sys 2>/dev/null || true
+ip link set lo up
+
+TOOLS=$BUILD/test/tools
+OURS=${BENCH_OURS:-$BUILD/bin}
+REF=${BENCH_REF:-/usr/lib/cni}
+FLOOR=${BENCH_FLOOR:-$TOOLS/bench_floor}
+N=${BENCH_N:-20}
+ROUNDS=${BENCH_ROUNDS:-5}
+BURST=${BENCH_BURST:-100}
+BURST_ROUNDS=${BENCH_BURST_ROUNDS:-3}
+HL_LEASES=${BENCH_HL_LEASES:-0 100 1000 5000}
+HL_N=${BENCH_HL_N:-10}
+HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
+DAD_REPS=${BENCH_DAD_REPS:-4}
+CASES=${BENCH_CASES:-serial dual masq burst hostlocal size dad}
+OUT=$BUILD/bench
+RAW=$OUT/raw.txt
+W=$(mktemp -d /tmp/cni-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export TOOLS OURS REF FLOOR RAW W
+mkdir -p "$OUT"
+: >"$RAW"
+
+. "$TOP/test/bench/lib.sh"
+. "$TOP/test/bench/cases.sh"
+
+for _f in "$TOOLS/bench_exec" "$OURS/bridge" "$OURS/host-local" "$REF/bridge" "$REF/host-local"; do
+	[ -x "$_f" ] || { log "missing $_f (run make first)"; exit 1; }
+done
+
+# One ADD+DEL of ours before anything is measured: a plugin that fails here
+# would only produce meaningless numbers.
+smoke() {
+	mkconf "$W/smoke.json" smoke csm0 "$(ipam_v4 10.87.0.0/16)"
+	netns_make 1
+	cni_exec "$OURS" bridge ADD "$W/smoke.json" 0 1 -O "$W" | awk '$3 != 0 { exit 1 }' &&
+		cni_exec "$OURS" bridge DEL "$W/smoke.json" 0 1 | awk '$3 != 0 { exit 1 }' && return 0
+	log "our bridge failed its smoke ADD/DEL:"
+	cat "$W/0.out" >&2
+	return 1
+}
+smoke || exit 1
+ip link del csm0
+
+_max=$N
+[ "$BURST" -gt "$_max" ] && _max=$BURST
+netns_make "$_max"
+
+start=$(date +%s)
+for c in $CASES; do
+	"case_$c" || log "case $c failed"
+done
+log "measured in $(($(date +%s) - start)) s"
+
+export BENCH_SETTINGS="N=$N rounds=$ROUNDS burst=$BURST x$BURST_ROUNDS hl_leases=[$HL_LEASES] hl=${HL_N}x$HL_ROUNDS dad=$DAD_REPS"
+export BENCH_OURS_DIR=$OURS BENCH_REF_DIR=$REF
+sh "$TOP/test/bench/report.sh" "$RAW" "$OUT/results.json"
+if [ -n "${BENCH_PLOT:-}" ]; then
+	sh "$TOP/test/bench/plot.sh" "$OUT/results.json" "$BENCH_PLOT"
+fi
