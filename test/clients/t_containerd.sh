@@ -17,6 +17,7 @@ C=$T/ctr
 mkdir -p "$C/net.d" "$C/root" "$C/state" "$C/opt"
 SOCK=$C/c.sock
 CTRD_PID=
+CN=cbd-c$$ # container name, unique per run: runc's cgroups are machine-wide
 # stop_containerd: kill every container init and shim of ours (their pid
 # files are in our state dir), then containerd itself, each by PID, and drop
 # the cgroups runc made for our containers.
@@ -25,7 +26,7 @@ stop_containerd() {
 		"$C"/state/io.containerd.runtime.v2.task/*/*/shim.pid; do
 		[ -f "$_f" ] && kill -9 "$(cat "$_f")" 2>/dev/null
 	done
-	rmdir /sys/fs/cgroup/*/default/cbd-* /sys/fs/cgroup/default/cbd-* 2>/dev/null
+	rmdir /sys/fs/cgroup/*/default/"$CN" /sys/fs/cgroup/default/"$CN" 2>/dev/null
 	if [ -n "$CTRD_PID" ]; then
 		kill "$CTRD_PID" 2>/dev/null
 		wait "$CTRD_PID" 2>/dev/null
@@ -88,7 +89,7 @@ ROOTFS=$C/rootfs
 make_busybox_rootfs "$ROOTFS"
 # The container reports its network, signals "ready" through the shared
 # rootfs, and waits for "go" so the host can look at the running state.
-c run --rm --cni --rootfs "$ROOTFS" "$NET-c1" /bin/sh -c \
+c run --rm --cni --rootfs "$ROOTFS" "$CN" /bin/sh -c \
 	'ip -4 -o addr show dev eth0; ip route show default
 	 ping -c1 -w4 10.204.1.1 >/dev/null && echo PING-OK
 	 touch /tmp/ready; i=0; while [ ! -f /tmp/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done' \
@@ -106,7 +107,7 @@ check_match "container has the default route via our gateway" "$OUT" 'default vi
 check_match "container pings the gateway" "$OUT" PING-OK
 CIP=$(printf '%s' "$OUT" | sed -n 's|.*inet \(10\.204\.1\.[0-9]*\)/.*|\1|p')
 check_match "lease for $CIP names ctr's container ID" \
-	"$(cat "/var/lib/cni/networks/$NET/$CIP" 2>/dev/null | tr '\r\n' '  ')" "^default-$NET-c1 +eth0"
+	"$(cat "/var/lib/cni/networks/$NET/$CIP" 2>/dev/null | tr '\r\n' '  ')" "^default-$CN +eth0"
 check_eq "one veth on the host while it runs" "$(host_veths | wc -l)" 1
 touch "$ROOTFS/tmp/go"
 wait "$RUN_PID"
@@ -115,15 +116,15 @@ OUT=$(cat "$C/run.out")
 check_eq "ctr reported no CNI error" "$(printf '%s' "$OUT" | grep -ci 'cni\|plugin')" 0
 [ -n "$(printf '%s' "$OUT" | grep -i 'cni\|plugin')" ] && diag "$OUT"
 check_match "ctr sent ADD with default-<id> and a /proc netns" \
-	"$(grep ^ADD "$C/spy.log" 2>&1)" "^ADD CNI_CONTAINERID=default-$NET-c1 CNI_NETNS=/proc/[0-9]+/ns/net\$"
+	"$(grep ^ADD "$C/spy.log" 2>&1)" "^ADD CNI_CONTAINERID=default-$CN CNI_NETNS=/proc/[0-9]+/ns/net\$"
 check_eq "ctr sent DEL with an empty CNI_NETNS" \
-	"$(grep ^DEL "$C/spy.log" 2>&1)" "DEL CNI_CONTAINERID=default-$NET-c1 CNI_NETNS="
+	"$(grep ^DEL "$C/spy.log" 2>&1)" "DEL CNI_CONTAINERID=default-$CN CNI_NETNS="
 check_eq "after DEL with empty CNI_NETNS: no veth left" "$(host_veths | tr '\n' ' ')" ""
 check_eq "after DEL with empty CNI_NETNS: no lease left" "$(leases "$NET" | tr '\n' ' ')" ""
 check_eq "no ctr container left" "$(c containers ls -q | tr '\n' ' ')" ""
 check_eq "no ctr task left" "$(c tasks ls -q | tr '\n' ' ')" ""
 # A failed ADD leaves ctr's container behind; remove it by ID either way.
-c containers rm "$NET-c1" >/dev/null 2>&1
+c containers rm "$CN" >/dev/null 2>&1
 
 stop_containerd
 finish
