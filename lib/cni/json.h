@@ -11,16 +11,21 @@
 /* cJSON type bit set by json_parse() on numbers written with a fraction or an
  * exponent, so integer fields can refuse them as Go does. */
 #define JSON_NONINTEGER_LITERAL (1 << 12)
+/* Set by json_parse() on integer literals that do not fit in a long long. */
+#define JSON_INT_OUT_OF_RANGE (1 << 13)
 
 /* Largest stdin / IPAM output we accept (hostile-input guard). */
 #define JSON_MAX_INPUT (4u << 20)
 
-/* Parses len bytes (no NUL needed). On failure: code 6 with `what` and the
- * byte offset in the message; returns NULL. Caller frees with cJSON_Delete. */
+/* Parses len bytes (no NUL needed) as strictly as Go's encoding/json (RFC 8259
+ * grammar, nothing after the value but whitespace). On failure: code 6,
+ * "<what>: <Go's syntax error text> at offset N"; returns NULL. Nesting is
+ * limited to 512 levels. Caller frees with cJSON_Delete. */
 cJSON *json_parse(const char *text, size_t len, const char *what, struct cni_err *err);
 
-/* Last case-insensitive match of key in obj, or NULL when absent or JSON
- * null. obj may be NULL. */
+/* Last case-insensitive match of key in obj that is not JSON null, or NULL.
+ * Skipping nulls copies Go: decoding null into a plain field is a no-op, so
+ * {"mtu":5,"mtu":null} leaves 5. obj may be NULL or a non-object. */
 cJSON *json_get(const cJSON *obj, const char *key);
 
 /* Typed getters: absent/null leaves *out untouched and returns 0; a value of

@@ -5,6 +5,10 @@
 
 #define CNI_VERSION_CURRENT "1.1.0"
 #define CNI_VERSION_DEFAULT "0.1.0" /* what a missing or empty cniVersion means */
+/* Shown in the "about" text when CNI_COMMAND is missing; `make` may set it. */
+#ifndef CNI_PLUGIN_VERSION
+#define CNI_PLUGIN_VERSION "v0.1.0"
+#endif
 
 /* NULL-terminated, oldest first. */
 extern const char *const cni_supported_versions[];

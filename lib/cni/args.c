@@ -1,0 +1,169 @@
+/* CNI_ARGS with the strictness of Go's types.LoadArgs. */
+#include "args.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Appends s quoted as Go's %q does (strconv.Quote): printable text kept,
+ * quotes and backslashes escaped, control bytes as \xNN or \n etc. */
+static void go_quote(char *buf, size_t size, size_t *len, const char *s)
+{
+#define PUTC(ch)                                                                                   \
+	do {                                                                                       \
+		if (*len + 1 < size)                                                               \
+			buf[(*len)++] = (ch);                                                      \
+	} while (0)
+	PUTC('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		static const char short_esc[] = "\a\b\f\n\r\t\v";
+		static const char short_chr[] = "abfnrtv";
+		const char *e = *p ? strchr(short_esc, *p) : NULL;
+		if (*p == '"' || *p == '\\') {
+			PUTC('\\');
+			PUTC((char)*p);
+		} else if (e) {
+			PUTC('\\');
+			PUTC(short_chr[e - short_esc]);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			char hex[5];
+			snprintf(hex, sizeof(hex), "\\x%02x", *p);
+			for (int i = 0; i < 4; i++)
+				PUTC(hex[i]);
+		} else {
+			PUTC((char)*p);
+		}
+	}
+	PUTC('"');
+	buf[*len < size ? *len : size - 1] = '\0';
+#undef PUTC
+}
+
+static bool is_known(const char *key, const char *const known[])
+{
+	if (strcmp(key, "IgnoreUnknown") == 0)
+		return true;
+	for (size_t i = 0; known && known[i]; i++)
+		if (strcmp(key, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Go's UnmarshallableBool: 1/true/0/false in any case. */
+static int parse_ignore_unknown(const char *pair, const char *val, bool *out,
+				struct cni_err *err)
+{
+	if (strcasecmp(val, "1") == 0 || strcasecmp(val, "true") == 0) {
+		*out = true;
+		return 0;
+	}
+	if (strcasecmp(val, "0") == 0 || strcasecmp(val, "false") == 0) {
+		*out = false;
+		return 0;
+	}
+	char q[512];
+	size_t n = 0;
+	go_quote(q, sizeof(q), &n, pair);
+	char lower[256];
+	size_t i = 0;
+	for (; val[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)((val[i] >= 'A' && val[i] <= 'Z') ? val[i] + 32 : val[i]);
+	lower[i] = '\0';
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "ARGS: error parsing value of pair %s: boolean unmarshal error: invalid "
+			   "input %s",
+			   q, lower);
+}
+
+/* Splits one "K=V" piece; exactly one '=' is allowed (an empty key or value
+ * is fine, as strings.Split gives two parts). */
+static int split_pair(char *piece, struct cni_kv *kv, struct cni_err *err)
+{
+	char *eq = strchr(piece, '=');
+	if (!eq || strchr(eq + 1, '=')) {
+		char q[512];
+		size_t n = 0;
+		go_quote(q, sizeof(q), &n, piece);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: invalid pair %s", q);
+	}
+	*eq = '\0';
+	kv->key = piece;
+	kv->val = eq + 1;
+	return 0;
+}
+
+int cni_args_parse(const char *s, const char *const known[], struct cni_args *out,
+		   struct cni_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!s || !*s)
+		return 0;
+	size_t pieces = 1;
+	for (const char *p = s; *p; p++)
+		pieces += *p == ';';
+	/* One buffer holds all the strings; kv[0].key points at its start. */
+	char *buf = strdup(s);
+	struct cni_kv *kv = calloc(pieces, sizeof(*kv));
+	char unknown[CNI_ERR_MSG_MAX] = "";
+	size_t ulen = 0, n_unknown = 0;
+	bool ignore = false;
+	if (!buf || !kv) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: out of memory");
+		goto fail;
+	}
+	char *piece = buf;
+	for (size_t i = 0; i < pieces; i++) {
+		char *semi = strchr(piece, ';');
+		if (semi)
+			*semi = '\0';
+		if (split_pair(piece, &kv[i], err) < 0)
+			goto fail;
+		if (strcmp(kv[i].key, "IgnoreUnknown") == 0) {
+			char whole[512];
+			snprintf(whole, sizeof(whole), "%s=%s", kv[i].key, kv[i].val);
+			if (parse_ignore_unknown(whole, kv[i].val, &ignore, err) < 0)
+				goto fail;
+		} else if (!is_known(kv[i].key, known)) {
+			char whole[512];
+			snprintf(whole, sizeof(whole), "%s=%s", kv[i].key, kv[i].val);
+			if (n_unknown++ && ulen + 1 < sizeof(unknown))
+				unknown[ulen++] = ' ';
+			go_quote(unknown, sizeof(unknown), &ulen, whole);
+		}
+		piece = semi ? semi + 1 : piece + strlen(piece);
+	}
+	if (n_unknown && !ignore) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: unknown args [%s]", unknown);
+		goto fail;
+	}
+	/* The owning buffer must stay at kv[0].key for cni_args_free. */
+	out->kv = kv;
+	out->n = pieces;
+	out->ignore_unknown = ignore;
+	return 0;
+fail:
+	free(buf);
+	free(kv);
+	return -1;
+}
+
+const char *cni_args_get(const struct cni_args *a, const char *key)
+{
+	const char *val = NULL;
+	for (size_t i = 0; a && i < a->n; i++)
+		if (strcmp(a->kv[i].key, key) == 0)
+			val = a->kv[i].val;
+	return val;
+}
+
+void cni_args_free(struct cni_args *a)
+{
+	if (!a)
+		return;
+	if (a->n)
+		free(a->kv[0].key);
+	free(a->kv);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,270 @@
+/* Printing cJSON trees the way Go's encoding/json does: MarshalIndent with a
+ * 4-space indent (or Marshal's compact form), Go's string escaping and Go's
+ * float formatting. cJSON_Print's tab format is not what runtimes see from
+ * the reference plugins. */
+#include "json.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct out {
+	char *p;
+	size_t len, cap;
+	bool oom;
+	bool pretty;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 256;
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		char *p = realloc(o->p, cap);
+		if (!p) {
+			o->oom = true;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void newline(struct out *o, int depth)
+{
+	if (!o->pretty)
+		return;
+	put(o, "\n", 1);
+	for (int i = 0; i < depth; i++)
+		put(o, "    ", 4);
+}
+
+/* Length of the valid UTF-8 sequence at s (Go's utf8.DecodeRune rules: no
+ * overlongs, no surrogates, nothing above U+10FFFF), or 0 if invalid. Sets
+ * *cp to the code point. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xE0) == 0xC0) {
+		n = 2, v = c & 0x1F, min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 3, v = c & 0x0F, min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 4, v = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+static void put_string(struct out *o, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	put(o, "\"", 1);
+	while (*s) {
+		uint32_t cp;
+		size_t n = utf8_seq(s, &cp);
+		char esc[8];
+		if (n == 0) {
+			puts_(o, "\\ufffd"); /* Go replaces each invalid byte */
+			s++;
+			continue;
+		}
+		switch (cp) {
+		case '"':
+			puts_(o, "\\\"");
+			break;
+		case '\\':
+			puts_(o, "\\\\");
+			break;
+		case '\n':
+			puts_(o, "\\n");
+			break;
+		case '\r':
+			puts_(o, "\\r");
+			break;
+		case '\t':
+			puts_(o, "\\t");
+			break;
+		case '\b':
+			puts_(o, "\\b");
+			break;
+		case '\f':
+			puts_(o, "\\f");
+			break;
+		case '<':
+		case '>':
+		case '&': /* Go's HTML-safe default */
+		case 0x2028:
+		case 0x2029:
+			snprintf(esc, sizeof(esc), "\\u%04x", cp);
+			puts_(o, esc);
+			break;
+		default:
+			if (cp < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", cp);
+				puts_(o, esc);
+			} else {
+				put(o, (const char *)s, n);
+			}
+		}
+		s += n;
+	}
+	put(o, "\"", 1);
+}
+
+/* Go's encoding/json float64 form: the shortest digits that round-trip,
+ * plain decimal for 1e-6 <= |d| < 1e21, otherwise exponent form with a
+ * one-digit negative exponent kept short ("1e-7"). */
+static void put_number(struct out *o, double d)
+{
+	char buf[64];
+	if (!isfinite(d)) {
+		puts_(o, "null"); /* Go refuses to encode these; null is the safe choice */
+		return;
+	}
+	if (d == 0) {
+		puts_(o, signbit(d) ? "-0" : "0");
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+		snprintf(buf, sizeof(buf), "%.0f", d);
+		puts_(o, buf);
+		return;
+	}
+	char e[40];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	/* e = [-]D[.DDD]e(+|-)XX */
+	bool neg = e[0] == '-';
+	char digs[24];
+	size_t nd = 0;
+	const char *p = e + neg;
+	for (; *p && *p != 'e'; p++)
+		if (*p != '.')
+			digs[nd++] = *p;
+	digs[nd] = '\0';
+	int exp10 = atoi(p + 1);
+	char *b = buf;
+	if (neg)
+		*b++ = '-';
+	double a = fabs(d);
+	if (a < 1e-6 || a >= 1e21) {
+		*b++ = digs[0];
+		if (nd > 1) {
+			*b++ = '.';
+			memcpy(b, digs + 1, nd - 1);
+			b += nd - 1;
+		}
+		snprintf(b, 16, "e%c%0*d", exp10 < 0 ? '-' : '+', exp10 < 0 ? 1 : 2, abs(exp10));
+	} else if (exp10 < 0) {
+		b += sprintf(b, "0.");
+		for (int i = -1; i > exp10; i--)
+			*b++ = '0';
+		snprintf(b, 24, "%s", digs);
+	} else {
+		for (int i = 0; i <= exp10 || i < (int)nd; i++) {
+			if (i == exp10 + 1)
+				*b++ = '.';
+			*b++ = i < (int)nd ? digs[i] : '0';
+		}
+		*b = '\0';
+	}
+	puts_(o, buf);
+}
+
+static void put_value(struct out *o, const cJSON *item, int depth)
+{
+	switch (item->type & 0xFF) {
+	case cJSON_False:
+		puts_(o, "false");
+		break;
+	case cJSON_True:
+		puts_(o, "true");
+		break;
+	case cJSON_NULL:
+		puts_(o, "null");
+		break;
+	case cJSON_Number:
+		put_number(o, item->valuedouble);
+		break;
+	case cJSON_String:
+		put_string(o, item->valuestring ? item->valuestring : "");
+		break;
+	case cJSON_Raw:
+		puts_(o, item->valuestring ? item->valuestring : "null");
+		break;
+	case cJSON_Array:
+	case cJSON_Object: {
+		bool is_obj = (item->type & 0xFF) == cJSON_Object;
+		put(o, is_obj ? "{" : "[", 1);
+		for (const cJSON *c = item->child; c; c = c->next) {
+			newline(o, depth + 1);
+			if (is_obj) {
+				put_string(o, c->string ? c->string : "");
+				puts_(o, o->pretty ? ": " : ":");
+			}
+			put_value(o, c, depth + 1);
+			if (c->next)
+				put(o, ",", 1);
+		}
+		if (item->child)
+			newline(o, depth);
+		put(o, is_obj ? "}" : "]", 1);
+		break;
+	}
+	default:
+		puts_(o, "null");
+	}
+}
+
+static char *print(const cJSON *item, bool pretty)
+{
+	struct out o = {.pretty = pretty};
+	if (!item)
+		return NULL;
+	put_value(&o, item, 0);
+	if (o.oom) {
+		free(o.p);
+		return NULL;
+	}
+	return o.p;
+}
+
+char *json_print_go(const cJSON *item)
+{
+	return print(item, true);
+}
+
+char *json_print_compact(const cJSON *item)
+{
+	return print(item, false);
+}
