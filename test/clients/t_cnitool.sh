@@ -82,7 +82,81 @@ lifecycle() {
 	rm -f "$NETCONF/$i-$net.conflist"
 }
 
+# static_ip: a requested address through CNI_ARGS IP= (what podman --ip and
+# Kubernetes-style callers send), then through runtimeConfig ips (CAP_ARGS).
+static_ip() {
+	net=cbt-4
+	bridge_conflist "$net" 1.0.0 cbt4 10.201.4.0/24 |
+		jq '.plugins[0].capabilities = {"ips": true}' >"$NETCONF/$net.conflist"
+	netns_new cbt-4-a
+	run_cnitool add "$net" cbt-4-a "IgnoreUnknown=1;IP=10.201.4.50"
+	check_eq "CNI_ARGS IP=: ADD exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	check_eq "CNI_ARGS IP=: result has the requested address" \
+		"$(json_get "$OUT" '.ips[0].address' 2>&1)" 10.201.4.50/24
+	check_match "CNI_ARGS IP=: eth0 has it" "$(ip -n cbt-4-a -o -4 addr show dev eth0)" 'inet 10\.201\.4\.50/24'
+	run_cnitool del "$net" cbt-4-a "IgnoreUnknown=1;IP=10.201.4.50"
+	check_eq "CNI_ARGS IP=: DEL exits 0" "$RC" 0
+	CAP_ARGS='{"ips": ["10.201.4.60/24"]}' run_cnitool add "$net" cbt-4-a
+	check_eq "runtimeConfig ips: ADD exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	check_eq "runtimeConfig ips: result has the requested address" \
+		"$(json_get "$OUT" '.ips[0].address' 2>&1)" 10.201.4.60/24
+	CAP_ARGS='{"ips": ["10.201.4.60/24"]}' run_cnitool del "$net" cbt-4-a
+	check_eq "runtimeConfig ips: DEL exits 0" "$RC" 0
+	check_eq "static addresses: no lease left" "$(leases "$net" | tr '\n' ' ')" ""
+	check_eq "static addresses: no veth left" "$(host_veths | tr '\n' ' ')" ""
+	ip netns del cbt-4-a
+	rm -f "$NETCONF/$net.conflist"
+}
+
+# failed_add: the bridge name is taken by a non-bridge link (a veth: the
+# sandbox kernel may lack the dummy driver). The error must reach the caller
+# through libcni, and the failed ADD must leave no lease and no veth behind.
+failed_add() {
+	net=cbt-5
+	ip link add cbt5 type veth peer name cbt5p
+	bridge_conflist "$net" 1.0.0 cbt5 10.201.5.0/24 >"$NETCONF/$net.conflist"
+	netns_new cbt-5-a
+	run_cnitool add "$net" cbt-5-a
+	check_eq "ADD on a non-bridge link named like the bridge fails" "$RC" 1
+	check_match "the error names the link" "$OUT" 'cbt5'
+	diag "error text: $OUT"
+	check_eq "failed ADD: no veth left" "$(host_veths | grep -v '^cbt5p\?$' | tr '\n' ' ')" ""
+	check_eq "failed ADD: no lease left" "$(leases "$net" | tr '\n' ' ')" ""
+	check_eq "failed ADD: no eth0 in the container" "$(ip -n cbt-5-a -o link show dev eth0 2>/dev/null)" ""
+	run_cnitool del "$net" cbt-5-a
+	check_eq "DEL after the failed ADD exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	ip link del cbt5
+	ip netns del cbt-5-a
+	rm -f "$NETCONF/$net.conflist"
+}
+
+# failed_ipam: host-local refuses its range (rangeStart outside the subnet)
+# after the bridge has made the veth: the bridge must undo it, and host-local's
+# error must reach the caller.
+failed_ipam() {
+	net=cbt-6
+	bridge_conflist "$net" 1.0.0 cbt6 10.201.6.0/24 |
+		jq '.plugins[0].ipam.ranges[0][0].rangeStart = "10.201.7.10"' >"$NETCONF/$net.conflist"
+	netns_new cbt-6-a
+	run_cnitool add "$net" cbt-6-a
+	check_eq "ADD with a rangeStart outside the subnet fails" "$RC" 1
+	check_match "the error names the bad rangeStart" "$OUT" '10\.201\.7\.10'
+	diag "error text: $OUT"
+	check_eq "failed IPAM: no veth left" "$(host_veths | tr '\n' ' ')" ""
+	check_eq "failed IPAM: no eth0 in the container" "$(ip -n cbt-6-a -o link show dev eth0 2>/dev/null)" ""
+	run_cnitool del "$net" cbt-6-a
+	diag "DEL after failed IPAM: rc=$RC $OUT"
+	ip netns del cbt-6-a
+	rm -f "$NETCONF/$net.conflist"
+}
+
 lifecycle 1.0.0 1 fd00:cb:1::/64
 lifecycle 0.4.0 2
 lifecycle 0.3.1 3
+static_ip
+failed_add
+failed_ipam
 finish
