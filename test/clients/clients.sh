@@ -39,6 +39,8 @@ install_put() {
 			return 1
 		fi
 		cp "$PUT_SRC/${_p%%:*}" "$PD/${_p#*:}"
+		# The whole point of the test names: nothing else answers to them.
+		check_not "no ${_p#*:} in $REF to fall back to" test -e "$REF/${_p#*:}"
 	done
 }
 

@@ -153,10 +153,42 @@ failed_ipam() {
 	rm -f "$NETCONF/$net.conflist"
 }
 
+# parallel N: N cnitool ADDs at once, then N DELs at once (host-local's
+# lock and the shared bridge under real concurrency).
+parallel() {
+	n=$1 net=cbt-7
+	bridge_conflist "$net" 1.0.0 cbt7 10.201.7.0/24 >"$NETCONF/$net.conflist"
+	for k in $(seq "$n"); do netns_new "cbt-7-$k"; done
+	for k in $(seq "$n"); do
+		(run_cnitool add "$net" "cbt-7-$k"; echo "$RC" >"$T/p$k.rc"; printf '%s' "$OUT" >"$T/p$k.out") &
+	done
+	wait
+	okc=0
+	for k in $(seq "$n"); do [ "$(cat "$T/p$k.rc")" = 0 ] && okc=$((okc + 1)); done
+	check_eq "$n parallel ADDs all exit 0" "$okc" "$n"
+	[ "$okc" = "$n" ] || diag "$(cat "$T"/p*.out | head -20)"
+	check_eq "$n parallel ADDs got $n distinct addresses" \
+		"$(for k in $(seq "$n"); do jq -r '.ips[0].address' "$T/p$k.out" 2>/dev/null; done | sort -u | grep -c 10.201.7.)" "$n"
+	check_eq "$n leases on disk" "$(leases "$net" | wc -l)" "$n"
+	check "container 1 pings container $n" ns_ping cbt-7-1 "$(jq -r '.ips[0].address' "$T/p$n.out" | cut -d/ -f1)"
+	for k in $(seq "$n"); do
+		(run_cnitool del "$net" "cbt-7-$k"; echo "$RC" >"$T/p$k.rc") &
+	done
+	wait
+	okc=0
+	for k in $(seq "$n"); do [ "$(cat "$T/p$k.rc")" = 0 ] && okc=$((okc + 1)); done
+	check_eq "$n parallel DELs all exit 0" "$okc" "$n"
+	check_eq "parallel: no veth left" "$(host_veths | tr '\n' ' ')" ""
+	check_eq "parallel: no lease left" "$(leases "$net" | tr '\n' ' ')" ""
+	for k in $(seq "$n"); do ip netns del "cbt-7-$k"; done
+	rm -f "$NETCONF/$net.conflist"
+}
+
 lifecycle 1.0.0 1 fd00:cb:1::/64
 lifecycle 0.4.0 2
 lifecycle 0.3.1 3
 static_ip
 failed_add
 failed_ipam
+parallel 12
 finish
