@@ -11,7 +11,6 @@
 #include "json.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,7 +394,7 @@ int json_as_int(const cJSON *item, const char *what, long long *out, struct cni_
 				   what);
 	double d = item->valuedouble;
 	if ((item->type & JSON_INT_OUT_OF_RANGE) || d >= 9223372036854775808.0 ||
-	    d < -9223372036854775808.0 || d != floor(d))
+	    d < -9223372036854775808.0 || d != (double)(long long)d)
 		return cni_err_set(err, CNI_ERR_DECODE, "%s: integer out of range", what);
 	*out = (long long)d;
 	return 0;

@@ -152,7 +152,8 @@ static void put_number(struct out *o, double d)
 		puts_(o, signbit(d) ? "-0" : "0");
 		return;
 	}
-	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+	/* (no libm: the range test comes first so the cast is defined) */
+	if (__builtin_fabs(d) < 9007199254740992.0 && d == (double)(long long)d) {
 		snprintf(buf, sizeof(buf), "%.0f", d);
 		puts_(o, buf);
 		return;
@@ -176,7 +177,7 @@ static void put_number(struct out *o, double d)
 	char *b = buf;
 	if (neg)
 		*b++ = '-';
-	double a = fabs(d);
+	double a = __builtin_fabs(d);
 	if (a < 1e-6 || a >= 1e21) {
 		*b++ = digs[0];
 		if (nd > 1) {
