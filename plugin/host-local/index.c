@@ -1,0 +1,418 @@
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fdutil.h"
+#include "index.h"
+
+#define HEADER_LEN 128
+#define HEADER_MAGIC "cni-bridge-index 1 "
+#define MAX_LEASE_BYTES 4096 /* a larger file cannot hold "<id>\r\n<ifname>" */
+
+char *hl_trim(char *s)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ---- the hash table ---------------------------------------------------- */
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static long slot_of(const struct hl_index *x, const char *name)
+{
+	if (!x->nbucket)
+		return -1;
+	for (uint32_t i = x->bucket[hash(name) % x->nbucket]; i; i = x->chain[i - 1])
+		if (strcmp(x->v[i - 1].name, name) == 0)
+			return (long)i - 1;
+	return -1;
+}
+
+static int grow(struct hl_index *x)
+{
+	size_t cap = x->cap ? 2 * x->cap : 256;
+	struct hl_lease *v = realloc(x->v, cap * sizeof(*v));
+	if (!v)
+		return -1;
+	x->v = v;
+	uint32_t *chain = realloc(x->chain, cap * sizeof(*chain));
+	if (!chain)
+		return -1;
+	x->chain = chain;
+	uint32_t *bucket = calloc(cap, sizeof(*bucket));
+	if (!bucket)
+		return -1;
+	free(x->bucket);
+	x->bucket = bucket;
+	x->nbucket = cap;
+	x->cap = cap;
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t b = hash(x->v[i].name) % (uint32_t)cap;
+		x->chain[i] = bucket[b];
+		bucket[b] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+/* Sets name's owner without journaling. */
+static int apply_put(struct hl_index *x, const char *name, const char *owner)
+{
+	char *o = strdup(owner);
+	if (!o)
+		return -1;
+	long i = slot_of(x, name);
+	if (i >= 0) {
+		struct hl_lease *l = &x->v[i];
+		free(l->owner);
+		l->owner = o;
+		if (!l->live)
+			x->live++;
+		l->live = true;
+		return 0;
+	}
+	if (x->n == x->cap && grow(x) < 0)
+		goto fail;
+	struct hl_lease *l = &x->v[x->n];
+	l->name = strdup(name);
+	if (!l->name)
+		goto fail;
+	l->owner = o;
+	l->live = true;
+	if (cni_ip_parse(name, &l->ip) < 0)
+		l->ip.family = 0;
+	uint32_t b = hash(name) % (uint32_t)x->nbucket;
+	x->chain[x->n] = x->bucket[b];
+	x->bucket[b] = (uint32_t)++x->n;
+	x->live++;
+	return 0;
+fail:
+	free(o);
+	return -1;
+}
+
+static void apply_del(struct hl_index *x, const char *name)
+{
+	long i = slot_of(x, name);
+	if (i >= 0 && x->v[i].live) {
+		x->v[i].live = false;
+		x->live--;
+	}
+}
+
+const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name)
+{
+	long i = slot_of(x, name);
+	return i >= 0 && x->v[i].live ? &x->v[i] : NULL;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static bool plain(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+static int journal_add(struct hl_index *x, char op, const char *name, const char *owner)
+{
+	size_t need = 3 * (strlen(name) + (owner ? strlen(owner) : 0)) + 4;
+	if (x->jlen + need > x->jcap) {
+		size_t cap = 2 * (x->jcap + need);
+		char *j = realloc(x->journal, cap);
+		if (!j)
+			return -1;
+		x->journal = j;
+		x->jcap = cap;
+	}
+	char *p = x->journal + x->jlen;
+	*p++ = op;
+	for (const char *s = name; *s; s++)
+		p += plain((unsigned char)*s) ? (*p = *s, 1) : sprintf(p, "%%%02X", (uint8_t)*s);
+	if (owner) {
+		*p++ = ' ';
+		for (const char *s = owner; *s; s++)
+			p += plain((unsigned char)*s) ? (*p = *s, 1)
+						       : sprintf(p, "%%%02X", (uint8_t)*s);
+	}
+	*p++ = '\n';
+	x->jlen = (size_t)(p - x->journal);
+	return 0;
+}
+
+int hl_index_put(struct hl_index *x, const char *name, const char *owner, struct cni_err *err)
+{
+	if (apply_put(x, name, owner) < 0 || journal_add(x, '+', name, owner) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
+	return 0;
+}
+
+void hl_index_del(struct hl_index *x, const char *name)
+{
+	apply_del(x, name);
+	if (journal_add(x, '-', name, NULL) < 0)
+		x->rewrite = true; /* the table is right; rewrite it whole */
+}
+
+/* Decodes %XX in place; returns false on a malformed escape. */
+static bool unescape(char *s)
+{
+	char *w = s;
+	for (; *s; s++) {
+		if (*s != '%') {
+			*w++ = *s;
+			continue;
+		}
+		unsigned v;
+		if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
+		    sscanf(s + 1, "%2x", &v) != 1 || v == 0)
+			return false;
+		*w++ = (char)v;
+		s += 2;
+	}
+	*w = '\0';
+	return true;
+}
+
+/* ---- the stamp --------------------------------------------------------- */
+
+static void stamp_format(const struct stat *st, char *buf)
+{
+	int n = snprintf(buf, HEADER_LEN, HEADER_MAGIC "%" PRIu64 " %" PRIu64 " %lld.%09ld %lld.%09ld",
+			 (uint64_t)st->st_ino, (uint64_t)st->st_size, (long long)st->st_mtim.tv_sec,
+			 st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	memset(buf + n, ' ', HEADER_LEN - 1 - (size_t)n);
+	buf[HEADER_LEN - 1] = '\n';
+}
+
+/* Parses the records after a header that matched; false when malformed. */
+static bool load_records(struct hl_index *x, char *p)
+{
+	while (*p) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			return false; /* torn tail */
+		*nl = '\0';
+		char op = *p++;
+		char *owner = NULL;
+		if (op == '+') {
+			owner = strchr(p, ' ');
+			if (!owner)
+				return false;
+			*owner++ = '\0';
+		}
+		if ((op != '+' && op != '-') || !*p || !unescape(p) || (owner && !unescape(owner)))
+			return false;
+		if (op == '+' ? apply_put(x, p, owner) < 0 : (apply_del(x, p), 0))
+			return false;
+		x->file_records++;
+		p = nl + 1;
+	}
+	return true;
+}
+
+/* 1 = loaded, 0 = missing, stale or malformed. */
+static int load(struct hl_index *x, int dirfd, const struct stat *dir)
+{
+	int fd __attribute__((cleanup(hl_closep))) =
+		openat(dirfd, HL_INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER_LEN ||
+	    st.st_size > (64 << 20))
+		return 0;
+	char *buf __attribute__((cleanup(hl_freep))) = malloc((size_t)st.st_size + 1);
+	if (!buf || hl_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
+		return 0;
+	buf[st.st_size] = '\0';
+	char want[HEADER_LEN];
+	stamp_format(dir, want);
+	if (memcmp(buf, want, HEADER_LEN) != 0)
+		return 0;
+	if (!load_records(x, buf + HEADER_LEN))
+		return 0;
+	return 1;
+}
+
+/* ---- the rescan -------------------------------------------------------- */
+
+static bool skip_name(const char *n)
+{
+	return strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strcmp(n, "lock") == 0 ||
+	       strcmp(n, HL_INDEX_NAME) == 0 || strncmp(n, "last_reserved_ip.", 17) == 0;
+}
+
+/* The owner of one lease file as the reference reads it: the trimmed
+ * content. Symlinks are never followed (O_NOFOLLOW), FIFOs never block. */
+static void read_owner(int dirfd, const char *name, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	int fd __attribute__((cleanup(hl_closep))) =
+		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	ssize_t n = hl_read_full(fd, buf, len - 1);
+	if (n < 0 || (size_t)n == len - 1 || memchr(buf, '\0', (size_t)n)) {
+		buf[0] = '\0';
+		return;
+	}
+	buf[n] = '\0';
+	memmove(buf, hl_trim(buf), strlen(hl_trim(buf)) + 1);
+}
+
+static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot read the lease store");
+	}
+	char owner[MAX_LEASE_BYTES];
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (skip_name(e->d_name))
+			continue;
+		if (strncmp(e->d_name, HL_TMP_PREFIX, strlen(HL_TMP_PREFIX)) == 0) {
+			unlinkat(dirfd, e->d_name, 0); /* a crashed writer's; we hold the lock */
+			continue;
+		}
+		if (e->d_type == DT_DIR || e->d_type == DT_LNK)
+			continue; /* never followed; see the README's store notes */
+		read_owner(dirfd, e->d_name, owner, sizeof(owner));
+		if (apply_put(x, e->d_name, owner) < 0) {
+			rc = cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
+			break;
+		}
+	}
+	closedir(d);
+	x->rewrite = true;
+	return rc;
+}
+
+int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
+{
+	memset(x, 0, sizeof(*x));
+	if (grow(x) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
+	struct stat dir;
+	if (fstat(dirfd, &dir) < 0)
+		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot stat the lease store");
+	if (load(x, dirfd, &dir) == 1)
+		return 0;
+	hl_index_free(x);
+	if (grow(x) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
+	return rescan(x, dirfd, err);
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+static int write_all_records(struct hl_index *x, int fd)
+{
+	struct hl_index tmp = {0};
+	for (size_t i = 0; i < x->n; i++)
+		if (x->v[i].live && journal_add(&tmp, '+', x->v[i].name, x->v[i].owner) < 0) {
+			free(tmp.journal);
+			return -1;
+		}
+	int rc = hl_write_full(fd, tmp.journal ? tmp.journal : "", tmp.jlen);
+	free(tmp.journal);
+	x->file_records = x->live;
+	return rc;
+}
+
+/* A fresh file under a temporary name, renamed over the old one; returns
+ * the open fd of the new file for the stamp. */
+static int rewrite_file(struct hl_index *x, int dirfd)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), HL_TMP_PREFIX "index-%d", (int)getpid());
+	unlinkat(dirfd, tmp, 0);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	char header[HEADER_LEN];
+	memset(header, ' ', sizeof(header)); /* stamped once renamed */
+	header[HEADER_LEN - 1] = '\n';
+	if (hl_write_full(fd, header, HEADER_LEN) < 0 || write_all_records(x, fd) < 0 ||
+	    renameat(dirfd, tmp, dirfd, HL_INDEX_NAME) < 0) {
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return fd;
+}
+
+static int append_journal(struct hl_index *x, int dirfd)
+{
+	/* not O_APPEND: Linux pwrite() would append the header too */
+	int fd = openat(dirfd, HL_INDEX_NAME, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (lseek(fd, 0, SEEK_END) < 0 || hl_write_full(fd, x->journal, x->jlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	for (const char *p = x->journal; p < x->journal + x->jlen; p++)
+		x->file_records += *p == '\n';
+	return fd;
+}
+
+int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
+{
+	if (!x->rewrite && x->jlen == 0)
+		return 0; /* nothing changed: the old stamp still holds */
+	bool whole = x->rewrite || x->file_records + x->jlen / 8 > 2 * x->live + 1024;
+	int fd = whole ? rewrite_file(x, dirfd) : append_journal(x, dirfd);
+	if (fd < 0 && !whole)
+		fd = rewrite_file(x, dirfd);
+	if (fd < 0)
+		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot write the lease index");
+	/* Our last change to the directory is done: the stamp from here on
+	 * tells whether anybody else changed it. */
+	struct stat dir;
+	char header[HEADER_LEN];
+	int rc = 0;
+	if (fstat(dirfd, &dir) < 0)
+		rc = -1;
+	else
+		stamp_format(&dir, header);
+	if (rc == 0 && pwrite(fd, header, HEADER_LEN, 0) != HEADER_LEN)
+		rc = -1;
+	if (rc < 0)
+		cni_err_errno(err, CNI_ERR_IO, errno, "cannot stamp the lease index");
+	close(fd);
+	x->jlen = 0;
+	x->rewrite = false;
+	return rc;
+}
+
+void hl_index_free(struct hl_index *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->v[i].name);
+		free(x->v[i].owner);
+	}
+	free(x->v);
+	free(x->chain);
+	free(x->bucket);
+	free(x->journal);
+	memset(x, 0, sizeof(*x));
+}

@@ -1,0 +1,72 @@
+/* The lease index: an in-memory table of every lease file in a store
+ * directory (file name -> trimmed content), persisted as
+ * <store>/.cni-bridge-index so that ADD, DEL and CHECK need not read every
+ * lease file, which is what makes the reference slow with many leases.
+ *
+ * Coexistence with the reference host-local (which knows nothing of it):
+ * the file's header records the store directory's inode, size, mtime and
+ * ctime (ns) as they were after our last change. Every writer, ours and the
+ * reference, changes the directory only while holding <store>/lock, and
+ * creating, renaming or deleting a lease file changes the directory's
+ * timestamps (kernels >= 6.13 give a change that follows a stat() a distinct
+ * fine-grained timestamp, "multigrain timestamps"). So, under the lock, a
+ * matching stamp means nobody touched the store since we wrote the index;
+ * any difference means a full rescan (the reference's cost, once).
+ * The reference's DEL walk compares every file's trimmed content with
+ * "<id>\r\n<ifname>" or "<id>"; the index holds no '\r' and starts with a
+ * header line, so it can never match and is never deleted by it.
+ *
+ * File format: a 128-byte header line "cni-bridge-index 1 <ino> <size>
+ * <mtime> <ctime>" padded with spaces, then records "+<name> <owner>\n"
+ * (lease added) and "-<name>\n" (removed), name and owner %XX-escaped.
+ * Records are appended before the header is rewritten, so a crash leaves a
+ * stale header, which forces a rescan. Not thread-safe; use under the lock. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "lib/cni/error.h"
+#include "lib/cni/ipnet.h"
+
+#define HL_INDEX_NAME ".cni-bridge-index"
+/* Prefix of our temporary files. All are made and removed under the lock,
+ * so one seen by a lock holder is a crash remnant and is removed. */
+#define HL_TMP_PREFIX ".tmp-"
+
+struct hl_lease {
+	char *name;      /* file name in the store */
+	char *owner;     /* trimmed content; "" = unreadable, never matches */
+	struct cni_ip ip; /* family 0 when the name is not an address */
+	bool live;       /* false once deleted (the slot stays for reuse) */
+};
+
+struct hl_index {
+	struct hl_lease *v; /* all slots, live or not */
+	uint32_t *chain;    /* per slot: next slot + 1 in its bucket, 0 = end */
+	size_t n, cap, live;
+	uint32_t *bucket; /* slot + 1, 0 = empty */
+	size_t nbucket;
+	char *journal; /* records not yet in the file */
+	size_t jlen, jcap;
+	size_t file_records; /* records in the file, incl. '-' ones */
+	bool rewrite;        /* write a fresh file at flush */
+};
+
+/* Loads the index if its stamp matches st (the directory as it is now);
+ * otherwise rescans the directory, removing stale temporary files. Returns
+ * 0, or -1 with err (only I/O failures of the scan are errors). */
+int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err);
+/* Persists the changes made since open, then stamps the header with the
+ * directory as it is now. Call as the last change before unlocking. A
+ * failure only costs a rescan next time; it is returned for logging. */
+int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err);
+void hl_index_free(struct hl_index *x);
+
+const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name);
+/* Record a new lease / a removed one (journaled for flush). */
+int hl_index_put(struct hl_index *x, const char *name, const char *owner, struct cni_err *err);
+void hl_index_del(struct hl_index *x, const char *name);
+
+/* Strips ASCII whitespace at both ends in place, as Go's TrimSpace. */
+char *hl_trim(char *s);
