@@ -152,6 +152,23 @@ case_size() {
 	done
 }
 
+# Peak RSS of each process of an ADD and a DEL (plugin, IPAM child, iptables,
+# ...) and how many processes ran, traced (slow) so kept out of the timings.
+case_rss() {
+	log "rss: $RSS_N traced ADD+DEL per variant, plain and with ipMasq"
+	mkconf "$W/rss-ours.json" rss-ours crso0 "$(ipam_v4 10.103.0.0/16)"
+	mkconf "$W/rss-ref.json" rss-ref crsr0 "$(ipam_v4 10.104.0.0/16)"
+	mkconf "$W/rssmasq-ours.json" rssmasq-ours crmo0 "$(ipam_v4 10.105.0.0/16)" '{"ipMasq":true}'
+	mkconf "$W/rssmasq-ref.json" rssmasq-ref crmr0 "$(ipam_v4 10.106.0.0/16)" '{"ipMasq":true}'
+	for _c in rss rssmasq; do
+		for _v in ours ref; do
+			_d=$(plugin_dir "$_v")
+			cni_exec "$_d" bridge ADD "$W/$_c-$_v.json" 0 "$RSS_N" -R | record "$_c" "$_v" add
+			cni_exec "$_d" bridge DEL "$W/$_c-$_v.json" 0 "$RSS_N" -R | record "$_c" "$_v" del
+		done
+	done
+}
+
 # ---- case 7: enabledad ADD against the kernel's own DAD time ----
 
 # The kernel alone: a fresh veth, peer in a netns, both up, one IPv6 address

@@ -40,7 +40,9 @@ cni_exec() {
 # per run, OP_burst_wall_us / OP_burst_fail per burst, and for DAD watching
 # OP_dad_us (first address tentative -> last one valid: the kernel's share),
 # OP_over_dad_us (wall minus that: the plugin's own work and its polling lag)
-# and OP_dad_unfinished (1: the plugin returned with an address still tentative).
+# and OP_dad_unfinished (1: the plugin returned with an address still tentative);
+# with bench_exec -R, per run and program NAME: OP_rss_NAME_kb (largest peak
+# RSS of a NAME process) and OP_procs_NAME (how many NAME processes ran).
 record() {
 	awk -v c="$1" -v v="$2" -v op="$3" '
 	$1 == "run" {
@@ -53,7 +55,18 @@ record() {
 		print c, v, op "_dad_us", $4 - $3
 		if ($2 in wall) print c, v, op "_over_dad_us", wall[$2] - ($4 - $3)
 	}
-	$1 == "dad" { print c, v, op "_dad_unfinished", ($3 < 0 || $4 < 0 || $5 > 0) }' >>"$RAW"
+	$1 == "dad" { print c, v, op "_dad_unfinished", ($3 < 0 || $4 < 0 || $5 > 0) }
+	$1 == "rss" {
+		k = $2 " " $3
+		if (!(k in hwm) || $4 > hwm[k]) hwm[k] = $4
+		procs[k]++
+	}
+	END {
+		for (k in hwm) {
+			split(k, p, " ")
+			print c, v, op "_rss_" p[2] "_kb", hwm[k]; print c, v, op "_procs_" p[2], procs[k]
+		}
+	}' >>"$RAW"
 }
 
 # put CASE VARIANT METRIC VALUE: one raw sample.

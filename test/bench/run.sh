@@ -12,7 +12,8 @@
 #   BENCH_HL_LEASES="0 100 1000 5000"  existing leases for host-local alone
 #   BENCH_HL_N=10 BENCH_HL_ROUNDS=4    host-local ADD+DEL per level
 #   BENCH_DAD_REPS=4      enabledad ADDs per variant (each waits ~1-2 s of DAD)
-#   BENCH_CASES="serial dual masq burst hostlocal size dad"
+#   BENCH_RSS_N=5         traced ADD+DEL per variant for per-process peak RSS
+#   BENCH_CASES="serial dual masq burst hostlocal rss size dad"
 #   BENCH_OURS=BUILD/bin  the plugins under test (BENCH_OURS=/usr/lib/cni
 #                         compares the reference with itself: all ratios ~1)
 #   BENCH_REF=/usr/lib/cni
@@ -46,7 +47,8 @@ HL_LEASES=${BENCH_HL_LEASES:-0 100 1000 5000}
 HL_N=${BENCH_HL_N:-10}
 HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
 DAD_REPS=${BENCH_DAD_REPS:-4}
-CASES=${BENCH_CASES:-serial dual masq burst hostlocal size dad}
+RSS_N=${BENCH_RSS_N:-5}
+CASES=${BENCH_CASES:-serial dual masq burst hostlocal rss size dad}
 OUT=$BUILD/bench
 RAW=$OUT/raw.txt
 W=$(mktemp -d /tmp/cni-bench.XXXXXX)

@@ -2,7 +2,7 @@
  * index and measures each run precisely, for test/bench/run.sh.
  *
  * usage: bench_exec [-s START] [-k COUNT] [-f STDIN_FILE] [-e KEY=VAL]... [-O OUTDIR]
- *                   [-P] [-D NETNS_PATH [-W]] -- PROGRAM ARG...
+ *                   [-P] [-D NETNS_PATH [-W]] [-R] -- PROGRAM ARG...
  *
  * Every "%d" in ARGs and in -e values is replaced by the index. Runs indices
  * START..START+COUNT-1 one after the other, or with -P all at once (each child
@@ -20,6 +20,8 @@
  * tentative one became valid, -1 when not seen; PENDING addresses were still
  * tentative when the child exited). -W keeps watching up to 5 s after the
  * child exits until no address is tentative.
+ * With -R (ptrace; slower, so not for timing), every process of the tree:
+ *                             rss IDX NAME VMHWM_KB
  * -O OUTDIR keeps each run's stdout in OUTDIR/IDX.out (default: /dev/null).
  */
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -44,7 +47,7 @@
 #define MAX_BURST 4096
 
 struct opts {
-	int start, count, burst, dad_wait;
+	int start, count, burst, dad_wait, trace_rss;
 	const char *stdin_file, *outdir, *dad_netns;
 	const char *env[MAX_ENV];
 	int n_env;
@@ -137,6 +140,8 @@ static pid_t spawn(const struct opts *o, int idx, const int *gate)
 				;
 			close(gate[0]);
 		}
+		if (o->trace_rss && (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0 || raise(SIGSTOP) != 0))
+			_exit(125);
 		child_exec(o, idx);
 	}
 	return pid;
@@ -295,6 +300,90 @@ static void reap_watching(struct run *r, int nl_fd, int wait_dad)
 	}
 }
 
+/* ---- per-process peak RSS (-R): ptrace the whole tree, read VmHWM at exit ----
+ * wait4() can only give the largest process of the tree; to tell the plugin
+ * from its IPAM child (and from iptables, nft ...), every thread's exit is
+ * stopped (PTRACE_O_TRACEEXIT, while its mm still exists) and the process's
+ * high-water mark read from /proc. Slows the run: used only for RSS rows. */
+#define MAX_PROCS 64
+struct proc_rss {
+	int tgid;
+	long hwm_kb;
+	char name[32];
+};
+static struct proc_rss procs[MAX_PROCS];
+static int n_procs;
+
+static void note_rss(pid_t tid)
+{
+	char path[64], line[256], name[32] = "?";
+	long hwm = -1;
+	int tgid = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Name: %31s", name);
+		sscanf(line, "Tgid: %d", &tgid);
+		sscanf(line, "VmHWM: %ld", &hwm);
+	}
+	fclose(f);
+	if (tgid < 0 || hwm < 0)
+		return;
+	int i;
+	for (i = 0; i < n_procs && procs[i].tgid != tgid; i++)
+		;
+	if (i == n_procs) {
+		if (n_procs == MAX_PROCS)
+			return;
+		n_procs++;
+		procs[i].tgid = tgid;
+		procs[i].hwm_kb = 0;
+	}
+	if (hwm >= procs[i].hwm_kb) {
+		procs[i].hwm_kb = hwm;
+		snprintf(procs[i].name, sizeof(procs[i].name), "%s", name);
+	}
+}
+
+/* Runs the traced child (stopped at its SIGSTOP before exec) to completion. */
+static void reap_tracing(struct run *r)
+{
+	int status;
+	n_procs = 0;
+	if (waitpid(r->pid, &status, 0) < 0 || !WIFSTOPPED(status))
+		die("waitpid (trace start)");
+	ptrace(PTRACE_SETOPTIONS, r->pid, 0,
+	       PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL);
+	ptrace(PTRACE_CONT, r->pid, 0, 0);
+	for (;;) {
+		struct rusage ru;
+		pid_t w = wait4(-1, &status, __WALL, &ru);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("wait4 (trace)");
+		}
+		if (!WIFSTOPPED(status)) {
+			if (w != r->pid)
+				continue;
+			r->ru = ru;
+			r->wall_us = now_us() - r->t0;
+			r->rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			return;
+		}
+		int sig = WSTOPSIG(status), event = status >> 16;
+		if (event == PTRACE_EVENT_EXIT)
+			note_rss(w);
+		/* events and the first stop of a new tracee are ours; pass real signals on */
+		if (event || sig == SIGSTOP || sig == SIGTRAP)
+			sig = 0;
+		ptrace(PTRACE_CONT, w, 0, sig);
+	}
+}
+
 static int run_serial(const struct opts *o)
 {
 	int failed = 0;
@@ -306,9 +395,13 @@ static int run_serial(const struct opts *o)
 		r.pid = spawn(o, i, NULL);
 		if (nl_fd >= 0)
 			reap_watching(&r, nl_fd, o->dad_wait);
+		else if (o->trace_rss)
+			reap_tracing(&r);
 		else
 			reap(&r);
 		print_run(i, &r);
+		for (int p = 0; o->trace_rss && p < n_procs; p++)
+			printf("rss %d %s %ld\n", i, procs[p].name, procs[p].hwm_kb);
 		if (nl_fd >= 0) {
 			printf("dad %d %lld %lld %d\n", i, r.tentative_us, r.done_us, n_pending);
 			close(nl_fd);
@@ -353,7 +446,7 @@ static int run_burst(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_exec [-s START] [-k COUNT] [-f STDIN] [-e K=V]... [-O DIR] "
-			"[-P] [-D NETNS [-W]] -- PROGRAM ARG...\n");
+			"[-P] [-D NETNS [-W]] [-R] -- PROGRAM ARG...\n");
 	exit(2);
 }
 
@@ -362,7 +455,7 @@ int main(int argc, char **argv)
 	struct opts o = {.start = 0, .count = 1};
 	int c;
 
-	while ((c = getopt(argc, argv, "s:k:f:e:O:PD:W")) != -1) {
+	while ((c = getopt(argc, argv, "s:k:f:e:O:PD:WR")) != -1) {
 		switch (c) {
 		case 's': o.start = atoi(optarg); break;
 		case 'k': o.count = atoi(optarg); break;
@@ -376,10 +469,12 @@ int main(int argc, char **argv)
 		case 'P': o.burst = 1; break;
 		case 'D': o.dad_netns = optarg; break;
 		case 'W': o.dad_wait = 1; break;
+		case 'R': o.trace_rss = 1; break;
 		default: usage();
 		}
 	}
-	if (optind >= argc || o.count < 1 || (o.burst && o.dad_netns))
+	if (optind >= argc || o.count < 1 || (o.burst && (o.dad_netns || o.trace_rss)) ||
+	    (o.dad_netns && o.trace_rss))
 		usage();
 	o.argv = argv + optind;
 	o.argc = argc - optind;
