@@ -379,7 +379,11 @@ int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 {
 	if (!x->rewrite && x->jlen == 0)
 		return 0; /* nothing changed: the old stamp still holds */
-	bool whole = x->rewrite || x->file_records + x->jlen / 8 > 2 * x->live + 1024;
+	size_t jrec = 0;
+	for (size_t i = 0; i < x->jlen; i++)
+		jrec += x->journal[i] == '\n';
+	/* compact once dead records outweigh the live ones */
+	bool whole = x->rewrite || x->file_records + jrec > 2 * x->live + 1024;
 	int fd = whole ? rewrite_file(x, dirfd) : append_journal(x, dirfd);
 	if (fd < 0 && !whole)
 		fd = rewrite_file(x, dirfd);
