@@ -1,0 +1,194 @@
+/* The ipam_exec_* verbs: find the plugin, run it, turn its exit into a
+ * result or into the error it reported (Go's invoke.DelegateAdd/Del and
+ * RawExec.pluginErr). */
+#include "ipam.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "../cni/json.h"
+#include "spawn.h"
+
+/* Go's %q for what the plugin printed: quotes, backslash escapes, \xNN for
+ * control bytes. Truncated to fit out. */
+static void go_quote(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[n++] = '"';
+	for (size_t i = 0; i < len && n + 6 < cap; i++) {
+		unsigned char c = s[i];
+		const char *esc = c == '"'    ? "\\\""
+				  : c == '\\' ? "\\\\"
+				  : c == '\n' ? "\\n"
+				  : c == '\t' ? "\\t"
+				  : c == '\r' ? "\\r"
+					      : NULL;
+
+		if (esc)
+			n += snprintf(out + n, cap - n, "%s", esc);
+		else if (c < 0x20 || c == 0x7f)
+			n += snprintf(out + n, cap - n, "\\x%02x", c);
+		else
+			out[n++] = c;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
+/* Go's ExitError text: "exit status N" or "signal: killed". */
+static void exit_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status)) {
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		const char *name = strsignal(WTERMSIG(status));
+
+		snprintf(buf, len, "signal: %s", name ? name : "unknown");
+		if (buf[8] >= 'A' && buf[8] <= 'Z') /* Go spells them lower case */
+			buf[8] += 'a' - 'A';
+	} else {
+		snprintf(buf, len, "wait status 0x%x", status);
+	}
+}
+
+/* The child's stdout as a CNI error object: code (unsigned), msg, details,
+ * other keys ignored, as Go's json.Unmarshal into types.Error. */
+static int decode_error_json(const struct ipam_output *o, const char *exit, struct cni_err *err,
+			     struct cni_err *why)
+{
+	const char *msg = NULL, *details = NULL;
+	long long code = 0;
+	cJSON *j = json_parse(o->out, o->out_len, "netplugin error", why);
+	int rc = -1;
+
+	if (!j)
+		return -1;
+	if (!cJSON_IsObject(j)) {
+		cni_err_set(why, CNI_ERR_DECODE, "expected a JSON object");
+		goto out;
+	}
+	if (json_get_int(j, "code", &code, why) != 0 || json_get_string(j, "msg", &msg, why) != 0 ||
+	    json_get_string(j, "details", &details, why) != 0)
+		goto out;
+	if (code < 0 || code > UINT_MAX) {
+		cni_err_set(why, CNI_ERR_DECODE, "\"code\": %lld is not an unsigned 32-bit number",
+			    code);
+		goto out;
+	}
+	/* Go keeps a code of 0; for us 0 means "no error", so it becomes 999. */
+	if (msg && *msg)
+		cni_err_set(err, code ? code : CNI_ERR_INTERNAL, "%s", msg);
+	else
+		cni_err_set(err, code ? code : CNI_ERR_INTERNAL,
+			    "netplugin failed with an error without a message (%s)", exit);
+	if (details && *details)
+		cni_err_details(err, "%s", details);
+	rc = 0;
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* The child exited non-zero: pass its error on, or describe what it did. */
+static int plugin_error(const struct ipam_output *o, struct cni_err *err)
+{
+	char exit[64], quoted[CNI_ERR_MSG_MAX];
+	struct cni_err why = {0};
+
+	exit_text(o->status, exit, sizeof(exit));
+	if (o->out_len == 0 && o->err_len == 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "netplugin failed with no error message: %s", exit);
+	if (o->out_len == 0) {
+		go_quote(o->errtext, o->err_len, quoted, sizeof(quoted) / 2);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "netplugin failed: %s: %s", quoted, exit);
+	}
+	if (decode_error_json(o, exit, err, &why) == 0)
+		return -1;
+	go_quote(o->out, o->out_len, quoted, sizeof(quoted) / 2);
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "netplugin failed but error parsing its diagnostic message %s: %s", quoted,
+			   why.msg);
+}
+
+/* Finds and runs type with CNI_COMMAND=verb. 0 when it exited 0 (o holds
+ * its output), -1 with err set otherwise. The child's stderr is copied to
+ * ours either way: it is the only trace of what it logged. */
+static int invoke(const struct cni_request *req, const char *type, const char *verb,
+		  struct ipam_output *o, struct cni_err *err)
+{
+	char path[PATH_MAX];
+	struct ipam_spawn_req rq = {
+		.path = path,
+		.verb = verb,
+		.stdin_buf = req->stdin_buf,
+		.stdin_len = req->stdin_buf ? req->stdin_len : 0,
+		.timeout_s = ipam_timeout_from_env(),
+	};
+
+	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
+		return -1;
+	if (ipam_spawn(&rq, o, err) != 0)
+		return -1;
+	if (o->err_len) {
+		fwrite(o->errtext, 1, o->err_len, stderr);
+		fflush(stderr);
+	}
+	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 0)
+		return plugin_error(o, err);
+	return 0;
+}
+
+int ipam_exec_add(const struct cni_request *req, const char *type, struct cni_result *res,
+		  struct cni_err *err)
+{
+	struct ipam_output o = {0};
+	cJSON *j = NULL;
+	int rc = -1;
+
+	if (invoke(req, type, "ADD", &o, err) != 0)
+		goto out;
+	j = json_parse(o.out, o.out_len, "IPAM result", err);
+	if (!j || cni_result_parse(j, req->version, res, err) != 0) {
+		cni_err_prefix(err, "IPAM plugin \"%s\" returned an unusable result", type);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(j);
+	ipam_output_free(&o);
+	return rc;
+}
+
+static int exec_no_result(const struct cni_request *req, const char *type, const char *verb,
+			  struct cni_err *err)
+{
+	struct ipam_output o = {0};
+	int rc = invoke(req, type, verb, &o, err);
+
+	ipam_output_free(&o);
+	return rc;
+}
+
+int ipam_exec_del(const struct cni_request *req, const char *type, struct cni_err *err)
+{
+	return exec_no_result(req, type, "DEL", err);
+}
+
+int ipam_exec_check(const struct cni_request *req, const char *type, struct cni_err *err)
+{
+	return exec_no_result(req, type, "CHECK", err);
+}
+
+int ipam_exec_status(const struct cni_request *req, const char *type, struct cni_err *err)
+{
+	return exec_no_result(req, type, "STATUS", err);
+}
+
+int ipam_exec_gc(const struct cni_request *req, const char *type, struct cni_err *err)
+{
+	return exec_no_result(req, type, "GC", err);
+}
