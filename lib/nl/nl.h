@@ -34,6 +34,8 @@ static inline void nl_closep(struct nl *nl) { nl_close(nl); }
 /* ---- links (link.c) ---- */
 
 #define NL_MAC_LEN 6
+/* IF_OPER_UP from <linux/if.h>, which clashes with <net/if.h>. */
+#define NL_OPER_UP 6
 
 struct nl_link {
 	int ifindex;

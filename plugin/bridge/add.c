@@ -1,0 +1,194 @@
+/* ADD: the reference's story with the same observable result, in fewer
+ * kernel round trips, and undone completely when a step fails. */
+#include "verbs.h"
+#include <errno.h>
+#include <string.h>
+#include "conf.h"
+#include "masq.h"
+#include "steps.h"
+#include "lib/cni/conf.h"
+#include "lib/cni/version.h"
+#include "lib/ipam/ipam.h"
+
+struct add {
+	const struct cni_request *req;
+	struct bridge_conf conf;
+	struct nl host;
+	struct netns ns;
+	struct cni_result prev, ipam;
+	bool has_prev, ipam_done, veth_made, masq_done;
+	char host_name[IFNAMSIZ];
+	struct nl_link br, port;
+	struct bridge_gws gws;
+	struct ctr_setup ctr;
+};
+
+/* A 0.1.0/0.2.0 result has no place for an interface without IP. */
+static int refuse_l2_legacy(const struct add *a, struct cni_err *err)
+{
+	if (a->conf.ipam_type || cni_version_ge(a->req->version, "0.3.0"))
+		return 0;
+	return cni_err_set(err, CNI_ERR_VERSION,
+			   "L2 mode (no ipam.type) cannot be expressed in a cniVersion %s result; "
+			   "use cniVersion 0.3.0 or later, or configure ipam",
+			   a->req->version);
+}
+
+static int ipam_add(struct add *a, struct cni_err *err)
+{
+	if (!a->conf.ipam_type)
+		return 0;
+	if (ipam_exec_add(a->req, a->conf.ipam_type, &a->ipam, err) < 0)
+		return -1;
+	a->ipam_done = true;
+	if (a->ipam.n_ips == 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "IPAM plugin returned missing IP config");
+	return bridge_calc_gateways(&a->conf, &a->ipam, 2, &a->gws, err);
+}
+
+static int gateways_on_bridge(struct add *a, struct cni_err *err)
+{
+	bool fam[2] = {false, false};
+
+	for (size_t i = 0; i < a->gws.n; i++) {
+		if (bridge_ensure_addr(&a->host, &a->conf, &a->br, &a->gws.v[i], err) < 0)
+			return -1;
+		fam[a->gws.v[i].ip.family == AF_INET6] = true;
+	}
+	if (fam[0] && bridge_enable_forwarding(AF_INET, err) < 0)
+		return -1;
+	if (fam[1] && bridge_enable_forwarding(AF_INET6, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int masq(struct add *a, struct cni_err *err)
+{
+	if (!a->conf.ipam_type)
+		return 0;
+	if (bridge_masq_add(a->req, &a->conf, &a->ipam, err) < 0)
+		return -1;
+	a->masq_done = true;
+	return 0;
+}
+
+static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
+{
+	char m[3][18];
+	struct nl_link br, port;
+
+	/* Read the MACs last: the bridge's follows its ports until pinned and
+	 * udev may rewrite the host veth's (reference #805). */
+	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0 ||
+	    nl_link_get(&a->host, NULL, a->port.ifindex, &port, err) != 0)
+		return cni_err_isset(err) ? -1
+					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge or host veth vanished");
+	nl_mac_format(br.mac, br.mac_len, m[0]);
+	nl_mac_format(port.mac, port.mac_len, m[1]);
+	nl_mac_format(a->ctr.mac, NL_MAC_LEN, m[2]);
+	if (cni_result_add_iface(res, a->conf.bridge, m[0], NULL, err) < 0 ||
+	    cni_result_add_iface(res, a->host_name, m[1], NULL, err) < 0 ||
+	    cni_result_add_iface(res, a->req->env.ifname, m[2], a->req->env.netns, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A prevResult is carried forward (spec): ours is appended to it. */
+static int build_result(struct add *a, struct cni_result *res, struct cni_err *err)
+{
+	int base = 0;
+
+	if (a->has_prev) {
+		if (cni_result_copy(res, &a->prev, err) < 0)
+			return -1;
+		base = (int)res->n_ifaces;
+	}
+	if (add_ifaces(a, res, err) < 0)
+		return -1;
+	for (size_t i = 0; i < a->ipam.n_ips; i++) {
+		struct cni_ipconf ip = a->ipam.ips[i];
+		ip.iface = base + 2;
+		if (cni_result_add_ip(res, &ip, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < a->ipam.n_routes; i++)
+		if (cni_result_add_route(res, &a->ipam.routes[i], err) < 0)
+			return -1;
+	const struct cni_dns *dns = a->conf.has_dns		 ? &a->conf.dns
+				    : cni_dns_is_set(&a->ipam.dns) ? &a->ipam.dns
+								   : NULL;
+	if (dns) {
+		cni_dns_free(&res->dns);
+		if (cni_dns_copy(&res->dns, dns, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
+{
+	int prev;
+
+	if (bridge_conf_refuse_unimplemented(&a->conf, err) < 0 || refuse_l2_legacy(a, err) < 0)
+		return -1;
+	prev = cni_conf_prev_result(a->req, &a->prev, err);
+	if (prev < 0)
+		return -1;
+	a->has_prev = prev == 1;
+	if (netns_open(a->req->env.netns, &a->ns, err) != NETNS_OK)
+		return -1;
+	if (nl_open(&a->host, err) < 0 || bridge_ensure(&a->host, &a->conf, &a->br, err) < 0)
+		return -1;
+	if (ipam_add(a, err) < 0)
+		return -1;
+	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, a->host_name, err) < 0)
+		return -1;
+	a->veth_made = true;
+	a->ctr.conf = &a->conf;
+	a->ctr.ifname = a->req->env.ifname;
+	a->ctr.ipam = a->conf.ipam_type ? &a->ipam : NULL;
+	if (ctr_setup(&a->ns, &a->ctr, err) < 0)
+		return -1;
+	if (veth_attach_host_end(&a->host, &a->conf, &a->br, a->host_name, &a->port, err) < 0)
+		return -1;
+	if (gateways_on_bridge(a, err) < 0 || bridge_pin_mac(&a->host, a->conf.bridge, err) < 0)
+		return -1;
+	if (masq(a, err) < 0)
+		return -1;
+	if (veth_wait_forwarding(&a->host, &a->port, err) < 0)
+		return -1;
+	return build_result(a, res, err);
+}
+
+/* Undo in reverse; the first error stays the one reported. A bridge we
+ * created stays: other containers may share it by now. */
+static void rollback(struct add *a)
+{
+	struct cni_err ignored = {0};
+	struct nl_link l;
+
+	if (a->masq_done)
+		bridge_masq_del(a->req, &a->conf, NULL, 0, &ignored);
+	if (a->veth_made && nl_link_get(&a->host, a->host_name, 0, &l, &ignored) == 0)
+		nl_link_del(&a->host, l.ifindex, a->host_name, &ignored);
+	if (a->ipam_done)
+		ipam_exec_del(a->req, a->conf.ipam_type, &ignored);
+}
+
+int bridge_add(const struct cni_request *req, struct cni_result *res, struct cni_err *err)
+{
+	struct add a = {.req = req, .ns = {.fd = -1}};
+	int rc;
+
+	if (bridge_conf_parse(req, &a.conf, err) < 0)
+		return -1;
+	rc = add_steps(&a, res, err);
+	if (rc < 0)
+		rollback(&a);
+	nl_close(&a.host);
+	netns_close(&a.ns);
+	cni_result_free(&a.ipam);
+	cni_result_free(&a.prev);
+	bridge_conf_free(&a.conf);
+	return rc;
+}

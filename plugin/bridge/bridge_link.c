@@ -1,0 +1,111 @@
+/* The bridge itself: ensure it exists and is up, its gateway addresses,
+ * forwarding, and a pinned MAC. Host netns, main thread. */
+#include "steps.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *br,
+		  struct cni_err *err)
+{
+	char path[64];
+	int rc = nl_link_get(host, c->bridge, 0, br, err);
+
+	if (rc == -ENOENT) {
+		/* EEXIST: a concurrent ADD made it first; that one is ours too. */
+		rc = nl_bridge_create(host, c->bridge, c->mtu, err);
+		if (rc == -1)
+			return -1;
+		rc = nl_link_get(host, c->bridge, 0, br, err);
+		if (rc == -ENOENT)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "bridge %s vanished right after it was created", c->bridge);
+	}
+	if (rc)
+		return -1;
+	if (strcmp(br->kind, "bridge"))
+		return cni_err_set(err, CNI_ERR_INTERNAL, "\"%s\" already exists but is not a bridge%s%s",
+				   c->bridge, br->kind[0] ? " but a " : "", br->kind);
+	if (c->promisc && !(br->flags & IFF_PROMISC) &&
+	    nl_link_set_promisc(host, br->ifindex, c->bridge, err) < 0)
+		return -1;
+	/* A bridge must not pick up a default route from router adverts.
+	 * Best effort, as the reference (IPv6 may be off). */
+	snprintf(path, sizeof(path), "ipv6/conf/%s/accept_ra", c->bridge);
+	nl_sysctl_ensure(path, "0", NULL);
+	if (!(br->flags & IFF_UP) && nl_link_set_up(host, br->ifindex, c->bridge, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* IPv4: any other v4 address conflicts. IPv6: only an overlapping subnet
+ * does (the link-local fe80:: address never conflicts). */
+static bool conflicts(const struct nl_addr *a, const struct cni_ipnet *gw)
+{
+	struct cni_ipnet an = a->ipnet;
+
+	if (a->ipnet.ip.family != gw->ip.family)
+		return false;
+	if (gw->ip.family == AF_INET)
+		return true;
+	return cni_ipnet_contains(&an, &gw->ip) || cni_ipnet_contains(gw, &a->ipnet.ip);
+}
+
+int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+		       const struct cni_ipnet *gw, struct cni_err *err)
+{
+	struct nl_addr *addrs = NULL;
+	char want[CNI_IPNET_STRLEN];
+	size_t n = 0;
+	int rc = 0;
+
+	cni_ipnet_format(gw, want);
+	if (nl_addr_list(host, br->ifindex, gw->ip.family, &addrs, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct nl_addr *a = &addrs[i];
+		if (cni_ip_equal(&a->ipnet.ip, &gw->ip) && a->ipnet.prefix == gw->prefix)
+			goto out; /* already there */
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!conflicts(&addrs[i], gw))
+			continue;
+		if (!c->force_address) {
+			char have[CNI_IPNET_STRLEN];
+			rc = cni_err_set(err, CNI_ERR_INTERNAL,
+					 "\"%s\" already has an IP address different from %s (it has %s; "
+					 "set forceAddress to replace it)",
+					 c->bridge, want, cni_ipnet_format(&addrs[i].ipnet, have));
+		} else {
+			rc = nl_addr_del(host, br->ifindex, &addrs[i].ipnet, c->bridge, err);
+		}
+	}
+	if (rc == 0 && nl_addr_add(host, br->ifindex, gw, c->bridge, err) == -1)
+		rc = -1; /* -EEXIST: a concurrent ADD added the same gateway */
+out:
+	free(addrs);
+	return rc;
+}
+
+int bridge_enable_forwarding(int family, struct cni_err *err)
+{
+	const char *path = family == AF_INET ? "ipv4/ip_forward" : "ipv6/conf/all/forwarding";
+
+	return nl_sysctl_ensure(path, "1", err);
+}
+
+int bridge_pin_mac(struct nl *host, const char *name, struct cni_err *err)
+{
+	static const uint8_t zero[NL_MAC_LEN];
+	struct nl_link br;
+	int rc = nl_link_get(host, name, 0, &br, err);
+
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "bridge %s disappeared", name);
+	if (rc)
+		return -1;
+	/* A bridge without ports reports 00:00:..; setting that fails. */
+	if (br.mac_len != NL_MAC_LEN || !memcmp(br.mac, zero, NL_MAC_LEN))
+		return 0;
+	return nl_link_set_mac(host, br.ifindex, br.mac, name, err);
+}

@@ -1,0 +1,269 @@
+/* bridge_conf: every key of the reference's NetConf, validated up front so
+ * ADD never creates something and then fails on a bad value. */
+#include "conf.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/cni/args.h"
+#include "lib/cni/json.h"
+
+static const char *const bridge_cni_args[] = {"MAC", NULL};
+
+struct bool_key {
+	const char *key;
+	size_t off;
+};
+
+#define BK(k, f) {k, offsetof(struct bridge_conf, f)}
+static const struct bool_key bool_keys[] = {
+	BK("isGateway", is_gw),
+	BK("isDefaultGateway", is_default_gw),
+	BK("forceAddress", force_address),
+	BK("hairpinMode", hairpin),
+	BK("promiscMode", promisc),
+	BK("enabledad", enable_dad),
+	BK("ipMasq", ip_masq),
+	BK("preserveDefaultVlan", preserve_default_vlan),
+	BK("macspoofchk", macspoofchk),
+	BK("portIsolation", port_isolation),
+	BK("disableContainerInterface", disable_container_iface),
+};
+
+int bridge_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (strlen(s) == 17 && (s[2] == ':' || s[2] == '-')) {
+		char fmt[] = "%2x:%2x:%2x:%2x:%2x:%2x%c";
+		for (char *p = fmt; *p; p++)
+			if (*p == ':')
+				*p = s[2];
+		if (sscanf(s, fmt, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+			return -1;
+	} else if (strlen(s) == 14 && s[4] == '.' && s[9] == '.') {
+		unsigned w[3];
+		if (sscanf(s, "%4x.%4x.%4x%c", &w[0], &w[1], &w[2], &tail) != 3)
+			return -1;
+		for (int i = 0; i < 3; i++) {
+			v[2 * i] = w[i] >> 8;
+			v[2 * i + 1] = w[i] & 0xff;
+		}
+	} else {
+		return -1;
+	}
+	/* sscanf's %x would take a sign or "0x"; allow hex digits only. */
+	for (const char *p = s; *p; p++)
+		if (!isxdigit((unsigned char)*p) && *p != s[strlen(s) == 14 ? 4 : 2])
+			return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int set_mac(struct bridge_conf *c, const char *s, const char *from, struct cni_err *err)
+{
+	if (bridge_mac_parse(s, c->mac) < 0)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address %s=\"%s\"", from,
+				   s);
+	if (c->mac[0] & 1)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid MAC address %s=\"%s\": a multicast address cannot be "
+				   "an interface address",
+				   from, s);
+	c->has_mac = true;
+	return 0;
+}
+
+/* CNI_ARGS MAC < args.cni.mac < runtimeConfig.mac: each later source wins. */
+static int parse_mac(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err)
+{
+	struct cni_args args = {0};
+	const cJSON *a = NULL, *cni = NULL, *rc = NULL;
+	const char *s = NULL;
+	int ret;
+
+	if (cni_args_parse(req->env.args, bridge_cni_args, &args, err) < 0)
+		return -1;
+	s = cni_args_get(&args, "MAC");
+	ret = s ? set_mac(c, s, "CNI_ARGS MAC", err) : 0;
+	cni_args_free(&args);
+	if (ret < 0)
+		return -1;
+	if (json_get_object(req->conf, "args", &a, err) < 0 ||
+	    json_get_object(a, "cni", &cni, err) < 0)
+		return -1;
+	s = NULL;
+	if (json_get_string(cni, "mac", &s, err) < 0 || (s && set_mac(c, s, "args.cni.mac", err) < 0))
+		return -1;
+	if (json_get_object(req->conf, "runtimeConfig", &rc, err) < 0)
+		return -1;
+	s = NULL;
+	if (json_get_string(rc, "mac", &s, err) < 0 ||
+	    (s && set_mac(c, s, "runtimeConfig.mac", err) < 0))
+		return -1;
+	return 0;
+}
+
+static bool ifname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+{
+	const cJSON *trunk = NULL, *item;
+
+	if (json_get_array(conf, "vlanTrunk", &trunk, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(item, trunk)
+	{
+		long long id = -1, min = -1, max = -1;
+		if (!cJSON_IsObject(item))
+			return cni_err_set(err, CNI_ERR_DECODE,
+					   "\"vlanTrunk\": each entry must be an object");
+		if (json_get_int(item, "id", &id, err) < 0 || json_get_int(item, "minID", &min, err) < 0 ||
+		    json_get_int(item, "maxID", &max, err) < 0)
+			return -1;
+		if (id != -1 && (id < 1 || id > 4094))
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					   "invalid VLAN ID %lld in vlanTrunk (must be between 1 and 4094)",
+					   id);
+		if ((min == -1) != (max == -1))
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					   "vlanTrunk: minID and maxID must be given together");
+		if (min != -1 && (min < 1 || max > 4094 || min > max))
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					   "invalid vlanTrunk range %lld-%lld (1 <= minID <= maxID <= 4094)",
+					   min, max);
+		if (id == -1 && min == -1)
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					   "vlanTrunk: each entry needs \"id\" or \"minID\"/\"maxID\"");
+		c->n_vlan_trunk++;
+	}
+	return 0;
+}
+
+static int parse_numbers(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+{
+	long long mtu = 0, vlan = 0;
+
+	if (json_get_int(conf, "mtu", &mtu, err) < 0 || json_get_int(conf, "vlan", &vlan, err) < 0)
+		return -1;
+	if (mtu < 0 || mtu > 65535)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid \"mtu\": %lld (must be between 0 and 65535)", mtu);
+	if (vlan < 0 || vlan > 4094)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid VLAN ID %lld (must be between 0 and 4094)", vlan);
+	c->mtu = (unsigned)mtu;
+	c->vlan = (int)vlan;
+	return 0;
+}
+
+static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+{
+	const char *br = "cni0", *type = NULL;
+	const cJSON *ipam = NULL, *dns = NULL;
+
+	if (json_get_string(conf, "bridge", &br, err) < 0)
+		return -1;
+	if (!*br)
+		br = "cni0"; /* Go: an empty string is the zero value, then defaulted */
+	if (!ifname_ok(br))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid \"bridge\": \"%s\" is not a valid interface name "
+				   "(1-15 bytes, no '/', ':' or spaces)",
+				   br);
+	snprintf(c->bridge, sizeof(c->bridge), "%s", br);
+	if (json_get_string(conf, "ipMasqBackend", &c->ipmasq_backend, err) < 0)
+		return -1;
+	if (c->ipmasq_backend && strcmp(c->ipmasq_backend, "iptables") &&
+	    strcmp(c->ipmasq_backend, "nftables"))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "unknown ipmasq backend \"%s\"",
+				   c->ipmasq_backend);
+	if (json_get_object(conf, "ipam", &ipam, err) < 0 || json_get_string(ipam, "type", &type, err) < 0)
+		return -1;
+	c->ipam_type = type && *type ? type : NULL;
+	if (json_get_object(conf, "dns", &dns, err) < 0)
+		return -1;
+	if (dns && cni_dns_parse(dns, &c->dns, err) < 0)
+		return -1;
+	c->has_dns = cni_dns_is_set(&c->dns);
+	return 0;
+}
+
+static int parse_bools(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+{
+	for (size_t i = 0; i < sizeof(bool_keys) / sizeof(bool_keys[0]); i++)
+		if (json_get_bool(conf, bool_keys[i].key, (bool *)((char *)c + bool_keys[i].off),
+				  err) < 0)
+			return -1;
+	if (c->is_default_gw)
+		c->is_gw = true;
+	return 0;
+}
+
+static int check_combinations(const struct bridge_conf *c, struct cni_err *err)
+{
+	if (c->hairpin && c->promisc)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "cannot set hairpin mode and promiscuous mode at the same time");
+	if (c->disable_container_iface && c->ipam_type)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "cannot use IPAM when DisableContainerInterface flag is set");
+	return 0;
+}
+
+int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	if (parse_bools(req->conf, c, err) < 0 || parse_numbers(req->conf, c, err) < 0 ||
+	    parse_vlan_trunk(req->conf, c, err) < 0 || parse_strings(req->conf, c, err) < 0 ||
+	    check_combinations(c, err) < 0 || parse_mac(req, c, err) < 0) {
+		bridge_conf_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err)
+{
+	const char *key = NULL, *val = "true";
+	char num[16];
+
+	if (c->ip_masq)
+		key = "ipMasq";
+	else if (c->ipmasq_backend)
+		key = "ipMasqBackend", val = c->ipmasq_backend;
+	else if (c->vlan) {
+		snprintf(num, sizeof(num), "%d", c->vlan);
+		key = "vlan", val = num;
+	} else if (c->n_vlan_trunk)
+		key = "vlanTrunk", val = "[...]";
+	else if (c->macspoofchk)
+		key = "macspoofchk";
+	else if (c->port_isolation)
+		key = "portIsolation";
+	else if (c->disable_container_iface)
+		key = "disableContainerInterface";
+	if (!key)
+		return 0;
+	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
+			   "unsupported field \"%s\": %s (not implemented in this build yet; remove "
+			   "the key or set it to its default)",
+			   key, val);
+}
+
+void bridge_conf_free(struct bridge_conf *c)
+{
+	cni_dns_free(&c->dns);
+	c->has_dns = false;
+}

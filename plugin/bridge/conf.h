@@ -1,0 +1,51 @@
+/* The bridge plugin's configuration, parsed and validated once per verb.
+ * Strings are borrowed from req->conf unless noted. */
+#pragma once
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/cni/error.h"
+#include "lib/cni/result.h"
+#include "lib/cni/skel.h"
+
+struct bridge_conf {
+	char bridge[IFNAMSIZ]; /* default "cni0" */
+	bool is_gw;            /* isGateway (forced on by isDefaultGateway) */
+	bool is_default_gw;    /* isDefaultGateway */
+	bool force_address;    /* forceAddress */
+	bool hairpin;          /* hairpinMode */
+	bool promisc;          /* promiscMode */
+	bool enable_dad;       /* enabledad */
+	unsigned mtu;          /* 0 = kernel default */
+	const char *ipam_type; /* NULL = L2 mode */
+	bool has_dns;          /* dns given and set (cni_dns_is_set): replaces IPAM's */
+	struct cni_dns dns;    /* owned: bridge_conf_free */
+	bool has_mac;          /* container MAC from CNI_ARGS / args / runtimeConfig */
+	uint8_t mac[6];
+
+	/* Keys of features not implemented yet: parsed and validated so a typo
+	 * is caught, refused by bridge_conf_refuse_unimplemented(). */
+	bool ip_masq;
+	const char *ipmasq_backend; /* "iptables" | "nftables" | NULL */
+	int vlan;
+	size_t n_vlan_trunk;
+	bool preserve_default_vlan;
+	bool macspoofchk;
+	bool port_isolation;
+	bool disable_container_iface;
+};
+
+/* Reads every key of reference section 2.1 from req->conf with the Go
+ * decoder's habits, CNI_ARGS (MAC, IgnoreUnknown), args.cni.mac and
+ * runtimeConfig.mac (later wins). Errors: 6 wrong JSON type, 7 invalid value,
+ * 999 bad CNI_ARGS (as the reference). On error *c is freed. */
+int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err);
+/* Code 2 naming the key for a non-default value of a feature this build
+ * does not implement yet. ADD and CHECK call it; DEL does not (it must
+ * clean up whatever it can). */
+int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err);
+void bridge_conf_free(struct bridge_conf *c);
+
+/* Go net.ParseMAC for the 6-byte forms: aa:bb:cc:dd:ee:ff, aa-bb-..., and
+ * aabb.ccdd.eeff. Returns 0 or -1. */
+int bridge_mac_parse(const char *s, uint8_t mac[6]);

@@ -1,0 +1,242 @@
+/* Everything done inside CNI_NETNS, each verb in one netns_run: the worker
+ * opens its own netlink socket there and /proc/sys/net files resolve to the
+ * container's netns because this thread is in it. */
+#include "steps.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+static void sleep_us(long us)
+{
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* DAD off unless asked (no 1-2 s settle), and announce the MAC on up (the
+ * reference's arp_notify replaced a gratuitous ARP). Errors are ignored
+ * as in the reference: IPv6 may be off in the container. */
+static void set_link_sysctls(const struct ctr_setup *s)
+{
+	if (s->conf->enable_dad) {
+		nl_sysctl_iface_write("ipv6", s->ifname, "enhanced_dad", "1", NULL);
+		nl_sysctl_iface_write("ipv6", s->ifname, "accept_dad", "1", NULL);
+	} else {
+		nl_sysctl_iface_write("ipv6", s->ifname, "accept_dad", "0", NULL);
+	}
+	nl_sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
+}
+
+/* Before the first IPv6 address: IPv6 on for lo and the link, and keep the
+ * addresses if the link goes down. Write failures are fatal. */
+static int enable_ipv6(const char *ifname, struct cni_err *err)
+{
+	const char *names[] = {"lo", ifname};
+	char path[96], cur[16];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "ipv6/conf/%s/disable_ipv6", names[i]);
+		if (nl_sysctl_read(path, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, "0"))
+			continue;
+		if (nl_sysctl_write(path, "0", err) < 0)
+			return -1;
+	}
+	return nl_sysctl_iface_write("ipv6", ifname, "keep_addr_on_down", "1", err);
+}
+
+static bool has_v6(const struct cni_result *r)
+{
+	for (size_t i = 0; r && i < r->n_ips; i++)
+		if (r->ips[i].address.ip.family == AF_INET6)
+			return true;
+	return false;
+}
+
+static int add_addresses(struct nl *nl, const struct ctr_setup *s, int ifindex,
+			 struct cni_err *err)
+{
+	if (has_v6(s->ipam) && enable_ipv6(s->ifname, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->ipam->n_ips; i++) {
+		int rc = nl_addr_add(nl, ifindex, &s->ipam->ips[i].address, s->ifname, err);
+		if (rc == -EEXIST) {
+			char a[CNI_IPNET_STRLEN];
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "failed to add IP addr %s to %s: address already present",
+					   cni_ipnet_format(&s->ipam->ips[i].address, a), s->ifname);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reference SettleAddresses: wait until no IPv6 address is tentative; a
+ * DADFAILED address is an error. 5 s at most. */
+static int settle_addresses(struct nl *nl, int ifindex, const char *ifname, struct cni_err *err)
+{
+	long delay = 500, waited = 0;
+
+	for (;;) {
+		struct nl_addr *a = NULL;
+		size_t n = 0;
+		bool tentative = false;
+		if (nl_addr_list(nl, ifindex, AF_INET6, &a, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			if (a[i].flags & IFA_F_DADFAILED) {
+				char s[CNI_IPNET_STRLEN];
+				cni_err_set(err, CNI_ERR_INTERNAL,
+					    "link %s has address %s in DADFAILED state (duplicate address)",
+					    ifname, cni_ipnet_format(&a[i].ipnet, s));
+				free(a);
+				return -1;
+			}
+			tentative |= (a[i].flags & IFA_F_TENTATIVE) != 0;
+		}
+		free(a);
+		if (!tentative)
+			return 0;
+		if (waited >= 5000000)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "link %s still has tentative IPv6 addresses after 5 s", ifname);
+		sleep_us(delay);
+		waited += delay;
+		delay = delay * 2 > 50000 ? 50000 : delay * 2;
+	}
+}
+
+static const struct cni_ip *first_gateway(const struct cni_result *r, int family)
+{
+	for (size_t i = 0; i < r->n_ips; i++)
+		if (r->ips[i].address.ip.family == family && r->ips[i].has_gateway)
+			return &r->ips[i].gateway;
+	return NULL;
+}
+
+static void to_nl_route(const struct cni_route *cr, const struct cni_result *r, int oif,
+			struct nl_route *out)
+{
+	const struct cni_ip *gw = cr->has_gw ? &cr->gw : first_gateway(r, cr->dst.ip.family);
+
+	memset(out, 0, sizeof(*out));
+	out->dst = cr->dst;
+	out->has_gw = gw != NULL;
+	if (gw)
+		out->gw = *gw;
+	out->oif = oif;
+	out->priority = cr->priority;
+	out->table = cr->has_table ? cr->table : RT_TABLE_MAIN;
+	out->scope = cr->has_scope ? cr->scope : RT_SCOPE_UNIVERSE;
+}
+
+static bool same_route(const struct nl_route *a, const struct nl_route *b)
+{
+	struct cni_ipnet na = cni_ipnet_network(&a->dst), nb = cni_ipnet_network(&b->dst);
+
+	return na.prefix == nb.prefix && cni_ip_equal(&na.ip, &nb.ip) &&
+	       a->has_gw == b->has_gw && (!a->has_gw || cni_ip_equal(&a->gw, &b->gw)) &&
+	       a->priority == b->priority && a->table == b->table;
+}
+
+/* A gw-less IPAM default route gets the same gateway as the one
+ * isDefaultGateway adds; the reference then fails on EEXIST. The second
+ * identical route is simply already there. */
+static int add_routes(struct nl *nl, const struct cni_result *r, int oif, struct cni_err *err)
+{
+	for (size_t i = 0; i < r->n_routes; i++) {
+		struct nl_route rt, prev;
+		bool dup = false;
+		to_nl_route(&r->routes[i], r, oif, &rt);
+		for (size_t j = 0; j < i && !dup; j++) {
+			to_nl_route(&r->routes[j], r, oif, &prev);
+			dup = same_route(&rt, &prev);
+		}
+		if (dup)
+			continue;
+		int rc = nl_route_add(nl, &rt, err);
+		if (rc == -EEXIST) {
+			char d[CNI_IPNET_STRLEN];
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "failed to add route %s: an identical route already exists",
+					   cni_ipnet_format(&rt.dst, d));
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int setup_in_ns(void *arg, struct cni_err *err)
+{
+	struct ctr_setup *s = arg;
+	cleanup_nl struct nl nl = {0};
+	struct nl_link l;
+	int rc;
+
+	if (nl_open(&nl, err) < 0)
+		return -1;
+	rc = nl_link_get(&nl, s->ifname, 0, &l, err);
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "%s not found in the container after creation",
+				   s->ifname);
+	if (rc)
+		return -1;
+	set_link_sysctls(s);
+	if (s->ipam && add_addresses(&nl, s, l.ifindex, err) < 0)
+		return -1;
+	if (nl_link_set_up(&nl, l.ifindex, s->ifname, err) < 0)
+		return -1;
+	if (has_v6(s->ipam) && settle_addresses(&nl, l.ifindex, s->ifname, err) < 0)
+		return -1;
+	if (s->ipam && add_routes(&nl, s->ipam, l.ifindex, err) < 0)
+		return -1;
+	/* The MAC the kernel chose (or the one asked for) goes into the result. */
+	if (nl_link_get(&nl, NULL, l.ifindex, &l, err) < 0)
+		return -1;
+	memcpy(s->mac, l.mac, NL_MAC_LEN);
+	s->peer_ifindex = l.peer_ifindex;
+	return 0;
+}
+
+int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err)
+{
+	return netns_run(ns, setup_in_ns, s, err);
+}
+
+static int teardown_in_ns(void *arg, struct cni_err *err)
+{
+	struct ctr_teardown *t = arg;
+	cleanup_nl struct nl nl = {0};
+	struct nl_link l;
+	int rc;
+
+	if (nl_open(&nl, err) < 0)
+		return -1;
+	rc = nl_link_get(&nl, t->ifname, 0, &l, err);
+	if (rc == -ENOENT) {
+		t->gone = true;
+		return 0;
+	}
+	if (rc)
+		return -1;
+	if (nl_addr_list(&nl, l.ifindex, AF_UNSPEC, &t->addrs, &t->n_addrs, err) < 0)
+		return -1;
+	/* Keep only global unicast ones, as the reference collects. */
+	size_t k = 0;
+	for (size_t i = 0; i < t->n_addrs; i++)
+		if (t->addrs[i].scope == RT_SCOPE_UNIVERSE)
+			t->addrs[k++] = t->addrs[i];
+	t->n_addrs = k;
+	rc = nl_link_del(&nl, l.ifindex, t->ifname, err);
+	if (rc == -ENOENT)
+		t->gone = true;
+	return rc == -1 ? -1 : 0;
+}
+
+int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err)
+{
+	return netns_run(ns, teardown_in_ns, t, err);
+}

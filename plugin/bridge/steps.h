@@ -1,0 +1,82 @@
+/* The named steps of the bridge verbs (add.c, del.c, check.c read as a list
+ * of these). Host-side steps run on the main thread with a host netlink
+ * socket; container-side steps run inside CNI_NETNS through one netns_run. */
+#pragma once
+#include <net/if.h>
+#include "conf.h"
+#include "lib/cni/result.h"
+#include "lib/netns/netns.h"
+#include "lib/nl/nl.h"
+
+#define BRIDGE_MAX_GWS 16
+
+/* gateway/prefix addresses to put on the bridge (isGateway). */
+struct bridge_gws {
+	struct cni_ipnet v[BRIDGE_MAX_GWS];
+	size_t n;
+};
+
+/* gateway.c: the reference's calcGateways on the IPAM result: every IP gets
+ * interface `iface`; a missing gateway becomes network+1 when isGateway;
+ * isDefaultGateway appends one default route per family unless IPAM already
+ * gives a default route with a gateway. Pure (no kernel access). */
+int bridge_calc_gateways(const struct bridge_conf *c, struct cni_result *ipam, int iface,
+			 struct bridge_gws *gws, struct cni_err *err);
+
+/* bridge_link.c (host): create the bridge if missing (a concurrent ADD's
+ * EEXIST is fine; another link type is an error), accept_ra=0, promisc if
+ * asked, up. Fills *br. */
+int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *br,
+		  struct cni_err *err);
+/* Put gw on the bridge with the reference's conflict rules (IPv4: any other
+ * IPv4 address conflicts; IPv6: an overlapping subnet does) and
+ * forceAddress. EEXIST (a concurrent ADD) is success. */
+int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+		       const struct cni_ipnet *gw, struct cni_err *err);
+/* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
+int bridge_enable_forwarding(int family, struct cni_err *err);
+/* Set the bridge MAC to its current value so it stops following the lowest
+ * port MAC (reference: cni #285). */
+int bridge_pin_mac(struct nl *host, const char *name, struct cni_err *err);
+
+/* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
+ * is ifname inside ns, the host end is veth<8 hex> (retried on a clash).
+ * Fills host_name. */
+int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
+		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err);
+/* Enslave to the bridge, hairpin, accept_ra=0, up. Fills *port. */
+int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			 const char *host_name, struct nl_link *port, struct cni_err *err);
+/* Bounded poll until the port is oper-up and forwarding. */
+int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
+
+/* container.c: everything inside CNI_NETNS in one netns_run. */
+struct ctr_setup {
+	const struct bridge_conf *conf;
+	const char *ifname;
+	const struct cni_result *ipam; /* NULL in L2 mode; every IP is ours */
+	uint8_t mac[NL_MAC_LEN];       /* out: the container end's MAC */
+	int peer_ifindex;              /* out */
+};
+int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
+
+/* Deletes ifname if present and records its global addresses (for the
+ * masquerade teardown). *gone is set when there was nothing to delete. */
+struct ctr_teardown {
+	const char *ifname;
+	struct nl_addr *addrs; /* out, malloc'd */
+	size_t n_addrs;
+	bool gone;
+};
+int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+
+/* CHECK inside the netns: ifname exists, is a veth with mac (NULL = skip),
+ * carries every address of ips that points at iface, and every route. */
+struct ctr_check {
+	const char *ifname;
+	const char *mac;
+	const struct cni_result *prev;
+	int iface; /* index of the container interface in prev */
+	int peer_ifindex; /* out */
+};
+int ctr_check(const struct netns *ns, struct ctr_check *c, struct cni_err *err);

@@ -1,0 +1,109 @@
+/* The veth pair: created from the host in one message, host end attached
+ * to the bridge, then waited on until it forwards. */
+#include "steps.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/if_bridge.h>
+#include <sys/random.h>
+
+#define VETH_NAME_ATTEMPTS 10
+
+static int random_name(char name[IFNAMSIZ], struct cni_err *err)
+{
+	uint8_t r[4];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "failed to generate veth name");
+	snprintf(name, IFNAMSIZ, "veth%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+	return 0;
+}
+
+int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
+		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err)
+{
+	struct nl_veth_req req = {
+		.name = ifname,
+		.ns_fd = ns->fd,
+		.peer_name = host_name,
+		.mtu = c->mtu,
+		.mac = c->has_mac ? c->mac : NULL,
+	};
+
+	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
+		struct nl_link other;
+		int rc;
+		if (random_name(host_name, err) < 0)
+			return -1;
+		rc = nl_veth_create(host, &req, err);
+		if (rc != -EEXIST)
+			return rc;
+		/* EEXIST names no side: a host-side clash is retried with a new
+		 * name, otherwise the container already has ifname. */
+		rc = nl_link_get(host, host_name, 0, &other, err);
+		if (rc == -ENOENT)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "container veth name provided (%s) already exists in %s",
+					   ifname, ns->path);
+		if (rc < 0)
+			return -1;
+	}
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "failed to find a free host veth name after %d attempts",
+			   VETH_NAME_ATTEMPTS);
+}
+
+int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			 const char *host_name, struct nl_link *port, struct cni_err *err)
+{
+	int rc = nl_link_get(host, host_name, 0, port, err);
+
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", host_name);
+	if (rc)
+		return -1;
+	if (nl_link_set_master(host, port->ifindex, br->ifindex, host_name, err) < 0)
+		return -1;
+	if (c->hairpin && nl_brport_set(host, port->ifindex, true, host_name, err) < 0)
+		return -1;
+	/* Best effort, as the reference: IPv6 may be disabled on the host. */
+	nl_sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
+	return nl_link_set_up(host, port->ifindex, host_name, err);
+}
+
+static const char *oper_name(int s)
+{
+	static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+					    "testing", "dormant", "up"};
+	return s >= 0 && s <= 6 ? names[s] : "?";
+}
+
+/* The kernel moves a port to forwarding as soon as carrier is up (no STP);
+ * that is usually true on the first look. Poll with growing gaps, 2.5 s
+ * at most, the reference's budget. */
+int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err)
+{
+	long delay_us = 200, waited_us = 0;
+	struct nl_link now;
+
+	for (;;) {
+		int rc = nl_link_get(host, NULL, port->ifindex, &now, err);
+		if (rc == -ENOENT)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", port->name);
+		if (rc)
+			return -1;
+		if (now.operstate == NL_OPER_UP &&
+		    (now.brport_state < 0 || now.brport_state == BR_STATE_FORWARDING))
+			return 0;
+		if (waited_us >= 2500000)
+			break;
+		struct timespec ts = {0, delay_us * 1000};
+		nanosleep(&ts, NULL);
+		waited_us += delay_us;
+		delay_us = delay_us * 2 > 100000 ? 100000 : delay_us * 2;
+	}
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "bridge port in error state: %s (port %s, bridge state %d, after %ld ms)",
+			   oper_name(now.operstate), port->name, now.brport_state, waited_us / 1000);
+}
