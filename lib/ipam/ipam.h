@@ -1,7 +1,25 @@
 /* Delegation to an IPAM plugin (spec section 4, Go pkg/invoke): find
  * ipam.type in CNI_PATH (a regular file; names with '/' refused), exec it with
- * the same environment (only CNI_COMMAND replaced) and the same stdin bytes,
- * on the calling (host) thread. Only fds 0, 1, 2 reach the child. */
+ * the same environment (only CNI_COMMAND replaced) and the same stdin bytes
+ * (req->stdin_buf/stdin_len), on the calling (host) thread: never from a
+ * netns_run worker. Only fds 0, 1, 2 reach the child; its signal mask is
+ * empty.
+ *
+ * Every ipam_exec_* returns 0, or -1 with err set:
+ *  - the child's error JSON: its code, msg and details unchanged (a code
+ *    of 0 or none becomes 999, since 0 means "no error" here);
+ *  - otherwise Go's RawExec messages, code 999:
+ *    `netplugin failed with no error message: exit status N` (or
+ *    `signal: killed`, or `fork/exec <path>: <errno>`),
+ *    `netplugin failed: "<stderr>": exit status N`,
+ *    `netplugin failed but error parsing its diagnostic message "<out>": ...`;
+ *  - the binary still busy (ETXTBSY) after 1 + 5 attempts 1 s apart: code 11;
+ *  - the child still running after CNI_IPAM_TIMEOUT_SECONDS (default 120):
+ *    it is killed, code 11, the message names the plugin, verb and timeout.
+ * The child's stderr is copied to our stderr in every case. Blocking: the
+ * call waits for the child (and for ETXTBSY retries). SIGCHLD set to SIG_IGN
+ * is switched to SIG_DFL for the child's lifetime (process-wide: call it
+ * while no other thread forks). */
 #pragma once
 #include "../cni/error.h"
 #include "../cni/result.h"
