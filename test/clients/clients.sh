@@ -35,6 +35,12 @@ PUT_IPAM=cb-host-local
 PD=$T/plugins # the private plugin dir: only the plugin under test lives here
 mkdir -p "$PD"
 
+# at_exit CMD: run CMD when the script exits (last registered runs first),
+# before lib.sh's removal of $T.
+_at_exit=""
+at_exit() { _at_exit="$1; $_at_exit"; }
+trap 'eval "$_at_exit"; rm -rf "$T"' EXIT
+
 # install_put: copies the plugin under test into $PD under its test names.
 # Fails (with a TAP line) when the binaries are missing.
 install_put() {
@@ -111,11 +117,12 @@ ns_ping() {
 	esac
 }
 
-# remount_cgroups: the sandbox's fresh sysfs hides the host's cgroup mounts,
-# which runc needs. Mount the same hierarchies again (same fs types and
-# options, hence the same cgroups) on the new /sys/fs/cgroup, in the order
-# /proc/self/mounts lists them; the sandbox's mount namespace keeps them away
-# from the rest of the machine.
+# remount_cgroups PARENT...: the sandbox's fresh sysfs hides the host's
+# cgroup mounts, which runc needs. Mount the same hierarchies again (same fs
+# types and options, hence the same cgroups) on the new /sys/fs/cgroup, in the
+# order /proc/self/mounts lists them. These cgroups are the machine's own, so
+# each PARENT cgroup the runtime will make (containerd: default, podman:
+# libpod_parent) that does not exist yet is removed again at exit, once empty.
 remount_cgroups() {
 	awk '$2 ~ "^/sys/fs/cgroup" && ($3 == "tmpfs" || $3 == "cgroup" || $3 == "cgroup2") &&
 		!seen[$2]++ { print $3, $4, $2 }' /proc/self/mounts >"$T/.cgroups"
@@ -123,6 +130,18 @@ remount_cgroups() {
 		mkdir -p "$_dir" 2>/dev/null
 		mount -t "$_fs" -o "$_opts" "$_fs" "$_dir" || return 1
 	done <"$T/.cgroups"
+	for _parent in "$@"; do
+		for _h in $(awk '{print $3}' "$T/.cgroups"); do
+			[ -e "$_h/cgroup.procs" ] && [ ! -e "$_h/$_parent" ] &&
+				at_exit "rm_cgroup_tree '$_h/$_parent'"
+		done
+	done
+	return 0
+}
+# rm_cgroup_tree DIR: rmdir DIR's empty cgroups, deepest first
+rm_cgroup_tree() {
+	[ -d "$1" ] && find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+	return 0
 }
 
 # make_busybox_rootfs DIR: a minimal root filesystem from the static busybox

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/clients.sh"
 
 install_put || { finish; exit 1; }
-remount_cgroups || { not_ok "cgroup hierarchies mounted in the sandbox"; finish; exit 1; }
+remount_cgroups default || { not_ok "cgroup hierarchies mounted in the sandbox"; finish; exit 1; }
 
 C=$T/ctr
 mkdir -p "$C/net.d" "$C/root" "$C/state" "$C/opt"
@@ -26,14 +26,14 @@ stop_containerd() {
 		"$C"/state/io.containerd.runtime.v2.task/*/*/shim.pid; do
 		[ -f "$_f" ] && kill -9 "$(cat "$_f")" 2>/dev/null
 	done
-	rmdir /sys/fs/cgroup/*/default/"$CN" /sys/fs/cgroup/default/"$CN" 2>/dev/null
+	for _d in /sys/fs/cgroup/*/default/"$CN" /sys/fs/cgroup/default/"$CN"; do rm_cgroup_tree "$_d"; done
 	if [ -n "$CTRD_PID" ]; then
 		kill "$CTRD_PID" 2>/dev/null
 		wait "$CTRD_PID" 2>/dev/null
 		CTRD_PID=
 	fi
 }
-trap 'stop_containerd; rm -rf "$T"' EXIT
+at_exit stop_containerd
 
 if [ ! -d /etc/cni/net.d ]; then
 	not_ok "/etc/cni/net.d exists to be covered by a bind mount (install podman)"

@@ -8,9 +8,12 @@
 . "$(dirname "$0")/clients.sh"
 
 install_put || { finish; exit 1; }
-remount_cgroups || { not_ok "cgroup hierarchies mounted in the sandbox"; finish; exit 1; }
+remount_cgroups libpod_parent || { not_ok "cgroup hierarchies mounted in the sandbox"; finish; exit 1; }
 
 P=$T/podman
+# As root, podman keeps a blob-info cache in /var/lib/containers/cache
+# whatever the storage config says: give it a tmpfs in the sandbox.
+mkdir -p /var/lib/containers && mount -t tmpfs cni-test-containers /var/lib/containers
 mkdir -p "$P/net" "$P/tmp" "$P/storage" "$P/run"
 export TMPDIR=$P/tmp
 export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
@@ -28,6 +31,7 @@ events_logger = "file"
 events_logfile_path = "$P/events.log"
 runtime = "runc"
 tmp_dir = "$P/libpod"
+image_copy_tmp_dir = "$P/tmp"
 volume_path = "$P/volumes"
 CONF
 cat >"$CONTAINERS_STORAGE_CONF" <<CONF
