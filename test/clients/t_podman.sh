@@ -115,7 +115,10 @@ check_eq "--ip on the generated network (ips capability) exits 0" "$RC" 0
 check_match "--ip on the generated network: exactly that address" "$OUT" 'inet 10\.203\.2\.99/24'
 
 # Port mapping through the reference portmap on top of our bridge's result.
-CID=$(pm run -d --network "$GEN" -p 18082:80 localhost/cb-bb:latest \
+# A failed `run -d` leaves a created container behind: it has a name to
+# remove it by, whatever happens.
+at_exit "pm rm -f -t 0 cbp-pm >/dev/null 2>&1"
+CID=$(pm run -d --name cbp-pm --network "$GEN" -p 18082:80 localhost/cb-bb:latest \
 	nc -ll -p 80 -e echo cb-podman-portmap-ok 2>&1)
 RC=$?
 check_eq "podman run -d -p 18082:80 on the generated network exits 0" "$RC" 0
@@ -130,7 +133,7 @@ check_match "bridge $BR carries our gateway" "$(ip -4 -o addr show dev "$BR" 2>&
 CIP=$(pm exec "$CID" ip -4 -o addr show dev eth0 2>/dev/null | sed -n 's|.*inet \([0-9.]*\)/.*|\1|p')
 # ipMasq is on in podman's conflist: masquerade state must name the address.
 check_match "ipMasq: masquerade state names the container address $CIP" "$(masq_state "$CIP")" .
-pm rm -f -t 0 "$CID" >/dev/null 2>&1
+pm rm -f -t 0 cbp-pm >/dev/null 2>&1
 check_eq "after rm -f: no veth left" "$(host_veths | tr '\n' ' ')" ""
 check_eq "after rm -f: no lease left" "$(leases "$GEN" | tr '\n' ' ')" ""
 check_eq "after rm -f: no portmap DNAT left" "$(iptables-save -t nat | grep -c 'dport 18082')" 0
