@@ -95,6 +95,11 @@ headline "enabledad ADD over kernel DAD time (ms)" "$(ms "$(get dad ours add_ove
 	"<=" 20 "reference $(ms "$(get dad ref add_over_dad_us)") ms; kernel DAD \
 $(ms "$(get dad kernel add_dad_us)") ms"
 
+# Any failed call of ours makes its rows meaningless: say where.
+fails=$(awk '$2 ~ /^ours/ && $3 ~ /_fail$/ && $8 > 0 { printf "%s%s %s %s: %d/%d", sep, $1, $2, $3, $8, $4; sep = "; " }' "$STATS")
+headline "failed calls of ours, all cases" "$(awk '$2 ~ /^ours/ && $3 ~ /_fail$/ { s += $8 } END { print s + 0 }' "$STATS")" "==" 0 \
+	"${fails:-none}"
+
 echo
 echo "== issue 8 targets (medians; ratios are the headline) =="
 awk -F'\t' '{ printf "%-44s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"

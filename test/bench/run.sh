@@ -39,6 +39,14 @@ TOOLS=$BUILD/test/tools
 OURS=${BENCH_OURS:-$BUILD/bin}
 REF=${BENCH_REF:-/usr/lib/cni}
 FLOOR=${BENCH_FLOOR:-$TOOLS/bench_floor}
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+# The floor program lives in test/tools (built by make) or test/bench (built here).
+if [ ! -x "$FLOOR" ] && [ -f "$TOP/test/bench/floor.c" ]; then
+	FLOOR=$OUT/floor
+	cc -O2 -std=gnu11 -D_GNU_SOURCE -o "$FLOOR" "$TOP/test/bench/floor.c" \
+		$(pkg-config --cflags --libs libmnl) -lpthread || FLOOR=/nonexistent
+fi
 N=${BENCH_N:-20}
 ROUNDS=${BENCH_ROUNDS:-5}
 BURST=${BENCH_BURST:-100}
@@ -49,12 +57,10 @@ HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
 DAD_REPS=${BENCH_DAD_REPS:-4}
 RSS_N=${BENCH_RSS_N:-5}
 CASES=${BENCH_CASES:-serial dual masq burst hostlocal rss size dad}
-OUT=$BUILD/bench
 RAW=$OUT/raw.txt
 W=$(mktemp -d /tmp/cni-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 export TOOLS OURS REF FLOOR RAW W
-mkdir -p "$OUT"
 : >"$RAW"
 
 . "$TOP/test/bench/lib.sh"
