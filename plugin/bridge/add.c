@@ -144,12 +144,14 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, a->host_name, err) < 0)
 		return -1;
 	a->veth_made = true;
+	/* The host end first: IPv6 DAD in the container (enabledad) only
+	 * runs once the link has carrier, i.e. both ends are up. */
+	if (veth_attach_host_end(&a->host, &a->conf, &a->br, a->host_name, &a->port, err) < 0)
+		return -1;
 	a->ctr.conf = &a->conf;
 	a->ctr.ifname = a->req->env.ifname;
 	a->ctr.ipam = a->conf.ipam_type ? &a->ipam : NULL;
 	if (ctr_setup(&a->ns, &a->ctr, err) < 0)
-		return -1;
-	if (veth_attach_host_end(&a->host, &a->conf, &a->br, a->host_name, &a->port, err) < 0)
 		return -1;
 	if (gateways_on_bridge(a, err) < 0 || bridge_pin_mac(&a->host, a->conf.bridge, err) < 0)
 		return -1;
