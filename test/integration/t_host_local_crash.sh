@@ -1,0 +1,48 @@
+#!/bin/sh
+# Crash safety (reference bug #498): host-local killed with SIGKILL at random
+# instants during ADD (and some DELs) must never leave an empty or partial
+# lease file; stray temporary files are cleaned by the next call, and the
+# lease index stays truthful (it is rebuilt whenever a crash left it stale).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/t_host_local_lib.inc"
+
+D=$T/data
+S=$D/net1
+C=$T/c.json
+hlconf "$C" "$D" 1.0.0 '[[{"subnet":"10.20.0.0/16"}],[{"subnet":"fd00:20::/64"}]]'
+
+ITER=${HL_CRASH_ITER:-400}
+out=$("$TOOLS/hl_killer" "$BIN/host-local" "$C" "$S" "$ITER" 0)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+check_eq "no empty or partial lease after $ITER random kills" "$rc $(printf '%s' "$out" | tail -1 | awk '{print $NF}')" "0 0"
+killed=$(printf '%s' "$out" | tail -1 | awk '{print $4}')
+check_match "most runs were killed mid-way ($killed of $ITER)" "$killed" "^[0-9]{3,}$"
+
+hl ours ADD after eth0 "$C"
+check_eq "ADD after the crashes succeeds" "$RC" 0
+check_eq "no temporary file survives the next call" "$(ls -a "$S" | grep -c '^\.tmp-')" 0
+check_eq "the index file survived or was rebuilt" "$(head -c 17 "$S/.cni-bridge-index")" "cni-bridge-index "
+
+# every lease on disk is known to CHECK and freed by DEL (the index is truthful)
+owners=$(cd "$S" && for f in [0-9]* fd*; do [ -f "$f" ] && head -n1 "$f" | tr -d '\r'; echo; done | sort -u | grep .)
+n_owners=$(printf '%s\n' "$owners" | grep -c .)
+bad=0
+for o in $owners; do
+	hl ours CHECK "$o" eth0 "$C" || bad=$((bad + 1))
+done
+check_eq "CHECK finds each of the $n_owners owners on disk" "$bad" 0
+for o in $owners; do hl ours DEL "$o" eth0 "$C"; done
+check_eq "DEL of every owner leaves only lock, last_reserved_ip.* and the index" \
+	"$(ls -a "$S" | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" \
+	".cni-bridge-index last_reserved_ip.0 last_reserved_ip.1 lock "
+hl ref ADD refafter eth0 "$C"
+check_eq "the reference still works on the store afterwards" "$RC" 0
+
+# the same test catches the reference's bug, so it can fail
+hlconf "$T/r.json" "$T/refdata" 1.0.0 '[[{"subnet":"10.21.0.0/16"}]]'
+out=$("$TOOLS/hl_killer" "$REF/host-local" "$T/r.json" "$T/refdata/net1" 150 0)
+check_match "the reference leaves empty leases under the same kills (#498)" \
+	"$(printf '%s' "$out" | tail -1)" "bad [1-9]"
+
+done_testing
