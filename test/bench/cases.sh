@@ -141,6 +141,29 @@ case_hostlocal() {
 	done
 }
 
+# ---- context: what starting a process costs here ----
+# VERSION of each bridge (start-up, no work) next to an empty C program (glibc
+# start-up alone) and one without libc: on a VM, glibc's CPU feature probing
+# (cpuid, which traps to the hypervisor) can be most of a C plugin's exec.
+case_startup() {
+	log "startup: VERSION of each bridge and empty programs, $STARTUP_N each"
+	printf 'int main(void) { return 0; }\n' >"$W/empty.c"
+	printf '#include <unistd.h>\nvoid _start(void) { _exit(0); }\n' >"$W/nolibc.c"
+	cc -O2 -o "$W/empty-libc" "$W/empty.c" &&
+		cc -O2 -static -nostartfiles -o "$W/empty-nolibc" "$W/nolibc.c" || return 1
+	_r=0
+	while [ "$_r" -le 2 ]; do
+		for _v in $(variants_in_order "$_r" ours ref libc nolibc); do
+			case $_v in
+			ours | ref) set -- -e CNI_COMMAND=VERSION -- "$(plugin_dir "$_v")/bridge" ;;
+			*) set -- -- "$W/empty-$_v" ;;
+			esac
+			"$TOOLS/bench_exec" -k "$STARTUP_N" "$@" | sink "$_r" startup "$_v" exec
+		done
+		_r=$((_r + 1))
+	done
+}
+
 # ---- case 6: stripped binary sizes (peak RSS comes from cases 1 and 5) ----
 
 case_size() {

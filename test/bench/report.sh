@@ -117,13 +117,18 @@ function fmt(k, metric) {
 {
 	k = $1 SUBSEP $3 SUBSEP $2; med[k] = $5; p10[k] = $6; p90[k] = $7; n[k] = $4; sum[k] = $8
 	if (!(($1 SUBSEP $3) in seen)) { seen[$1 SUBSEP $3] = 1; order[++rows] = $1 SUBSEP $3 }
-	if ($2 != "ours" && $2 != "ref") other[$1 SUBSEP $3] = $2
+	if ($2 != "ours" && $2 != "ref") other[$1 SUBSEP $3] = other[$1 SUBSEP $3] " " $2
 }
 END {
 	printf "%-8s %-20s %-24s %-24s %s\n", "case", "metric", "ours", "reference", "other"
 	for (i = 1; i <= rows; i++) {
 		split(order[i], p, SUBSEP)
-		o = (order[i] in other) ? other[order[i]] " " fmt(order[i] SUBSEP other[order[i]], p[2]) : ""
+		o = ""
+		if (order[i] in other) {
+			no = split(other[order[i]], ov, " ")
+			for (j = 1; j <= no; j++)
+				o = o (j > 1 ? "; " : "") ov[j] " " fmt(order[i] SUBSEP ov[j], p[2])
+		}
 		m = p[2]; sub(/_us$/, "", m); sub(/_kb$/, "", m)
 		printf "%-8s %-20s %-24s %-24s %s\n", p[1], m, fmt(order[i] SUBSEP "ours", p[2]),
 			fmt(order[i] SUBSEP "ref", p[2]), o

@@ -13,7 +13,8 @@
 #   BENCH_HL_N=10 BENCH_HL_ROUNDS=4    host-local ADD+DEL per level
 #   BENCH_DAD_REPS=4      enabledad ADDs per variant (each waits ~1-2 s of DAD)
 #   BENCH_RSS_N=5         traced ADD+DEL per variant for per-process peak RSS
-#   BENCH_CASES="serial dual masq burst hostlocal rss size dad"
+#   BENCH_STARTUP_N=50    VERSION calls / empty programs per round (context)
+#   BENCH_CASES="serial dual masq burst hostlocal rss size dad startup"
 #   BENCH_OURS=BUILD/bin  the plugins under test (BENCH_OURS=/usr/lib/cni
 #                         compares the reference with itself: all ratios ~1)
 #   BENCH_REF=/usr/lib/cni
@@ -56,7 +57,8 @@ HL_N=${BENCH_HL_N:-10}
 HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
 DAD_REPS=${BENCH_DAD_REPS:-4}
 RSS_N=${BENCH_RSS_N:-5}
-CASES=${BENCH_CASES:-serial dual masq burst hostlocal rss size dad}
+STARTUP_N=${BENCH_STARTUP_N:-50}
+CASES=${BENCH_CASES:-serial dual masq burst hostlocal rss size dad startup}
 RAW=$OUT/raw.txt
 W=$(mktemp -d /tmp/cni-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT

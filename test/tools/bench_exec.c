@@ -22,7 +22,8 @@
  * child exits until no address is tentative.
  * With -R (ptrace; slower, so not for timing), every process of the tree:
  *                             rss IDX NAME VMHWM_KB
- * -O OUTDIR keeps each run's stdout in OUTDIR/IDX.out (default: /dev/null).
+ * -O OUTDIR keeps each run's stdout and stderr in OUTDIR/IDX.out and IDX.err
+ * (default: /dev/null).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,7 @@ static void child_exec(const struct opts *o, int idx)
 	fd = open(o->stdin_file ? o->stdin_file : "/dev/null", O_RDONLY);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		_exit(126);
+	close(fd);
 	if (o->outdir) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%d.out", o->outdir, idx);
@@ -116,6 +118,18 @@ static void child_exec(const struct opts *o, int idx)
 	}
 	if (fd < 0 || dup2(fd, 1) < 0)
 		_exit(126);
+	close(fd);
+	if (o->outdir) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%d.err", o->outdir, idx);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	} else {
+		fd = open("/dev/null", O_WRONLY);
+	}
+	if (fd < 0 || dup2(fd, 2) < 0)
+		_exit(126);
+	close(fd);
+	close_range(3, ~0U, 0); /* the program under test gets exactly fds 0, 1 and 2 */
 	for (i = 0; i < o->n_env; i++)
 		putenv(subst(o->env[i], idx));
 	for (i = 0; i < o->argc && i < MAX_ARGS; i++)
