@@ -1,0 +1,46 @@
+#!/bin/sh
+# Every shipped conf/*.conflist through cnitool (libcni 1.1.2, the libcni
+# generation containerd 1.6/1.7 and podman 4 vendor): ADD, CHECK, DEL and a
+# repeated DEL with the plugin under test swapped in under its test names,
+# and nothing left afterwards. A conflist these clients cannot use (for
+# example a cniVersion newer than they know) fails here.
+. "$(dirname "$0")/clients.sh"
+
+install_put || { finish; exit 1; }
+NETCONF=$T/net.d
+mkdir -p "$NETCONF"
+
+for f in "$TOP"/conf/*.conflist; do
+	[ -f "$f" ] || continue
+	c=$(basename "$f")
+	net=$(jq -r .name "$f")
+	jq --arg b "$PUT_BRIDGE" --arg i "$PUT_IPAM" '(.plugins[] | select(.type == "bridge")) |=
+		(.type = $b | if .ipam.type == "host-local" then .ipam.type = $i else . end)' \
+		"$f" >"$NETCONF/$c"
+	check_eq "$c: every bridge/host-local now names the plugin under test" \
+		"$(jq '[.plugins[] | .type, (.ipam.type // empty) | select(. == "bridge" or . == "host-local")] | length' "$NETCONF/$c")" 0
+	netns_new cbf
+	run_cnitool add "$net" cbf
+	check_eq "$c: cnitool ADD exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	res=$OUT
+	check_eq "$c: eth0 exists in the container" \
+		"$(ip -n cbf -o link show dev eth0 2>/dev/null | grep -c eth0)" 1
+	for a in $(json_get "$res" '.ips[]?.address' 2>/dev/null | cut -d/ -f1); do
+		gw=$(json_get "$res" ".ips[] | select(.address | startswith(\"$a/\")) | .gateway // empty")
+		[ -n "$gw" ] && check "$c: $a reaches its gateway $gw" ns_ping cbf "$gw"
+	done
+	run_cnitool check "$net" cbf
+	check_eq "$c: cnitool CHECK exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	run_cnitool del "$net" cbf
+	check_eq "$c: cnitool DEL exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	run_cnitool del "$net" cbf
+	check_eq "$c: repeated DEL exits 0" "$RC" 0
+	check_eq "$c: no veth left" "$(host_veths | tr '\n' ' ')" ""
+	check_eq "$c: no lease left" "$(leases "$net" | tr '\n' ' ')" ""
+	ip netns del cbf
+	rm -f "$NETCONF/$c"
+done
+finish
