@@ -1,0 +1,78 @@
+#!/bin/sh
+# A failed ADD leaves nothing behind: no veth, no lease, no container
+# interface; the error names the cause.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/t_bridge_lib.inc"
+
+# nothing_left DESC VETHS LEASES
+nothing_left() {
+	check_eq "$1: host veths" "$(host_veths)" "$2"
+	check_eq "$1: leases" "$(leases)" "$3"
+}
+
+# --- IPAM fails: the range is exhausted
+bconf "$T/small.json" 10-bridge.conflist "" '.bridge = "rb0" | .ipam.ranges = [[{"subnet": "10.55.0.0/30"}]]'
+netns_new a
+netns_new b
+ours ADD ctr-a /run/netns/a eth0 "$T/small.json"
+check_eq "exhausted range: first ADD takes the last free IP" "$RC" 0
+ours ADD ctr-b /run/netns/b eth0 "$T/small.json"
+check_eq "exhausted range: second ADD fails" "$RC" 1
+check_match "exhausted range: message from IPAM" "$(json_get "$OUT" .msg)" 'no IP addresses available|range'
+check_eq "exhausted range: no interface in the container" "$(ip -n b -o link show eth0 2>/dev/null | wc -l)" 0
+nothing_left "exhausted range" 1 1
+ours DEL ctr-a /run/netns/a eth0 "$T/small.json"
+
+# --- a later step fails: CNI_IFNAME already exists in the netns
+bconf "$T/c.json" 10-bridge.conflist
+netns_new c
+ip -n c link add eth0 type bridge
+ours ADD ctr-c /run/netns/c eth0 "$T/c.json"
+check_eq "ifname exists: ADD fails" "$RC" 1
+check_match "ifname exists: message names it" "$(json_get "$OUT" .msg)" 'eth0.*already exists'
+check_eq "ifname exists: the container's own eth0 is untouched" "$(ip -n c -o link show eth0 type bridge | wc -l)" 1
+nothing_left "ifname exists" 0 0
+
+# --- a step inside the container fails: an IPAM route through an
+# unreachable gateway
+bconf "$T/r.json" 10-bridge.conflist "" '.ipam.routes = [{"dst": "192.168.0.0/16", "gw": "172.31.0.1"}]'
+netns_new d
+ours ADD ctr-d /run/netns/d eth0 "$T/r.json"
+check_eq "route fails in the container: ADD fails" "$RC" 1
+check_match "route fails: message names the route" "$(json_get "$OUT" .msg)" '192\.168\.0\.0/16 via 172\.31\.0\.1'
+check_eq "route fails: container interface removed" "$(ip -n d -o link show eth0 2>/dev/null | wc -l)" 0
+nothing_left "route fails" 0 0
+
+# --- a host step after the container is configured fails: the bridge has
+# another IPv4 address and forceAddress is off
+ip link add cni0 type bridge 2>/dev/null
+ip addr add 10.9.9.1/24 dev cni0
+netns_new e
+ours ADD ctr-e /run/netns/e eth0 "$T/c.json"
+check_eq "bridge address conflict: ADD fails" "$RC" 1
+check_match "bridge address conflict: message" "$(json_get "$OUT" .msg)" \
+	'"cni0" already has an IP address different from 10\.22\.0\.1/16'
+check_eq "bridge address conflict: container interface removed" "$(ip -n e -o link show eth0 2>/dev/null | wc -l)" 0
+nothing_left "bridge address conflict" 0 0
+bconf "$T/force.json" 10-bridge.conflist "" '.forceAddress = true'
+ours ADD ctr-e /run/netns/e eth0 "$T/force.json"
+check_eq "forceAddress: ADD replaces the address" "$RC" 0
+check_eq "forceAddress: only the gateway remains" "$(ip -4 -o addr show cni0 | awk '{print $4}')" 10.22.0.1/16
+ours DEL ctr-e /run/netns/e eth0 "$T/force.json"
+
+# --- the bridge name belongs to another kind of link (checked before IPAM)
+ip link add notbr type veth peer name notbr-peer
+bconf "$T/nb.json" 10-bridge.conflist "" '.bridge = "notbr"'
+netns_new f
+ours ADD ctr-f /run/netns/f eth0 "$T/nb.json"
+check_match "not a bridge: message" "$(json_get "$OUT" .msg)" '"notbr" already exists but is not a bridge'
+nothing_left "not a bridge" 2 0 # the two are notbr and its peer
+ip link del notbr
+
+# --- the netns does not exist: nothing is made at all
+ours ADD ctr-g /run/netns/nope eth0 "$T/nb.json"
+check_eq "missing netns: ADD fails" "$RC" 1
+check_match "missing netns: message names the path" "$(json_get "$OUT" .msg)" '/run/netns/nope'
+nothing_left "missing netns" 0 0
+check_eq "missing netns: no bridge made" "$(ip -o link show notbr 2>/dev/null | wc -l)" 0
+done_testing
