@@ -36,14 +36,15 @@ static int get_requested(struct hl_store *s, const struct hl_rangeset *set, int 
 
 struct dup_check {
 	const struct hl_rangeset *set;
-	const struct hl_lease *found;
+	struct cni_ip found;
 };
 
 static int in_set(const struct hl_lease *l, void *arg)
 {
 	struct dup_check *d = arg;
-	if (l->ip.family && hl_rangeset_find(d->set, &l->ip)) {
-		d->found = l;
+	struct cni_ip ip;
+	if (hl_lease_ip(l, &ip) && hl_rangeset_find(d->set, &ip)) {
+		d->found = ip;
 		return 1;
 	}
 	return 0;
@@ -62,7 +63,7 @@ int hl_alloc_get(struct hl_store *s, const struct hl_rangeset *set, int set_idx,
 	if (hl_store_each_owned(s, id, ifname, HL_MATCH_ANY, in_set, &d))
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "%s has been allocated to %s, duplicate allocation is not allowed",
-				   cni_ip_format(&d.found->ip, a), id);
+				   cni_ip_format(&d.found, a), id);
 
 	struct cni_ip last, ip;
 	const struct hl_range *r;

@@ -44,9 +44,14 @@ static long slot_of(const struct hl_index *x, const char *name)
 	return -1;
 }
 
-static int grow(struct hl_index *x)
+/* Makes room for at least want slots (doubling), rehashing once. */
+static int grow_to(struct hl_index *x, size_t want)
 {
-	size_t cap = x->cap ? 2 * x->cap : 256;
+	size_t cap = x->cap ? x->cap : 256;
+	while (cap < want)
+		cap *= 2;
+	if (cap == x->cap)
+		return 0;
 	struct hl_lease *v = realloc(x->v, cap * sizeof(*v));
 	if (!v)
 		return -1;
@@ -70,40 +75,48 @@ static int grow(struct hl_index *x)
 	return 0;
 }
 
-/* Sets name's owner without journaling. */
-static int apply_put(struct hl_index *x, const char *name, const char *owner)
+/* Sets name's owner without journaling. borrow: name and owner live in
+ * x->file (the loaded index) and are not copied. */
+static int apply_put_b(struct hl_index *x, char *name, char *owner, bool borrow)
 {
-	char *o = strdup(owner);
+	char *o = borrow ? owner : strdup(owner);
 	if (!o)
 		return -1;
 	long i = slot_of(x, name);
 	if (i >= 0) {
 		struct hl_lease *l = &x->v[i];
-		free(l->owner);
+		if (l->owner_owned)
+			free(l->owner);
 		l->owner = o;
+		l->owner_owned = !borrow;
 		if (!l->live)
 			x->live++;
 		l->live = true;
 		return 0;
 	}
-	if (x->n == x->cap && grow(x) < 0)
+	if (x->n == x->cap && grow_to(x, x->cap + 1) < 0)
 		goto fail;
 	struct hl_lease *l = &x->v[x->n];
-	l->name = strdup(name);
+	l->name = borrow ? name : strdup(name);
 	if (!l->name)
 		goto fail;
 	l->owner = o;
+	l->name_owned = l->owner_owned = !borrow;
 	l->live = true;
-	if (cni_ip_parse(name, &l->ip) < 0)
-		l->ip.family = 0;
 	uint32_t b = hash(name) % (uint32_t)x->nbucket;
 	x->chain[x->n] = x->bucket[b];
 	x->bucket[b] = (uint32_t)++x->n;
 	x->live++;
 	return 0;
 fail:
-	free(o);
+	if (!borrow)
+		free(o);
 	return -1;
+}
+
+static int apply_put(struct hl_index *x, const char *name, const char *owner)
+{
+	return apply_put_b(x, (char *)name, (char *)owner, false);
 }
 
 static void apply_del(struct hl_index *x, const char *name)
@@ -113,6 +126,11 @@ static void apply_del(struct hl_index *x, const char *name)
 		x->v[i].live = false;
 		x->live--;
 	}
+}
+
+bool hl_lease_ip(const struct hl_lease *l, struct cni_ip *ip)
+{
+	return cni_ip_parse(l->name, ip) == 0;
 }
 
 const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name)
@@ -168,20 +186,28 @@ void hl_index_del(struct hl_index *x, const char *name)
 		x->rewrite = true; /* the table is right; rewrite it whole */
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1; /* we only ever write upper case */
+}
+
 /* Decodes %XX in place; returns false on a malformed escape. */
 static bool unescape(char *s)
 {
-	char *w = s;
+	char *w = s = strchr(s, '%') ? s : s + strlen(s);
 	for (; *s; s++) {
 		if (*s != '%') {
 			*w++ = *s;
 			continue;
 		}
-		unsigned v;
-		if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
-		    sscanf(s + 1, "%2x", &v) != 1 || v == 0)
+		int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+		if (lo < 0 || (hi | lo) == 0)
 			return false;
-		*w++ = (char)v;
+		*w++ = (char)(hi << 4 | lo);
 		s += 2;
 	}
 	*w = '\0';
@@ -202,6 +228,11 @@ static void stamp_format(const struct stat *st, char *buf)
 /* Parses the records after a header that matched; false when malformed. */
 static bool load_records(struct hl_index *x, char *p)
 {
+	size_t lines = 0;
+	for (const char *q = p; (q = strchr(q, '\n')); q++)
+		lines++;
+	if (grow_to(x, lines) < 0)
+		return false;
 	while (*p) {
 		char *nl = strchr(p, '\n');
 		if (!nl)
@@ -217,7 +248,7 @@ static bool load_records(struct hl_index *x, char *p)
 		}
 		if ((op != '+' && op != '-') || !*p || !unescape(p) || (owner && !unescape(owner)))
 			return false;
-		if (op == '+' ? apply_put(x, p, owner) < 0 : (apply_del(x, p), 0))
+		if (op == '+' ? apply_put_b(x, p, owner, true) < 0 : (apply_del(x, p), 0))
 			return false;
 		x->file_records++;
 		p = nl + 1;
@@ -234,7 +265,7 @@ static int load(struct hl_index *x, int dirfd, const struct stat *dir)
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER_LEN ||
 	    st.st_size > (64 << 20))
 		return 0;
-	char *buf __attribute__((cleanup(hl_freep))) = malloc((size_t)st.st_size + 1);
+	char *buf = x->file = malloc((size_t)st.st_size + 1);
 	if (!buf || hl_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
 		return 0;
 	buf[st.st_size] = '\0';
@@ -309,7 +340,7 @@ static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
 int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
 {
 	memset(x, 0, sizeof(*x));
-	if (grow(x) < 0)
+	if (grow_to(x, 1) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 	struct stat dir;
 	if (fstat(dirfd, &dir) < 0)
@@ -317,7 +348,7 @@ int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
 	if (load(x, dirfd, &dir) == 1)
 		return 0;
 	hl_index_free(x);
-	if (grow(x) < 0)
+	if (grow_to(x, 1) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 	return rescan(x, dirfd, err);
 }
@@ -411,12 +442,15 @@ int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 void hl_index_free(struct hl_index *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
-		free(x->v[i].name);
-		free(x->v[i].owner);
+		if (x->v[i].name_owned)
+			free(x->v[i].name);
+		if (x->v[i].owner_owned)
+			free(x->v[i].owner);
 	}
 	free(x->v);
 	free(x->chain);
 	free(x->bucket);
 	free(x->journal);
+	free(x->file);
 	memset(x, 0, sizeof(*x));
 }

@@ -37,8 +37,8 @@
 struct hl_lease {
 	char *name;      /* file name in the store */
 	char *owner;     /* trimmed content; "" = unreadable, never matches */
-	struct cni_ip ip; /* family 0 when the name is not an address */
 	bool live;       /* false once deleted (the slot stays for reuse) */
+	bool name_owned, owner_owned; /* else borrowed from hl_index.file */
 };
 
 struct hl_index {
@@ -47,6 +47,7 @@ struct hl_index {
 	size_t n, cap, live;
 	uint32_t *bucket; /* slot + 1, 0 = empty */
 	size_t nbucket;
+	char *file;    /* the loaded index; loaded entries point into it */
 	char *journal; /* records not yet in the file */
 	size_t jlen, jcap;
 	size_t file_records; /* records in the file, incl. '-' ones */
@@ -63,6 +64,9 @@ int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err);
 int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err);
 void hl_index_free(struct hl_index *x);
 
+/* The address a lease file is named after; false when the name is none
+ * (such files still count for DEL and CHECK, as in the reference). */
+bool hl_lease_ip(const struct hl_lease *l, struct cni_ip *ip);
 const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name);
 /* Record a new lease / a removed one (journaled for flush). */
 int hl_index_put(struct hl_index *x, const char *name, const char *owner, struct cni_err *err);
