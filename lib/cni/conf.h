@@ -7,8 +7,12 @@
 #include "skel.h"
 
 /* prevResult parsed as the config's version (Go's ParsePrevResult: a
- * prevResult without cniVersion takes the config's). Returns 1 and fills
- * *out when present, 0 when absent, -1 on error (code 6/1). */
+ * prevResult without cniVersion takes the config's, and it must be in the
+ * config's version group: 0.1.0-0.2.0, 0.3.0-0.4.0 or 1.0.0-1.1.0). Returns
+ * 1 and fills *out (free with cni_result_free) when present, 0 when absent
+ * or null (*out empty), -1 on error: code 6 when malformed, code 1 with Go's
+ * `could not parse prevResult: result type supports [1.0.0 1.1.0] but
+ * unmarshalled CNIVersion is "0.4.0"` for another group. */
 int cni_conf_prev_result(const struct cni_request *req, struct cni_result *out,
 			 struct cni_err *err);
 

@@ -39,7 +39,9 @@ int cni_err_errno(struct cni_err *err, unsigned code, int errnum, const char *fm
 	__attribute__((format(printf, 4, 5)));
 int cni_err_details(struct cni_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Prepends "<context>: " to the message, keeping the code. */
+/* Prepends "<context>: " to the message, keeping the code (an unset error
+ * becomes 999 so that a failure is never lost). Messages longer than
+ * CNI_ERR_MSG_MAX - 1 bytes are cut. */
 int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cni_err_clear(struct cni_err *err);

@@ -8,7 +8,21 @@
  *   0.1.0/0.2.0 first IPv4 and first IPv6 only as ip4/ip6, routes under
  *               their family, no interfaces; fails with code 999
  *               "cannot convert: no valid IP addresses" when there is no IP.
- * Key order: alphabetical at every level (as cni lib >= 1.2 prints 1.x).
+ * Key order: alphabetical at every level (as cni lib >= 1.2 prints 1.x):
+ *   top        cniVersion, dns, interfaces, ips, routes   (legacy: cniVersion, dns, ip4, ip6)
+ *   interface  mac, mtu, name, pciID, sandbox, socketPath
+ *   ip         address, gateway, interface, version
+ *   route      advmss, dst, gw, mtu, priority, scope, table
+ *   dns        domain, nameservers, options, search
+ *   legacy ipN gateway, ip, routes
+ * Empty values are left out as Go's omitempty does; an interface's "name"
+ * is always printed; route table/scope are printed when set, even as 0.
+ * "dns" is left out of 1.x when empty (cni lib >= 1.2) and always printed
+ * for 0.x. Version "" prints the legacy form without a cniVersion key, as
+ * Go does for a config without one.
+ * Addresses and route destinations keep their host bits ("10.1.2.3/8"
+ * stays as written), exactly as Go's types.IPNet; use cni_ipnet_network()
+ * before handing a route to the kernel.
  * Everything is heap-owned by the result; cni_result_free releases it. */
 #pragma once
 #include <stdbool.h>
@@ -66,7 +80,12 @@ struct cni_result {
 
 /* Parses a result object of any version. default_version is used when the
  * object has no cniVersion (libcni's rule for delegated plugins and Go's
- * for prevResult). Errors: code 6 (malformed) or 1 (unknown version). */
+ * for prevResult); with neither it is 0.1.0. Keys match case-insensitively
+ * and null means absent, as in Go. Route mtu/advmss/priority/table/scope
+ * and interface mtu/socketPath/pciID are read from 1.x results only. An
+ * ips[].interface index past the interfaces is kept, as Go does.
+ * Errors: code 6 naming the value (`ips[0]: "address": invalid CIDR
+ * address: x`) or 1 (unknown version). On error *out is left empty. */
 int cni_result_parse(const cJSON *json, const char *default_version, struct cni_result *out,
 		     struct cni_err *err);
 /* Builds the JSON of the result at `version`, see the rules above. */

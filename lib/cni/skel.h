@@ -32,13 +32,21 @@ struct cni_request {
 	const char *stdin_buf; /* raw bytes, NUL-terminated; passed unchanged to IPAM */
 	size_t stdin_len;
 	cJSON *conf;         /* the parsed config (owned by skel) */
-	const char *version; /* the config's cniVersion, CNI_VERSION_DEFAULT if absent */
+	const char *version; /* the config's cniVersion, CNI_VERSION_DEFAULT if absent;
+			      * borrowed from conf */
 	const char *name;    /* the network name, validated */
 };
 
-/* Handlers return 0 or -1 with err set. ADD fills *res, which skel prints at
- * req->version. DEL, CHECK, STATUS and GC print nothing on success. A NULL
- * handler means "succeed doing nothing" (never for add). */
+/* Handlers return 0 or -1 with err set (-1 with no code set becomes 999,
+ * as Go's skel does for a plain error). They run on the main thread in the
+ * host netns. ADD fills *res (zeroed by skel, freed by skel), which skel
+ * prints at the config's cniVersion as written (so a config without one
+ * gets the legacy form without a cniVersion key, as Go prints it). DEL,
+ * CHECK, STATUS and GC print nothing on success. A NULL handler means
+ * "succeed doing nothing"; a NULL add fails with 999. Before ADD and CHECK
+ * skel refuses (code 8) a CNI_NETNS that is the plugin's own netns unless
+ * CNI_NETNS_OVERRIDE is 1/true. The request and everything it points to
+ * live until the handler returns. */
 struct cni_plugin {
 	const char *name; /* "bridge", shown in the about text */
 	int (*add)(const struct cni_request *req, struct cni_result *res, struct cni_err *err);
@@ -49,7 +57,17 @@ struct cni_plugin {
 };
 
 /* Reads the environment from getenv() and stdin/stdout/stderr. Returns the
- * process exit code (0, or 1 after printing the error JSON on stdout). */
+ * process exit code (0, or 1 after printing the error JSON on stdout).
+ * Order of checks (the first failure is the one reported):
+ *   no CNI_COMMAND -> "about" text on stderr, exit 0;
+ *   unknown command (4); missing variables for the verb (4: ADD/CHECK need
+ *   CONTAINERID, NETNS, IFNAME, PATH; DEL needs CONTAINERID, IFNAME, PATH;
+ *   GC/STATUS need PATH; an empty value is missing); container ID and
+ *   ifname rules (4); VERSION prints its reply here and never reads stdin;
+ *   stdin larger than JSON_MAX_INPUT (6) or unreadable (5); JSON (6);
+ *   "name" (7); cniVersion type (6); CHECK < 0.4.0, GC/STATUS < 1.1.0 (1);
+ *   cniVersion not exactly a supported one (1); own netns (8); handler.
+ * Error JSON carries the config's cniVersion when the config had one. */
 int cni_main(const struct cni_plugin *plugin);
 
 /* The testable core of cni_main. */
