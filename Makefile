@@ -88,9 +88,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh test/bench/run.sh $(BUILD)
 
+# Each binary is written under a temporary name and renamed into place, so a
+# runtime exec'ing the plugin at that moment sees the old or the new file.
 install: $(BINS)
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(BINS) $(DESTDIR)$(CNI_BIN_DIR)/
+	for b in $(BINS); do n=$$(basename $$b); \
+	  install -m 0755 $$b $(DESTDIR)$(CNI_BIN_DIR)/.$$n.new && \
+	  mv -f $(DESTDIR)$(CNI_BIN_DIR)/.$$n.new $(DESTDIR)$(CNI_BIN_DIR)/$$n || exit 1; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
