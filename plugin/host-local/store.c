@@ -144,11 +144,13 @@ static void write_last(struct hl_store *s, int set_idx, const char *ip)
 int hl_store_reserve(struct hl_store *s, const char *id, const char *ifname,
 		     const struct cni_ip *ip, int set_idx, struct cni_err *err)
 {
-	char name[CNI_IPNET_STRLEN], tmp[CNI_IPNET_STRLEN + 32], owner[512];
+	char name[CNI_IPNET_STRLEN], tmp[CNI_IPNET_STRLEN + 32];
 	cni_ip_format(ip, name);
 	if (hl_index_get(&s->index, name))
 		return 0;
-	snprintf(owner, sizeof(owner), "%s\r\n%s", id, ifname);
+	char *owner __attribute__((cleanup(hl_freep))) = NULL;
+	if (asprintf(&owner, "%s\r\n%s", id, ifname) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease %s", name);
 	snprintf(tmp, sizeof(tmp), HL_TMP_PREFIX "%s-%d", name, (int)getpid());
 	int rc = write_tmp(s->dirfd, tmp, owner);
 	if (rc < 0)
@@ -200,15 +202,16 @@ bool hl_store_last_reserved(struct hl_store *s, int set_idx, struct cni_ip *out)
 
 static bool owned(const struct hl_lease *l, const char *current, const char *id, enum hl_match m)
 {
-	return ((m & HL_MATCH_CURRENT) && strcmp(l->owner, current) == 0) ||
+	return ((m & HL_MATCH_CURRENT) && current && strcmp(l->owner, current) == 0) ||
 	       ((m & HL_MATCH_LEGACY) && strcmp(l->owner, id) == 0);
 }
 
 int hl_store_each_owned(const struct hl_store *s, const char *id, const char *ifname,
 			enum hl_match m, int (*fn)(const struct hl_lease *l, void *arg), void *arg)
 {
-	char current[512];
-	snprintf(current, sizeof(current), "%s\r\n%s", id, ifname);
+	char *current __attribute__((cleanup(hl_freep))) = NULL;
+	if (asprintf(&current, "%s\r\n%s", id, ifname) < 0)
+		current = NULL;
 	for (size_t i = 0; i < s->index.n; i++) {
 		const struct hl_lease *l = &s->index.v[i];
 		if (!l->live || !owned(l, current, id, m))
@@ -222,9 +225,10 @@ int hl_store_each_owned(const struct hl_store *s, const char *id, const char *if
 
 size_t hl_store_release(struct hl_store *s, const char *id, const char *ifname, enum hl_match m)
 {
-	char current[512];
+	char *current __attribute__((cleanup(hl_freep))) = NULL;
 	size_t released = 0;
-	snprintf(current, sizeof(current), "%s\r\n%s", id, ifname);
+	if (asprintf(&current, "%s\r\n%s", id, ifname) < 0)
+		current = NULL; /* out of memory: only legacy matches can hit */
 	for (size_t i = 0; i < s->index.n; i++) {
 		struct hl_lease *l = &s->index.v[i];
 		if (!l->live || !owned(l, current, id, m))
