@@ -10,32 +10,56 @@ sink() {
 
 # ---- case 1, 2, 3: serial ADD then DEL of $N containers ----
 
-# floor_cycle ROUND CASE: the floor program's ADD and DEL of $N containers.
-floor_cycle() {
-	"$TOOLS/bench_exec" -k "$N" -- "$FLOOR" add /run/netns/b%d eth0 10.90.1.%d/16 10.90.0.1 cbf0 |
-		sink "$1" "$2" floor add
-	"$TOOLS/bench_exec" -k "$N" -- "$FLOOR" del /run/netns/b%d eth0 | sink "$1" "$2" floor del
+# one_call VARIANT OP CONF IDX: one ADD or DEL of container IDX by VARIANT
+# ("floor" is the floor program), bench_exec's line on stdout.
+one_call() {
+	if [ "$1" = floor ]; then
+		if [ "$2" = add ]; then
+			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" add /run/netns/b%d eth0 10.90.%i/16 \
+				10.90.0.1 cbf0
+		else
+			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" del /run/netns/b%d eth0
+		fi
+	else
+		case $2 in add) _cmd=ADD ;; *) _cmd=DEL ;; esac
+		cni_exec "$(plugin_dir "$1")" bridge "$_cmd" "$3" "$4" 1
+	fi
 }
 
-# bridge_cycle ROUND CASE VARIANT CONF: one variant's ADD and DEL of $N containers.
-bridge_cycle() {
-	_d=$(plugin_dir "$3")
-	cni_exec "$_d" bridge ADD "$4" 0 "$N" | sink "$1" "$2" "$3" add
-	cni_exec "$_d" bridge DEL "$4" 0 "$N" | sink "$1" "$2" "$3" del
-}
-
-# serial_case CASE CONF_PREFIX VARIANT...: rounds of ADD+DEL per variant, where
-# variant V reads $W/CONF_PREFIX-V.json ("floor" is the floor program).
+# serial_case CASE CONF_PREFIX VARIANT...: $ROUNDS rounds (after a warm-up) of
+# $N ADDs then $N DELs, the variants interleaved call by call (the order
+# reversed every round) so that a noisy moment hits all of them. Variant V
+# reads $W/CONF_PREFIX-V.json and owns its own namespaces: the K-th variant
+# uses containers K*N .. K*N+N-1.
 serial_case() {
 	_case=$1 _prefix=$2
 	shift 2
-	log "$_case: $N containers x $ROUNDS rounds: $*"
+	log "$_case: $N containers x $ROUNDS rounds, interleaved: $*"
+	netns_make $(($# * N))
+	_k=0
+	for _v in "$@"; do
+		eval "_off_$_v=$((_k * N))"
+		_k=$((_k + 1))
+	done
 	_r=0
 	while [ "$_r" -le "$ROUNDS" ]; do
-		for _v in $(variants_in_order "$_r" "$@"); do
-			if [ "$_v" = floor ]; then floor_cycle "$_r" "$_case"; else
-				bridge_cycle "$_r" "$_case" "$_v" "$W/$_prefix-$_v.json"
-			fi
+		_order=$(variants_in_order "$_r" "$@")
+		for _op in add del; do
+			_i=0
+			while [ "$_i" -lt "$N" ]; do
+				for _v in $_order; do
+					eval "_off=\$_off_$_v"
+					one_call "$_v" "$_op" "$W/$_prefix-$_v.json" $((_off + _i)) \
+						>>"$W/calls-$_v-$_op"
+				done
+				_i=$((_i + 1))
+			done
+		done
+		for _v in "$@"; do
+			for _op in add del; do
+				sink "$_r" "$_case" "$_v" "$_op" <"$W/calls-$_v-$_op"
+				rm -f "$W/calls-$_v-$_op"
+			done
 		done
 		_r=$((_r + 1))
 	done

@@ -2,7 +2,7 @@
 # Turns raw samples ("CASE VARIANT METRIC VALUE" lines) into statistics, the
 # headline table (ratios against the issue 8 targets), a detail table, and a
 # JSON file. usage: report.sh RAW_FILE RESULTS_JSON
-# env (optional, for the JSON): BENCH_SETTINGS, BENCH_OURS_DIR, BENCH_REF_DIR
+# env (optional, for the JSON): BENCH_SETTINGS, BENCH_OURS_DIR, BENCH_REF_DIR, BENCH_LOAD
 set -u
 RAW=$1
 JSON=$2
@@ -101,6 +101,9 @@ headline "failed calls of ours, all cases" "$(awk '$2 ~ /^ours/ && $3 ~ /_fail$/
 	"${fails:-none}"
 
 echo
+echo "== machine: $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
+echo "== load average ${BENCH_LOAD:-?}; ${BENCH_SETTINGS:-}"
+echo
 echo "== issue 8 targets (medians; ratios are the headline) =="
 awk -F'\t' '{ printf "%-44s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"
 
@@ -140,10 +143,10 @@ jq -n --rawfile stats "$STATS" --rawfile head "$HEAD" \
 	--arg cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
 	--arg ncpu "$(nproc)" --arg kernel "$(uname -r)" --arg date "$(date -u +%FT%TZ)" \
 	--arg settings "${BENCH_SETTINGS:-}" --arg ours "${BENCH_OURS_DIR:-}" \
-	--arg ref "${BENCH_REF_DIR:-}" \
+	--arg ref "${BENCH_REF_DIR:-}" --arg load "${BENCH_LOAD:-}" \
 	--arg rev "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)" '
 	def num: if test("^-?[0-9.]+$") then tonumber else . end;
-	{ machine: { cpu: $cpu, cpus: ($ncpu | tonumber), kernel: $kernel },
+	{ machine: { cpu: $cpu, cpus: ($ncpu | tonumber), kernel: $kernel, load: $load },
 	  date: $date, git: $rev, settings: $settings, ours: $ours, reference: $ref,
 	  targets: [ $head | split("\n")[] | select(length > 0) | split("\t") |
 	    { metric: .[0], value: (.[1] | num), target: .[2], met: .[3], detail: .[4] } ],

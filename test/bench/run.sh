@@ -91,10 +91,13 @@ _max=$N
 netns_make "$_max"
 
 start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for c in $CASES; do
 	"case_$c" || log "case $c failed"
 done
 log "measured in $(($(date +%s) - start)) s"
+# Other work on the machine shows up as spread; the load says how much there was.
+export BENCH_LOAD="before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 export BENCH_SETTINGS="N=$N rounds=$ROUNDS burst=$BURST x$BURST_ROUNDS hl_leases=[$HL_LEASES] hl=${HL_N}x$HL_ROUNDS dad=$DAD_REPS"
 export BENCH_OURS_DIR=$OURS BENCH_REF_DIR=$REF

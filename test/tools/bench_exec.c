@@ -4,7 +4,8 @@
  * usage: bench_exec [-s START] [-k COUNT] [-f STDIN_FILE] [-e KEY=VAL]... [-O OUTDIR]
  *                   [-P] [-D NETNS_PATH [-W]] [-R] -- PROGRAM ARG...
  *
- * Every "%d" in ARGs and in -e values is replaced by the index. Runs indices
+ * Every "%d" in ARGs and in -e values is replaced by the index, every "%i" by
+ * its two low octets ("1.44" for 300, for addresses). Runs indices
  * START..START+COUNT-1 one after the other, or with -P all at once (each child
  * forked first and held at a gate, then released together: the burst).
  *
@@ -77,19 +78,23 @@ static void die(const char *what)
 	exit(2);
 }
 
-/* Returns a malloc'd copy of s with every "%d" replaced by idx. */
+/* Returns a malloc'd copy of s with every "%d" replaced by idx and every
+ * "%i" by the two low octets of idx ("1.44" for 300), for IPv4 addresses. */
 static char *subst(const char *s, int idx)
 {
-	char num[16];
+	char num[16], oct[16];
 	int nlen = snprintf(num, sizeof(num), "%d", idx);
-	size_t cap = strlen(s) * (size_t)(nlen + 1) + 1, o = 0;
+	int olen = snprintf(oct, sizeof(oct), "%d.%d", (idx >> 8) & 255, idx & 255);
+	size_t cap = strlen(s) * (size_t)(nlen + olen + 1) + 1, o = 0;
 	char *out = malloc(cap);
 	if (!out)
 		die("malloc");
 	for (; *s; s++) {
-		if (s[0] == '%' && s[1] == 'd') {
-			memcpy(out + o, num, (size_t)nlen);
-			o += (size_t)nlen;
+		if (s[0] == '%' && (s[1] == 'd' || s[1] == 'i')) {
+			const char *rep = s[1] == 'd' ? num : oct;
+			size_t len = (size_t)(s[1] == 'd' ? nlen : olen);
+			memcpy(out + o, rep, len);
+			o += len;
 			s++;
 		} else {
 			out[o++] = *s;
