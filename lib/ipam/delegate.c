@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "../cni/json.h"
+#include "inproc.h"
 #include "spawn.h"
 
 /* Go's %q for what the plugin printed: quotes, backslash escapes, \xNN for
@@ -114,9 +115,10 @@ static int plugin_error(const struct ipam_output *o, struct cni_err *err)
 			   why.msg);
 }
 
-/* Finds and runs type with CNI_COMMAND=verb. 0 when it exited 0 (o holds
- * its output), -1 with err set otherwise. The child's stderr is copied to
- * ours either way: it is the only trace of what it logged. */
+/* Finds and runs type with CNI_COMMAND=verb: in-process when the file found
+ * is the build linked into us (inproc.h), else as a child. 0 when it exited
+ * 0 (o holds its output), -1 with err set otherwise. The child's stderr is
+ * copied to ours either way: it is the only trace of what it logged. */
 static int invoke(const struct cni_request *req, const char *type, const char *verb,
 		  struct ipam_output *o, struct cni_err *err)
 {
@@ -129,9 +131,12 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 		.timeout_s = ipam_timeout_from_env(),
 	};
 
+	const struct ipam_inproc *inproc;
+
 	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
 		return -1;
-	if (ipam_spawn(&rq, o, err) != 0)
+	inproc = ipam_inproc_match(ipam_inproc_builtin, type, path);
+	if (inproc ? ipam_inproc_run(inproc, req, verb, o, err) : ipam_spawn(&rq, o, err))
 		return -1;
 	if (o->err_len) {
 		fwrite(o->errtext, 1, o->err_len, stderr);
