@@ -52,9 +52,9 @@ static bool is_known(const char *key, const char *const known[])
 }
 
 /* Go's UnmarshallableBool: 1/true/0/false in any case. */
-static int parse_ignore_unknown(const char *pair, const char *val, bool *out,
-				struct cni_err *err)
+static int parse_ignore_unknown(const struct cni_kv *kv, bool *out, struct cni_err *err)
 {
+	const char *val = kv->val;
 	if (strcasecmp(val, "1") == 0 || strcasecmp(val, "true") == 0) {
 		*out = true;
 		return 0;
@@ -63,11 +63,10 @@ static int parse_ignore_unknown(const char *pair, const char *val, bool *out,
 		*out = false;
 		return 0;
 	}
-	char q[512];
-	size_t n = 0;
-	go_quote(q, sizeof(q), &n, pair);
-	char lower[256];
-	size_t i = 0;
+	char whole[512], q[600], lower[256];
+	size_t n = 0, i = 0;
+	snprintf(whole, sizeof(whole), "%s=%.250s", kv->key, val);
+	go_quote(q, sizeof(q), &n, whole);
 	for (; val[i] && i + 1 < sizeof(lower); i++)
 		lower[i] = (char)((val[i] >= 'A' && val[i] <= 'Z') ? val[i] + 32 : val[i]);
 	lower[i] = '\0';
@@ -94,6 +93,16 @@ static int split_pair(char *piece, struct cni_kv *kv, struct cni_err *err)
 	return 0;
 }
 
+/* Appends the pair, Go-quoted, to the list of unknown ones. */
+static void note_unknown(char *list, size_t size, size_t *len, const struct cni_kv *kv)
+{
+	char whole[512];
+	if (*len && *len + 1 < size)
+		list[(*len)++] = ' ';
+	snprintf(whole, sizeof(whole), "%.250s=%.250s", kv->key, kv->val);
+	go_quote(list, size, len, whole);
+}
+
 int cni_args_parse(const char *s, const char *const known[], struct cni_args *out,
 		   struct cni_err *err)
 {
@@ -107,7 +116,7 @@ int cni_args_parse(const char *s, const char *const known[], struct cni_args *ou
 	char *buf = strdup(s);
 	struct cni_kv *kv = calloc(pieces, sizeof(*kv));
 	char unknown[CNI_ERR_MSG_MAX] = "";
-	size_t ulen = 0, n_unknown = 0;
+	size_t ulen = 0;
 	bool ignore = false;
 	if (!buf || !kv) {
 		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: out of memory");
@@ -115,30 +124,24 @@ int cni_args_parse(const char *s, const char *const known[], struct cni_args *ou
 	}
 	char *piece = buf;
 	for (size_t i = 0; i < pieces; i++) {
-		char *semi = strchr(piece, ';');
-		if (semi)
-			*semi = '\0';
+		char *next = strchr(piece, ';');
+		if (next)
+			*next++ = '\0';
 		if (split_pair(piece, &kv[i], err) < 0)
 			goto fail;
+		/* Go sets each known field as it goes, so the last value wins. */
 		if (strcmp(kv[i].key, "IgnoreUnknown") == 0) {
-			char whole[512];
-			snprintf(whole, sizeof(whole), "%s=%s", kv[i].key, kv[i].val);
-			if (parse_ignore_unknown(whole, kv[i].val, &ignore, err) < 0)
+			if (parse_ignore_unknown(&kv[i], &ignore, err) < 0)
 				goto fail;
 		} else if (!is_known(kv[i].key, known)) {
-			char whole[512];
-			snprintf(whole, sizeof(whole), "%s=%s", kv[i].key, kv[i].val);
-			if (n_unknown++ && ulen + 1 < sizeof(unknown))
-				unknown[ulen++] = ' ';
-			go_quote(unknown, sizeof(unknown), &ulen, whole);
+			note_unknown(unknown, sizeof(unknown), &ulen, &kv[i]);
 		}
-		piece = semi ? semi + 1 : piece + strlen(piece);
+		piece = next;
 	}
-	if (n_unknown && !ignore) {
+	if (ulen && !ignore) {
 		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: unknown args [%s]", unknown);
 		goto fail;
 	}
-	/* The owning buffer must stay at kv[0].key for cni_args_free. */
 	out->kv = kv;
 	out->n = pieces;
 	out->ignore_unknown = ignore;
