@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/cni/json.h"
 #include "lib/cni/skel.h"
@@ -536,6 +538,60 @@ static void test_own_netns_refused_before_add(void **state)
 	run_free(&r);
 }
 
+/* cni_main itself: real environment, real fds, in a child process. */
+static int main_in_child(const char *const *envp, const char *in_text, char *out, size_t size)
+{
+	int in_pipe[2], out_pipe[2];
+	if (pipe(in_pipe) < 0 || pipe(out_pipe) < 0)
+		fail_msg("pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in_pipe[0], 0);
+		dup2(out_pipe[1], 1);
+		close(in_pipe[1]);
+		close(out_pipe[0]);
+		clearenv();
+		for (; *envp; envp++)
+			putenv((char *)*envp);
+		_exit(cni_main(&plugin));
+	}
+	close(in_pipe[0]);
+	close(out_pipe[1]);
+	if (write(in_pipe[1], in_text, strlen(in_text)) < 0)
+		fail_msg("write");
+	close(in_pipe[1]);
+	size_t n = 0;
+	ssize_t got;
+	while (n + 1 < size && (got = read(out_pipe[0], out + n, size - 1 - n)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+	close(out_pipe[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_cni_main_reads_the_environment(void **state)
+{
+	(void)state;
+	char out[4096];
+	const char *const env_del[] = {"CNI_COMMAND=DEL", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
+				       "CNI_PATH=/opt/cni/bin", "CNI_NETNS=", NULL};
+	assert_int_equal(main_in_child(env_del, CONF("1.0.0"), out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* An empty variable counts as missing. */
+	const char *const env_empty[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
+					 "CNI_PATH=", "CNI_NETNS=/run/netns/x", NULL};
+	assert_int_equal(main_in_child(env_empty, CONF("1.0.0"), out, sizeof(out)), 1);
+	assert_string_equal(out, "{\n    \"code\": 4,\n    \"msg\": \"required env variables "
+				 "[CNI_PATH] missing\"\n}");
+	const char *const env_add[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
+				       "CNI_PATH=/x", "CNI_NETNS=/run/netns/x", NULL};
+	assert_int_equal(main_in_child(env_add, CONF("0.2.0"), out, sizeof(out)), 0);
+	assert_string_equal(out, "{\n    \"cniVersion\": \"0.2.0\",\n    \"dns\": {},\n"
+				 "    \"ip4\": {\n        \"ip\": \"10.0.0.2/24\"\n    }\n}");
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 int main(void)
 {
@@ -555,6 +611,7 @@ int main(void)
 		T(test_handler_errors),
 		T(test_null_handlers_succeed),
 		T(test_own_netns_refused_before_add),
+		T(test_cni_main_reads_the_environment),
 	};
 	return cmocka_run_group_tests_name("cni_skel", tests, NULL, NULL);
 }
