@@ -235,13 +235,15 @@ struct dad_addr {
 static struct dad_addr addrs[MAX_ADDRS];
 static int n_addrs, n_pending;
 
-static struct dad_addr *dad_lookup(int ifindex, const void *addr)
+static struct dad_addr *dad_lookup(int ifindex, const void *addr, int *is_new)
 {
+	*is_new = 0;
 	for (int i = 0; i < n_addrs; i++)
 		if (addrs[i].ifindex == ifindex && !memcmp(addrs[i].addr, addr, 16))
 			return &addrs[i];
 	if (n_addrs == MAX_ADDRS)
 		return NULL;
+	*is_new = 1;
 	addrs[n_addrs].ifindex = ifindex;
 	memcpy(addrs[n_addrs].addr, addr, 16);
 	addrs[n_addrs].pending = 0;
@@ -249,7 +251,9 @@ static struct dad_addr *dad_lookup(int ifindex, const void *addr)
 }
 
 /* One RTM_NEWADDR: an address turning tentative starts (or extends) the DAD
- * window; the last tentative address turning valid ends it. */
+ * window; the last tentative address turning valid ends it. The kernel does
+ * not announce a link-local address while it is tentative, only once its DAD
+ * is over: an address first seen valid inside the window also ends it. */
 static void dad_event(struct nlmsghdr *h, struct run *r, long long t)
 {
 	struct ifaddrmsg *ifa = NLMSG_DATA(h);
@@ -266,7 +270,8 @@ static void dad_event(struct nlmsghdr *h, struct run *r, long long t)
 		else if (rta->rta_type == IFA_ADDRESS && RTA_PAYLOAD(rta) == 16)
 			addr = RTA_DATA(rta);
 	}
-	struct dad_addr *a = addr ? dad_lookup(ifa->ifa_index, addr) : NULL;
+	int is_new;
+	struct dad_addr *a = addr ? dad_lookup(ifa->ifa_index, addr, &is_new) : NULL;
 	if (!a)
 		return;
 	if ((flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED)) {
@@ -279,6 +284,8 @@ static void dad_event(struct nlmsghdr *h, struct run *r, long long t)
 		a->pending = 0;
 		if (--n_pending == 0)
 			r->done_us = t;
+	} else if (is_new && r->tentative_us >= 0 && n_pending == 0) {
+		r->done_us = t;
 	}
 }
 
