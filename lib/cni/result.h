@@ -18,8 +18,8 @@
  * Empty values are left out as Go's omitempty does; an interface's "name"
  * is always printed; route table/scope are printed when set, even as 0.
  * "dns" is left out of 1.x when empty (cni lib >= 1.2) and always printed
- * for 0.x. Version "" prints the legacy form without a cniVersion key, as
- * Go does for a config without one.
+ * for 0.x. Version "" (or NULL with no parsed version) prints as 0.1.0,
+ * "cniVersion" included, as Go's converter does.
  * Addresses and route destinations keep their host bits ("10.1.2.3/8"
  * stays as written), exactly as Go's types.IPNet; use cni_ipnet_network()
  * before handing a route to the kernel.

@@ -207,6 +207,10 @@ cJSON *cni_result_to_json(const struct cni_result *res, const char *version, str
 	struct builder b = {0};
 	if (!version)
 		version = res->cni_version ? res->cni_version : CNI_VERSION_DEFAULT;
+	/* Go's convert treats "" as 0.1.0 and prints it as such (checked
+	 * against the reference host-local). */
+	if (!*version)
+		version = CNI_VERSION_DEFAULT;
 	if (cni_version_index(version) < 0) {
 		cni_err_set(err, CNI_ERR_VERSION,
 			    "cannot convert the result to unsupported CNI version \"%s\"", version);
@@ -215,7 +219,6 @@ cJSON *cni_result_to_json(const struct cni_result *res, const char *version, str
 	cJSON *root = cJSON_CreateObject();
 	if (!root)
 		goto oom;
-	/* Go's legacy result has cniVersion omitempty: "" prints no key. */
 	add_str(&b, root, "cniVersion", version);
 	if (!cni_version_ge(version, "0.3.0")) {
 		if (build_legacy(&b, root, res, err) < 0) {

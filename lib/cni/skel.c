@@ -282,8 +282,7 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 	if ((req.cmd == CNI_CMD_ADD || req.cmd == CNI_CMD_CHECK) &&
 	    check_netns_not_own(env, &err) < 0)
 		goto fail;
-	/* Go prints at the config's version as written: "" keeps cniVersion out. */
-	if (call_handler(plugin, &req, raw_version ? raw_version : "", out, &err) < 0)
+	if (call_handler(plugin, &req, req.version, out, &err) < 0)
 		goto fail;
 	cJSON_Delete(req.conf);
 	free(buf);

@@ -40,8 +40,7 @@ struct cni_request {
 /* Handlers return 0 or -1 with err set (-1 with no code set becomes 999,
  * as Go's skel does for a plain error). They run on the main thread in the
  * host netns. ADD fills *res (zeroed by skel, freed by skel), which skel
- * prints at the config's cniVersion as written (so a config without one
- * gets the legacy form without a cniVersion key, as Go prints it). DEL,
+ * prints at req->version (a config without cniVersion gets 0.1.0). DEL,
  * CHECK, STATUS and GC print nothing on success. A NULL handler means
  * "succeed doing nothing"; a NULL add fails with 999. Before ADD and CHECK
  * skel refuses (code 8) a CNI_NETNS that is the plugin's own netns unless

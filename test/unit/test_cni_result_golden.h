@@ -403,6 +403,7 @@ static const struct {
 		"}"},
 	{"",
 		"{\n"
+		"    \"cniVersion\": \"0.1.0\",\n"
 		"    \"dns\": {\n"
 		"        \"domain\": \"example.com\",\n"
 		"        \"nameservers\": [\n"

@@ -452,9 +452,9 @@ static void test_add_prints_result_at_config_version(void **state)
 	run_free(&r);
 	r = run(&env, "{\"name\":\"n\"}");
 	assert_int_equal(r.rc, 0);
-	/* No cniVersion in the config: Go prints the legacy form without one. */
-	assert_string_equal(r.out, "{\n    \"dns\": {},\n    \"ip4\": {\n        \"ip\": "
-				   "\"10.0.0.2/24\"\n    }\n}");
+	/* No cniVersion in the config: Go prints 0.1.0. */
+	assert_string_equal(r.out, "{\n    \"cniVersion\": \"0.1.0\",\n    \"dns\": {},\n"
+				   "    \"ip4\": {\n        \"ip\": \"10.0.0.2/24\"\n    }\n}");
 	run_free(&r);
 	fake.l2_only = true;
 	r = run(&env, CONF("0.2.0"));
