@@ -68,17 +68,24 @@ serial_case() {
 	done
 }
 
+# floor_bridge: the bridge the floor program attaches to (it creates none).
+floor_bridge() {
+	[ -e /sys/class/net/cbf0 ] && return 0
+	ip link add cbf0 type bridge && ip addr add 10.90.0.1/16 dev cbf0 && ip link set cbf0 up
+}
+
+# with_floor V...: the variants, plus "floor" when the floor program exists.
+with_floor() {
+	if [ -x "$FLOOR" ] && floor_bridge; then echo "$@ floor"; else
+		log "no floor program at $FLOOR: floor rows skipped"
+		echo "$@"
+	fi
+}
+
 case_serial() {
 	mkconf "$W/serial-ours.json" serial-ours cbo0 "$(ipam_v4 10.88.0.0/16)"
 	mkconf "$W/serial-ref.json" serial-ref cbr0 "$(ipam_v4 10.89.0.0/16)"
-	_v="ours ref"
-	if [ -x "$FLOOR" ]; then
-		ip link add cbf0 type bridge && ip addr add 10.90.0.1/16 dev cbf0 && ip link set cbf0 up
-		_v="ours ref floor"
-	else
-		log "serial: no floor program at $FLOOR; floor rows skipped"
-	fi
-	serial_case serial serial $_v
+	serial_case serial serial $(with_floor ours ref)
 }
 
 case_dual() {
@@ -105,19 +112,42 @@ distinct_ips() {
 	cat "$1"/*.out 2>/dev/null | jq -r '.ips[]?.address' | sort -u | grep -c .
 }
 
+# burst_add VARIANT / burst_del VARIANT: $BURST calls at once, ADD results in
+# $W/burst-out.
+burst_add() {
+	if [ "$1" = floor ]; then
+		"$TOOLS/bench_exec" -P -k "$BURST" -- "$FLOOR" add /run/netns/b%d eth0 10.90.%i/16 \
+			10.90.0.1 cbf0
+	else
+		cni_exec "$(plugin_dir "$1")" bridge ADD "$W/burst-$1.json" 0 "$BURST" -P \
+			-O "$W/burst-out"
+	fi
+}
+burst_del() {
+	if [ "$1" = floor ]; then
+		"$TOOLS/bench_exec" -P -k "$BURST" -- "$FLOOR" del /run/netns/b%d eth0
+	else
+		cni_exec "$(plugin_dir "$1")" bridge DEL "$W/burst-$1.json" 0 "$BURST" -P
+	fi
+}
+
 case_burst() {
-	log "burst: $BURST at once x $BURST_ROUNDS rounds"
+	_vs=$(with_floor ours ref)
+	log "burst: $BURST at once x $BURST_ROUNDS rounds: $_vs"
 	mkconf "$W/burst-ours.json" burst-ours cbuo0 "$(ipam_v4 10.97.0.0/16)"
 	mkconf "$W/burst-ref.json" burst-ref cbur0 "$(ipam_v4 10.98.0.0/16)"
+	for _v in ours ref; do # warm-up: the bridges exist before the first burst
+		cni_exec "$(plugin_dir "$_v")" bridge ADD "$W/burst-$_v.json" 0 1 >/dev/null
+		cni_exec "$(plugin_dir "$_v")" bridge DEL "$W/burst-$_v.json" 0 1 >/dev/null
+	done
 	_r=1
 	while [ "$_r" -le "$BURST_ROUNDS" ]; do
-		for _v in $(variants_in_order "$_r" ours ref); do
-			_d=$(plugin_dir "$_v")
+		for _v in $(variants_in_order "$_r" $_vs); do
 			rm -rf "$W/burst-out" && mkdir -p "$W/burst-out"
-			cni_exec "$_d" bridge ADD "$W/burst-$_v.json" 0 "$BURST" -P -O "$W/burst-out" |
-				record burst "$_v" add
+			burst_add "$_v" | record burst "$_v" add
+			burst_del "$_v" | record burst "$_v" del
+			[ "$_v" = floor ] && continue
 			put burst "$_v" distinct_ips "$(distinct_ips "$W/burst-out")"
-			cni_exec "$_d" bridge DEL "$W/burst-$_v.json" 0 "$BURST" -P | record burst "$_v" del
 			put burst "$_v" leases_left "$(leases_left "burst-$_v")"
 		done
 		_r=$((_r + 1))

@@ -8,7 +8,7 @@
 #   BENCH_N=20            containers per serial round
 #   BENCH_ROUNDS=5        recorded rounds per serial case (plus one warm-up)
 #   BENCH_BURST=100       ADDs (then DELs) started at once
-#   BENCH_BURST_ROUNDS=3
+#   BENCH_BURST_ROUNDS=5
 #   BENCH_HL_LEASES="0 100 1000 5000"  existing leases for host-local alone
 #   BENCH_HL_N=10 BENCH_HL_ROUNDS=4    host-local ADD+DEL per level
 #   BENCH_DAD_REPS=4      enabledad ADDs per variant (each waits ~1-2 s of DAD)
@@ -51,7 +51,7 @@ fi
 N=${BENCH_N:-20}
 ROUNDS=${BENCH_ROUNDS:-5}
 BURST=${BENCH_BURST:-100}
-BURST_ROUNDS=${BENCH_BURST_ROUNDS:-3}
+BURST_ROUNDS=${BENCH_BURST_ROUNDS:-5}
 HL_LEASES=${BENCH_HL_LEASES:-0 100 1000 5000}
 HL_N=${BENCH_HL_N:-10}
 HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
