@@ -1,0 +1,45 @@
+/* IP masquerade with iptables, for hosts whose other tools expect it. Same
+ * chain, rules and comments as the reference bridge (pkg/ip/ipmasq_iptables
+ * _linux.go), so each plugin removes what the other made:
+ *
+ *	-t nat -N CNI-<24 hex of sha512(net + cid)>
+ *	-A CNI-… -d <ip>/<prefix> -m comment --comment 'name: "<net>" id: "<cid>"' -j ACCEPT
+ *	-A CNI-… ! -d 224.0.0.0/4 (ff00::/8) -m comment --comment … -j MASQUERADE
+ *	-A POSTROUTING -s <ip> -m comment --comment … -j CNI-…
+ *
+ * Differences from the reference, on purpose: all ACCEPT rules of a family
+ * come before its MASQUERADE rule (the reference interleaves them when a
+ * container has two addresses of one family, so the second subnet gets
+ * masqueraded); changes go through one `iptables-restore --noflush --wait`
+ * (ip6tables-restore) batch per family instead of one process per rule;
+ * teardown finds the POSTROUTING jumps by their target chain, so it needs
+ * no addresses (the reference leaks them when the netns is gone, #810).
+ *
+ * Runs the tools from the calling thread (call from the host netns); the
+ * tools are looked up in PATH. Errors: code 999 with the tool's stderr,
+ * 5 when a tool cannot be run. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/cni/error.h"
+#include "lib/cni/ipnet.h"
+
+/* Creates (or rebuilds) the chain and the POSTROUTING jumps for ips. The
+ * common case (a new chain) is one process per family; when the chain
+ * exists already, an iptables-save lists the old jumps so that they are
+ * replaced, not duplicated. */
+int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
+		   struct cni_err *err);
+/* Removes the chain and every POSTROUTING jump to it. ips only selects the
+ * families to look at; n == 0 means both. Nothing to remove is success, as
+ * is a family whose tools are missing. */
+int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
+		      struct cni_err *err);
+/* 0 when the chain and a POSTROUTING jump for each address exist; else -1
+ * with err (code 999) naming what is missing. */
+int masq_ipt_check(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
+		   struct cni_err *err);
+/* Whether iptables (AF_INET) or ip6tables (AF_INET6) can be used: its
+ * -restore and -save tools are in PATH. The reference additionally lists
+ * the filter table with the tool; we skip that extra process. */
+bool masq_ipt_usable(int family);

@@ -1,0 +1,226 @@
+/* nftables masquerade with the reference's names. See masq.h. */
+#include "masq.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include "expr.h"
+#include "names.h"
+#include "nft.h"
+
+#define TABLE_COMMENT "Masquerading for plugins from github.com/containernetworking/plugins"
+#define CHECKS_COMMENT \
+	"Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet"
+#define SRCNAT_PRIORITY 100
+
+/* Rules of masq_checks whose comment starts with a prefix. */
+struct found_rules {
+	const char *prefix;
+	uint64_t *handles;
+	char (*comments)[MASQ_NFT_COMMENT_MAX + 1];
+	size_t n;
+	bool oom;
+};
+
+static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
+{
+	struct found_rules *f = data;
+	char comment[MASQ_NFT_COMMENT_MAX + 1];
+	nft_rule_comment(r, comment, sizeof(comment));
+	if (strncmp(comment, f->prefix, strlen(f->prefix)) != 0)
+		return 0;
+	uint64_t *h = realloc(f->handles, (f->n + 1) * sizeof(*h));
+	if (h)
+		f->handles = h;
+	void *c = realloc(f->comments, (f->n + 1) * sizeof(*f->comments));
+	if (c)
+		f->comments = c;
+	if (!h || !c)
+		return cni_err_set(err, CNI_ERR_IO, "nftables: out of memory");
+	f->handles[f->n] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	strcpy(f->comments[f->n], comment);
+	f->n++;
+	return 0;
+}
+
+static void found_free(struct found_rules *f)
+{
+	free(f->handles);
+	free(f->comments);
+}
+
+static int find_rules(struct nft_ctx *c, struct found_rules *f, struct cni_err *err)
+{
+	return nft_dump_rules(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, collect, f,
+			      err);
+}
+
+static void del_found(struct nft_ctx *c, const struct found_rules *f, size_t i)
+{
+	nft_del_rule(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, f->handles[i]);
+}
+
+/* "ip daddr 224.0.0.0/4 return" and its IPv6 twin. */
+static struct nftnl_rule *multicast_return(int family)
+{
+	struct cni_ipnet mc = {.ip.family = family};
+	if (family == AF_INET) {
+		mc.ip.addr[0] = 224;
+		mc.prefix = 4;
+	} else {
+		mc.ip.addr[0] = 0xff;
+		mc.prefix = 8;
+	}
+	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE,
+					    MASQ_NFT_POSTROUTING_CHAIN, NULL);
+	if (r && (nft_expr_daddr_in(r, &mc, 0) < 0 || nft_expr_verdict(r, NFT_RETURN, NULL) < 0)) {
+		nftnl_rule_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static struct nftnl_rule *goto_checks(void)
+{
+	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE,
+					    MASQ_NFT_POSTROUTING_CHAIN, NULL);
+	if (r && nft_expr_verdict(r, NFT_GOTO, MASQ_NFT_CHECKS_CHAIN) < 0) {
+		nftnl_rule_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* The table and both chains, with postrouting rebuilt as the reference
+ * does, so that its three rules are right even if someone edited them. */
+static void queue_skeleton(struct nft_ctx *c)
+{
+	nft_add_table(c, NFPROTO_INET, MASQ_NFT_TABLE, TABLE_COMMENT);
+	nft_add_chain(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, NULL, 0, 0,
+		      CHECKS_COMMENT);
+	nft_add_chain(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN, "nat",
+		      NF_INET_POST_ROUTING, SRCNAT_PRIORITY, NULL);
+	nft_flush_chain(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN);
+	nft_add_rule(c, multicast_return(AF_INET), "ip daddr 224.0.0.0/4 return");
+	nft_add_rule(c, multicast_return(AF_INET6), "ip6 daddr ff00::/8 return");
+	nft_add_rule(c, goto_checks(), "goto " MASQ_NFT_CHECKS_CHAIN);
+}
+
+static void queue_masq_rule(struct nft_ctx *c, const struct cni_ipnet *ip, const char *comment)
+{
+	char addr[CNI_IPNET_STRLEN], what[2 * CNI_IPNET_STRLEN + 64];
+	struct cni_ipnet subnet = cni_ipnet_network(ip);
+	const char *fam = ip->ip.family == AF_INET ? "ip" : "ip6";
+	cni_ip_format(&ip->ip, addr);
+	snprintf(what, sizeof(what), "%s saddr %s %s daddr != ", fam, addr, fam);
+	cni_ipnet_format(&subnet, what + strlen(what));
+	strcat(what, " masquerade");
+
+	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN,
+					    comment);
+	if (r && (nft_expr_saddr_eq(r, &ip->ip) < 0 || nft_expr_daddr_in(r, ip, 1) < 0 ||
+		  nft_expr_masquerade(r) < 0)) {
+		nftnl_rule_free(r);
+		r = NULL;
+	}
+	nft_add_rule(c, r, what);
+}
+
+int masq_nft_setup(const char *net, const char *ifname, const char *cid,
+		   const struct cni_ipnet *ips, size_t n, struct cni_err *err)
+{
+	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1], comment[MASQ_NFT_COMMENT_MAX + 1];
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct found_rules stale = {.prefix = hash};
+	int rc = -1;
+
+	masq_nft_instance_hash(net, ifname, cid, hash);
+	masq_nft_comment(net, ifname, cid, comment);
+	if (nft_open(&c, err) < 0 || find_rules(&c, &stale, err) < 0)
+		goto out;
+	queue_skeleton(&c);
+	for (size_t i = 0; i < stale.n; i++)
+		del_found(&c, &stale, i);
+	for (size_t i = 0; i < n; i++)
+		queue_masq_rule(&c, &ips[i], comment);
+	rc = nft_commit(&c, err);
+out:
+	found_free(&stale);
+	return rc;
+}
+
+int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err)
+{
+	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1];
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct found_rules found = {.prefix = hash};
+	int rc = -1;
+
+	masq_nft_instance_hash(net, ifname, cid, hash);
+	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+		goto out;
+	for (size_t i = 0; i < found.n; i++)
+		del_found(&c, &found, i);
+	rc = nft_commit(&c, err);
+out:
+	found_free(&found);
+	return rc;
+}
+
+int masq_nft_check(const char *net, const char *ifname, const char *cid, size_t n,
+		   struct cni_err *err)
+{
+	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1];
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct found_rules found = {.prefix = hash};
+	int rc = -1;
+
+	masq_nft_instance_hash(net, ifname, cid, hash);
+	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+		goto out;
+	if (found.n < n) {
+		cni_err_set(err, CNI_ERR_INTERNAL,
+			    "nftables: %zu of %zu masquerade rules missing in inet %s %s "
+			    "(comment prefix %s)",
+			    n - found.n, n, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, hash);
+		goto out;
+	}
+	rc = 0;
+out:
+	found_free(&found);
+	return rc;
+}
+
+static bool comment_is_valid(const char *comment, const char *net,
+			     const struct cni_attachment *valid, size_t n)
+{
+	char want[MASQ_NFT_COMMENT_MAX + 1];
+	for (size_t i = 0; i < n; i++) {
+		masq_nft_comment(net, valid[i].ifname, valid[i].container_id, want);
+		if (strcmp(want, comment) == 0)
+			return true;
+	}
+	return false;
+}
+
+int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n,
+		struct cni_err *err)
+{
+	char hash[MASQ_NFT_NET_HASH_LEN + 2];
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct found_rules found = {.prefix = hash};
+	int rc = -1;
+
+	masq_nft_network_hash(net, hash);
+	strcat(hash, "-");
+	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+		goto out;
+	for (size_t i = 0; i < found.n; i++)
+		if (!comment_is_valid(found.comments[i], net, valid, n))
+			del_found(&c, &found, i);
+	rc = nft_commit(&c, err);
+out:
+	found_free(&found);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* IP masquerade over nftables netlink, with the reference's objects, so a
+ * node can switch between the reference bridge and ours in either way:
+ *
+ *	table inet cni_plugins_masquerade {
+ *		chain masq_checks { ip saddr <ip> ip daddr != <subnet> masquerade
+ *		                    comment "<h16(net)>-<h16(if:cid)>, net: ..." }
+ *		chain postrouting { type nat hook postrouting priority srcnat;
+ *		                    ip daddr 224.0.0.0/4 return
+ *		                    ip6 daddr ff00::/8 return
+ *		                    goto masq_checks }
+ *	}
+ *
+ * Each call opens its own netlink socket in the calling thread's netns
+ * (call from the host netns), and changes state with one transaction:
+ * either all of it applies or none. Errors: code 999 when the kernel
+ * refuses (11 for EBUSY/EAGAIN), 5 when netlink fails; the message names
+ * the object and the errno. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/cni/conf.h"
+#include "lib/cni/error.h"
+#include "lib/cni/ipnet.h"
+
+/* Ensures table and chains, replaces this attachment's rules with one rule
+ * per address in ips (the address with its prefix, e.g. 10.1.0.5/16).
+ * Repeating it does not duplicate rules. */
+int masq_nft_setup(const char *net, const char *ifname, const char *cid,
+		   const struct cni_ipnet *ips, size_t n, struct cni_err *err);
+/* Deletes the rules whose comment starts with this attachment's hash. Needs
+ * no addresses (works after the container netns is gone); a missing table
+ * is success. */
+int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err);
+/* 0 when this attachment has at least n masquerade rules, else -1 with
+ * err (code 999) saying what is missing. */
+int masq_nft_check(const char *net, const char *ifname, const char *cid, size_t n,
+		   struct cni_err *err);
+/* Deletes the rules of network net whose attachment is not in valid[]
+ * (CNI GC). */
+int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n,
+		struct cni_err *err);
