@@ -39,15 +39,17 @@ ratio() { calc 'a / b' "$1" "$2" 'b == 0'; }
 plus() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
 ms() { calc 'a / 1000' "$1" 0 0; }
 
-# headline METRIC VALUE OP TARGET DETAIL: one target row, to the table and JSON.
+# headline METRIC VALUE OP TARGET DETAIL: one target row, to the table and JSON
+# (OP and TARGET empty: a context row without a target).
 HEAD=${JSON%.json}.head
 : >"$HEAD"
 headline() {
 	_met=$(awk -v x="$2" -v t="$4" -v op="$3" 'BEGIN {
-		if (x == "n/a" || x == "") print "n/a";
+		if (op == "") print "-";
+		else if (x == "n/a" || x == "") print "n/a";
 		else if ((op == "<=" && x + 0 <= t + 0) || (op == "==" && x + 0 == t + 0)) print "yes";
 		else print "NO" }')
-	printf '%s\t%s\t%s %s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$_met" "$5" >>"$HEAD"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3${3:+ }$4" "$_met" "$5" >>"$HEAD"
 }
 
 s_add_o=$(get serial ours add_wall_us) s_add_r=$(get serial ref add_wall_us)
@@ -74,8 +76,8 @@ done
 b_o=$(get burst ours add_burst_wall_us) b_r=$(get burst ref add_burst_wall_us)
 headline "burst of ADDs, wall ours / reference" "$(ratio "$b_o" "$b_r")" "<=" 0.3 \
 	"$(ms "$b_o") ms vs $(ms "$b_r") ms, $(get burst ours distinct_ips) distinct IPs"
-headline "burst of ADDs, wall ours / floor (context)" "$(ratio "$b_o" "$(get burst floor add_burst_wall_us)")" \
-	"<=" 1.5 "floor $(ms "$(get burst floor add_burst_wall_us)") ms: rtnl and netns setup serialise in the kernel"
+headline "burst of ADDs, wall ours / floor (no target)" "$(ratio "$b_o" "$(get burst floor add_burst_wall_us)")" \
+	"" "" "floor $(ms "$(get burst floor add_burst_wall_us)") ms: rtnl and netns setup serialise in the kernel"
 headline "burst of ADDs, our failures" "$(get burst ours add_fail sum)" "==" 0 \
 	"reference: $(get burst ref add_fail sum)"
 h0=$(get hl0 ours add_wall_us) h1k=$(get hl1000 ours add_wall_us)
