@@ -394,8 +394,11 @@ int json_as_int(const cJSON *item, const char *what, long long *out, struct cni_
 				   what);
 	double d = item->valuedouble;
 	if ((item->type & JSON_INT_OUT_OF_RANGE) || d >= 9223372036854775808.0 ||
-	    d < -9223372036854775808.0 || d != (double)(long long)d)
+	    d < -9223372036854775808.0 || d != d)
 		return cni_err_set(err, CNI_ERR_DECODE, "%s: integer out of range", what);
+	/* Only trees built in code can get here with a fraction. */
+	if (d != (double)(long long)d)
+		return cni_err_set(err, CNI_ERR_DECODE, "%s: expected an integer, got %g", what, d);
 	*out = (long long)d;
 	return 0;
 }

@@ -224,6 +224,14 @@ static void test_as_helpers_name_the_item(void **state)
 	assert_int_equal(json_as_string(j->child, "x", &s, &err), 0);
 	assert_string_equal(s, "a");
 	cJSON_Delete(j);
+	/* Trees built in code carry no literal flags: the value decides. */
+	cJSON *half = cJSON_CreateNumber(1.5), *whole = cJSON_CreateNumber(42);
+	assert_int_equal(json_as_int(half, "n", &n, &err), -1);
+	assert_string_equal(err.msg, "n: expected an integer, got 1.5");
+	assert_int_equal(json_as_int(whole, "n", &n, &err), 0);
+	assert_int_equal(n, 42);
+	cJSON_Delete(half);
+	cJSON_Delete(whole);
 }
 
 int main(void)
