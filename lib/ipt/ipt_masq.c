@@ -51,7 +51,8 @@ static int names_for(const char *net, const char *cid, struct names *nm, struct 
 	return 0;
 }
 
-/* Runs a -restore batch for family; a failure becomes err with stderr. */
+/* Runs a -restore batch for family. Returns 0; 1 when the tool ran and
+ * refused the batch; -1 when it could not run. err is set on 1 and -1. */
 static int restore(int family, const char *batch, struct cni_err *err)
 {
 	static const char *const args[] = {"--noflush", "--wait", NULL};
@@ -59,10 +60,11 @@ static int restore(int family, const char *batch, struct cni_err *err)
 	if (ipt_run(restore_tool(family), args, batch, &res, err) < 0)
 		return -1;
 	free(res.out);
-	if (res.status != 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "%s failed (status %d): %s",
-				   restore_tool(family), res.status, res.errmsg);
-	return 0;
+	if (res.status == 0)
+		return 0;
+	cni_err_set(err, CNI_ERR_INTERNAL, "%s failed (status %d): %s", restore_tool(family),
+		    res.status, res.errmsg);
+	return 1;
 }
 
 /* The nat table as iptables-save prints it; *out is malloc'd. */
@@ -172,8 +174,8 @@ static int setup_family(int family, const struct names *nm, const struct cni_ipn
 		return cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
 	rc = restore(family, batch, err);
 	free(batch);
-	if (rc == 0)
-		return 0;
+	if (rc <= 0)
+		return rc;
 	/* Most likely the chain exists (a repeated ADD, or state left by
 	 * another plugin): rebuild it from a listing. */
 	cni_err_clear(err);
@@ -185,7 +187,7 @@ static int setup_family(int family, const struct names *nm, const struct cni_ipn
 		return cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
 	rc = restore(family, batch, err);
 	free(batch);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 static bool has_family(const struct cni_ipnet *ips, size_t n, int family)
@@ -229,7 +231,7 @@ static int teardown_family(int family, const struct names *nm, struct cni_err *e
 	fputs("COMMIT\n", f);
 	if (fclose(f) != 0)
 		goto out;
-	rc = jumps || chain ? restore(family, buf, err) : 0;
+	rc = jumps || chain ? (restore(family, buf, err) == 0 ? 0 : -1) : 0;
 out:
 	if (rc < 0 && !cni_err_isset(err))
 		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
