@@ -45,7 +45,7 @@ cni_exec() {
 # RSS of a NAME process) and OP_procs_NAME (how many NAME processes ran).
 record() {
 	awk -v c="$1" -v v="$2" -v op="$3" '
-	$1 == "run" { print c, v, op "_fail", ($3 != 0) }
+	$1 == "run" { print c, v, op "_fail", ($3 != 0); ok[$2] = ($3 == 0) }
 	$1 == "run" && $3 == 0 {
 		print c, v, op "_wall_us", $4; print c, v, op "_cpu_us", $5 + $6
 		print c, v, op "_rss_kb", $7
@@ -57,7 +57,7 @@ record() {
 		if ($2 in wall) print c, v, op "_over_dad_us", wall[$2] - ($4 - $3)
 	}
 	$1 == "dad" { print c, v, op "_dad_unfinished", ($3 < 0 || $4 < 0 || $5 > 0) }
-	$1 == "rss" {
+	$1 == "rss" && ok[$2] {
 		k = $2 " " $3
 		if (!(k in hwm) || $4 > hwm[k]) hwm[k] = $4
 		procs[k]++

@@ -140,7 +140,9 @@ END {
 		printf "%-8s %-20s %-24s %-24s %s\n", p[1], m, fmt(order[i] SUBSEP "ours", p[2]),
 			fmt(order[i] SUBSEP "ref", p[2]), o
 	}
-}' "$STATS"
+}' <<EOF
+$(sort -s -k1,1 -k3,3 "$STATS")
+EOF
 
 # results.json: machine, settings, the headline rows and every statistic.
 jq -n --rawfile stats "$STATS" --rawfile head "$HEAD" \
