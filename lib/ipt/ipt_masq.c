@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include "ipt_exec.h"
 #include "lib/nft/names.h"
+#include "lib/nft/nft.h"
+#include <linux/netfilter.h>
 
 struct names {
 	char chain[MASQ_IPT_CHAIN_LEN + 1];
@@ -212,6 +214,31 @@ int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips
 	return 0;
 }
 
+/* Whether the chain may exist in family, decided without running a tool:
+ * iptables-nft keeps it as a chain of nf_tables table ip/ip6 "nat", which
+ * netlink can look up; iptables-legacy shows a loaded nat table in
+ * /proc/net/ip(6)_tables_names. In doubt, true. This spares a DEL two
+ * iptables-save runs when there is nothing to remove (the nftables backend,
+ * a repeated DEL). */
+static bool maybe_present(int family, const char *chain)
+{
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct cni_err ignored = {0};
+	char line[64];
+	bool legacy_nat = false;
+	FILE *f = fopen(family == AF_INET ? "/proc/net/ip_tables_names"
+					  : "/proc/net/ip6_tables_names", "re");
+	if (f) {
+		while (!legacy_nat && fgets(line, sizeof(line), f))
+			legacy_nat = strcmp(line, "nat\n") == 0;
+		fclose(f);
+	}
+	if (legacy_nat || nft_open(&c, &ignored) < 0)
+		return true;
+	return nft_chain_exists(&c, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, "nat", chain,
+				&ignored) != 0;
+}
+
 static int teardown_family(int family, const struct names *nm, struct cni_err *err)
 {
 	char *save = NULL, *buf = NULL;
@@ -250,7 +277,7 @@ int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *
 	for (size_t i = 0; i < 2; i++) {
 		if (n && !has_family(ips, n, families[i]))
 			continue;
-		if (!masq_ipt_usable(families[i]))
+		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain))
 			continue;
 		if (teardown_family(families[i], &nm, err) < 0)
 			return -1;

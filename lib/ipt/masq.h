@@ -32,7 +32,8 @@ int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips
 		   struct cni_err *err);
 /* Removes the chain and every POSTROUTING jump to it. ips only selects the
  * families to look at; n == 0 means both. Nothing to remove is success, as
- * is a family whose tools are missing. */
+ * is a family whose tools are missing. A family where the chain cannot
+ * exist (checked over netlink, see maybe_present) starts no process. */
 int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
 		      struct cni_err *err);
 /* 0 when the chain and a POSTROUTING jump for each address exist; else -1

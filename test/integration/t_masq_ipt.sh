@@ -54,7 +54,12 @@ strace -f -qq -e trace=execve -o "$T/strace" "$MT" ipt-setup net1 c1 10.1.0.5/16
 check_eq "setup execs exactly iptables-restore and ip6tables-restore" \
 	"$(grep -o 'execve("[^"]*"' "$T/strace" | sed 's/.*\///; s/"//' | grep -v masq_tool | sort | tr '\n' ,)" \
 	"ip6tables-restore,iptables-restore,"
-"$MT" ipt-teardown net1 c1
+strace -f -qq -e trace=execve -o "$T/strace" "$MT" ipt-teardown net1 c1
+check_eq "teardown execs iptables-save + -restore per family" \
+	"$(grep -o 'execve("[^"]*"' "$T/strace" | sed 's/.*\///; s/"//' | grep -v masq_tool | sort | tr '\n' ,)" \
+	"ip6tables-restore,ip6tables-save,iptables-restore,iptables-save,"
+strace -f -qq -e trace=execve -o "$T/strace" "$MT" ipt-teardown net1 c1
+check_eq "teardown with nothing to remove starts no process" "$(grep -c execve "$T/strace")" 1
 
 # A missing tool is a clear error.
 OUT=$(PATH=/nonexistent "$MT" ipt-setup net1 c1 10.1.0.5/16)
