@@ -11,7 +11,7 @@
 #include "index.h"
 
 #define HEADER_LEN 128
-#define HEADER_MAGIC "cni-bridge-index 1 "
+#define HEADER_MAGIC "cni-bridge-index 2 "
 #define MAX_LEASE_BYTES 4096 /* a larger file cannot hold "<id>\r\n<ifname>" */
 
 char *hl_trim(char *s)
@@ -77,7 +77,7 @@ static int grow_to(struct hl_index *x, size_t want)
 
 /* Sets name's owner without journaling. borrow: name and owner live in
  * x->file (the loaded index) and are not copied. */
-static int apply_put_b(struct hl_index *x, char *name, char *owner, bool borrow)
+static int apply_put_b(struct hl_index *x, char *name, uint64_t ino, char *owner, bool borrow)
 {
 	char *o = borrow ? owner : strdup(owner);
 	if (!o)
@@ -89,6 +89,7 @@ static int apply_put_b(struct hl_index *x, char *name, char *owner, bool borrow)
 			free(l->owner);
 		l->owner = o;
 		l->owner_owned = !borrow;
+		l->ino = ino;
 		if (!l->live)
 			x->live++;
 		l->live = true;
@@ -101,6 +102,7 @@ static int apply_put_b(struct hl_index *x, char *name, char *owner, bool borrow)
 	if (!l->name)
 		goto fail;
 	l->owner = o;
+	l->ino = ino;
 	l->name_owned = l->owner_owned = !borrow;
 	l->live = true;
 	uint32_t b = hash(name) % (uint32_t)x->nbucket;
@@ -114,9 +116,9 @@ fail:
 	return -1;
 }
 
-static int apply_put(struct hl_index *x, const char *name, const char *owner)
+static int apply_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner)
 {
-	return apply_put_b(x, (char *)name, (char *)owner, false);
+	return apply_put_b(x, (char *)name, ino, (char *)owner, false);
 }
 
 static void apply_del(struct hl_index *x, const char *name)
@@ -146,9 +148,10 @@ static bool plain(unsigned char c)
 	return isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
 }
 
-static int journal_add(struct hl_index *x, char op, const char *name, const char *owner)
+static int journal_add(struct hl_index *x, char op, const char *name, uint64_t ino,
+		       const char *owner)
 {
-	size_t need = 3 * (strlen(name) + (owner ? strlen(owner) : 0)) + 4;
+	size_t need = 3 * (strlen(name) + (owner ? strlen(owner) : 0)) + 26;
 	if (x->jlen + need > x->jcap) {
 		size_t cap = 2 * (x->jcap + need);
 		char *j = realloc(x->journal, cap);
@@ -162,7 +165,7 @@ static int journal_add(struct hl_index *x, char op, const char *name, const char
 	for (const char *s = name; *s; s++)
 		p += plain((unsigned char)*s) ? (*p = *s, 1) : sprintf(p, "%%%02X", (uint8_t)*s);
 	if (owner) {
-		*p++ = ' ';
+		p += sprintf(p, " %" PRIu64 " ", ino);
 		for (const char *s = owner; *s; s++)
 			p += plain((unsigned char)*s) ? (*p = *s, 1)
 						       : sprintf(p, "%%%02X", (uint8_t)*s);
@@ -172,9 +175,10 @@ static int journal_add(struct hl_index *x, char op, const char *name, const char
 	return 0;
 }
 
-int hl_index_put(struct hl_index *x, const char *name, const char *owner, struct cni_err *err)
+int hl_index_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner,
+		 struct cni_err *err)
 {
-	if (apply_put(x, name, owner) < 0 || journal_add(x, '+', name, owner) < 0)
+	if (apply_put(x, name, ino, owner) < 0 || journal_add(x, '+', name, ino, owner) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 	return 0;
 }
@@ -182,7 +186,7 @@ int hl_index_put(struct hl_index *x, const char *name, const char *owner, struct
 void hl_index_del(struct hl_index *x, const char *name)
 {
 	apply_del(x, name);
-	if (journal_add(x, '-', name, NULL) < 0)
+	if (journal_add(x, '-', name, 0, NULL) < 0)
 		x->rewrite = true; /* the table is right; rewrite it whole */
 }
 
@@ -239,21 +243,58 @@ static bool load_records(struct hl_index *x, char *p)
 			return false; /* torn tail */
 		*nl = '\0';
 		char op = *p++;
-		char *owner = NULL;
-		if (op == '+') {
-			owner = strchr(p, ' ');
-			if (!owner)
+		char *owner = NULL, *end;
+		uint64_t ino = 0;
+		if (op == '+') { /* "+name ino owner" */
+			char *sp = strchr(p, ' ');
+			if (!sp)
 				return false;
-			*owner++ = '\0';
+			*sp = '\0';
+			ino = strtoull(sp + 1, &end, 10);
+			if (end == sp + 1 || *end != ' ')
+				return false;
+			owner = end + 1;
 		}
 		if ((op != '+' && op != '-') || !*p || !unescape(p) || (owner && !unescape(owner)))
 			return false;
-		if (op == '+' ? apply_put_b(x, p, owner, true) < 0 : (apply_del(x, p), 0))
+		if (op == '+' ? apply_put_b(x, p, ino, owner, true) < 0 : (apply_del(x, p), 0))
 			return false;
 		x->file_records++;
 		p = nl + 1;
 	}
 	return true;
+}
+
+static bool skip_name(const char *n);
+
+/* The directory holds exactly the indexed files, each still the same inode.
+ * Catches what the stamp cannot on filesystems whose timestamps are coarse
+ * (tmpfs: two changes in one clock tick share a timestamp); there, inode
+ * numbers are not reused soon, so a file deleted and made again differs. On
+ * filesystems that reuse inodes at once (ext4), multigrain timestamps make
+ * the stamp itself reliable. Costs one readdir, no file is opened. */
+static bool verify_names(const struct hl_index *x, int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	size_t seen = 0;
+	bool ok = true;
+	struct dirent *e;
+	while (ok && (e = readdir(d))) {
+		if (skip_name(e->d_name) || e->d_type == DT_DIR || e->d_type == DT_LNK)
+			continue;
+		const struct hl_lease *l = hl_index_get(x, e->d_name);
+		/* a .tmp- file is a crash remnant: rescan to remove it */
+		ok = l && l->ino == (uint64_t)e->d_ino;
+		seen++;
+	}
+	closedir(d);
+	return ok && seen == x->live;
 }
 
 /* 1 = loaded, 0 = missing, stale or malformed. */
@@ -273,7 +314,7 @@ static int load(struct hl_index *x, int dirfd, const struct stat *dir)
 	stamp_format(dir, want);
 	if (memcmp(buf, want, HEADER_LEN) != 0)
 		return 0;
-	if (!load_records(x, buf + HEADER_LEN))
+	if (!load_records(x, buf + HEADER_LEN) || !verify_names(x, dirfd))
 		return 0;
 	return 1;
 }
@@ -327,7 +368,7 @@ static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
 		if (e->d_type == DT_DIR || e->d_type == DT_LNK)
 			continue; /* never followed; see the README's store notes */
 		read_owner(dirfd, e->d_name, owner, sizeof(owner));
-		if (apply_put(x, e->d_name, owner) < 0) {
+		if (apply_put(x, e->d_name, (uint64_t)e->d_ino, owner) < 0) {
 			rc = cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 			break;
 		}
@@ -359,7 +400,8 @@ static int write_all_records(struct hl_index *x, int fd)
 {
 	struct hl_index tmp = {0};
 	for (size_t i = 0; i < x->n; i++)
-		if (x->v[i].live && journal_add(&tmp, '+', x->v[i].name, x->v[i].owner) < 0) {
+		if (x->v[i].live &&
+		    journal_add(&tmp, '+', x->v[i].name, x->v[i].ino, x->v[i].owner) < 0) {
 			free(tmp.journal);
 			return -1;
 		}

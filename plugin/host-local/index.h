@@ -4,20 +4,26 @@
  * lease file, which is what makes the reference slow with many leases.
  *
  * Coexistence with the reference host-local (which knows nothing of it):
- * the file's header records the store directory's inode, size, mtime and
- * ctime (ns) as they were after our last change. Every writer, ours and the
- * reference, changes the directory only while holding <store>/lock, and
- * creating, renaming or deleting a lease file changes the directory's
- * timestamps (kernels >= 6.13 give a change that follows a stat() a distinct
- * fine-grained timestamp, "multigrain timestamps"). So, under the lock, a
- * matching stamp means nobody touched the store since we wrote the index;
- * any difference means a full rescan (the reference's cost, once).
+ * every writer, ours and the reference, changes the store only while
+ * holding <store>/lock, and it only ever creates and deletes lease files
+ * (contents are written once, before the lock is dropped). The index is
+ * trusted, under the lock, only when
+ *  - its header's stamp (the directory's inode, size, mtime and ctime in ns,
+ *    taken after our last change) still matches the directory: on
+ *    filesystems with multigrain timestamps (ext4, xfs, btrfs on >= 6.13) a
+ *    change that follows a stat() always gets a new timestamp; and
+ *  - one readdir shows exactly the indexed names, each with the inode number
+ *    recorded: this covers filesystems with coarse timestamps (tmpfs), where
+ *    inode numbers are not reused soon.
+ * Otherwise it is rebuilt by a full rescan (the reference's cost, once).
+ * Either check alone has a hole (ext4 reuses inode numbers; tmpfs shares a
+ * timestamp between changes in one clock tick); both must miss together.
  * The reference's DEL walk compares every file's trimmed content with
  * "<id>\r\n<ifname>" or "<id>"; the index holds no '\r' and starts with a
  * header line, so it can never match and is never deleted by it.
  *
- * File format: a 128-byte header line "cni-bridge-index 1 <ino> <size>
- * <mtime> <ctime>" padded with spaces, then records "+<name> <owner>\n"
+ * File format: a 128-byte header line "cni-bridge-index 2 <ino> <size>
+ * <mtime> <ctime>" padded with spaces, then records "+<name> <ino> <owner>\n"
  * (lease added) and "-<name>\n" (removed), name and owner %XX-escaped.
  * Records are appended before the header is rewritten, so a crash leaves a
  * stale header, which forces a rescan. Not thread-safe; use under the lock. */
@@ -37,6 +43,7 @@
 struct hl_lease {
 	char *name;      /* file name in the store */
 	char *owner;     /* trimmed content; "" = unreadable, never matches */
+	uint64_t ino;    /* the file's inode number when indexed */
 	bool live;       /* false once deleted (the slot stays for reuse) */
 	bool name_owned, owner_owned; /* else borrowed from hl_index.file */
 };
@@ -69,7 +76,8 @@ void hl_index_free(struct hl_index *x);
 bool hl_lease_ip(const struct hl_lease *l, struct cni_ip *ip);
 const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name);
 /* Record a new lease / a removed one (journaled for flush). */
-int hl_index_put(struct hl_index *x, const char *name, const char *owner, struct cni_err *err);
+int hl_index_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner,
+		 struct cni_err *err);
 void hl_index_del(struct hl_index *x, const char *name);
 
 /* Strips ASCII whitespace at both ends in place, as Go's TrimSpace. */

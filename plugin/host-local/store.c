@@ -107,8 +107,9 @@ void hl_store_close(struct hl_store *s)
 	s->lockfd = s->dirfd = -1;
 }
 
-/* Writes content to a fresh temporary file; returns 0 or -errno. */
-static int write_tmp(int dirfd, const char *tmp, const char *content)
+/* Writes content to a fresh temporary file; returns 0 or -errno, and its
+ * inode number in *ino when ino is not NULL. */
+static int write_tmp(int dirfd, const char *tmp, const char *content, uint64_t *ino)
 {
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) { /* a dead process with our pid left it */
@@ -118,6 +119,9 @@ static int write_tmp(int dirfd, const char *tmp, const char *content)
 	if (fd < 0)
 		return -errno;
 	int rc = hl_write_full(fd, content, strlen(content)) < 0 ? -errno : 0;
+	struct stat st;
+	if (rc == 0 && ino)
+		rc = fstat(fd, &st) < 0 ? -errno : (*ino = (uint64_t)st.st_ino, 0);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc < 0)
@@ -132,7 +136,7 @@ static void write_last(struct hl_store *s, int set_idx, const char *ip)
 	char name[64], tmp[96];
 	snprintf(name, sizeof(name), LAST_PREFIX "%d", set_idx);
 	snprintf(tmp, sizeof(tmp), HL_TMP_PREFIX "%s-%d", name, (int)getpid());
-	int rc = write_tmp(s->dirfd, tmp, ip);
+	int rc = write_tmp(s->dirfd, tmp, ip, NULL);
 	if (rc == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0) {
 		rc = -errno;
 		unlinkat(s->dirfd, tmp, 0);
@@ -152,22 +156,19 @@ int hl_store_reserve(struct hl_store *s, const char *id, const char *ifname,
 	if (asprintf(&owner, "%s\r\n%s", id, ifname) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease %s", name);
 	snprintf(tmp, sizeof(tmp), HL_TMP_PREFIX "%s-%d", name, (int)getpid());
-	int rc = write_tmp(s->dirfd, tmp, owner);
+	uint64_t ino = 0;
+	int rc = write_tmp(s->dirfd, tmp, owner, &ino);
 	if (rc < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, -rc, "cannot write lease %s", name);
 	/* link() refuses to replace anything, symlinks included: the lease
 	 * appears complete or not at all. */
 	rc = linkat(s->dirfd, tmp, s->dirfd, name, 0) < 0 ? errno : 0;
 	unlinkat(s->dirfd, tmp, 0);
-	if (rc == EEXIST) {
-		/* unknown to the index yet present: a foreign file; remember it */
-		if (hl_index_put(&s->index, name, "", err) < 0)
-			return -1;
-		return 0;
-	}
+	if (rc == EEXIST)
+		return 0; /* not indexed, so a symlink or directory: never ours */
 	if (rc)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, rc, "cannot create lease %s", name);
-	if (hl_index_put(&s->index, name, owner, err) < 0) {
+	if (hl_index_put(&s->index, name, ino, owner, err) < 0) {
 		unlinkat(s->dirfd, name, 0);
 		return -1;
 	}

@@ -29,7 +29,11 @@ owners=$(cd "$S" && for f in [0-9]* fd*; do [ -f "$f" ] && head -n1 "$f" | tr -d
 n_owners=$(printf '%s\n' "$owners" | grep -c .)
 bad=0
 for o in $owners; do
-	hl ours CHECK "$o" eth0 "$C" || bad=$((bad + 1))
+	hl ours CHECK "$o" eth0 "$C" && continue
+	bad=$((bad + 1))
+	[ $bad -eq 1 ] && diag "CHECK $o: $OUT $ERR" && ls -la --time-style=full-iso "$S" | grep -v ' 10\.\| fd' | sed 's/^/# /' &&
+		diag "index header: $(head -c 128 "$S/.cni-bridge-index")" &&
+		diag "directory:    $(stat -c '%i %s %.9Y %.9Z' "$S")" && grep -n "$o" "$S"/.cni-bridge-index | sed 's/^/# /'
 done
 check_eq "CHECK finds each of the $n_owners owners on disk" "$bad" 0
 for o in $owners; do hl ours DEL "$o" eth0 "$C"; done
