@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libnftnl/expr.h>
 #include "expr.h" /* before the linux/ headers: it brings netinet/in.h */
 #include "names.h"
 #include "nft.h"
@@ -50,12 +51,32 @@ static int parse_mac(const char *s, uint8_t mac[6], struct cni_err *err)
 	return 0;
 }
 
-/* Handles of the rules of one chain that carry the comment. */
+/* Handles of the rules of one chain that carry the comment; with want_mac,
+ * also whether one of them compares against that MAC. */
 struct tagged {
 	const char *comment;
 	uint64_t handles[64];
 	size_t n;
+	const uint8_t *want_mac;
+	bool mac_found;
 };
+
+static bool compares_mac(const struct nftnl_rule *r, const uint8_t mac[6])
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool found = false;
+	while (it && !found && (e = nftnl_expr_iter_next(it))) {
+		uint32_t len = 0;
+		const void *data;
+		if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "cmp") != 0)
+			continue;
+		data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+		found = data && len == 6 && memcmp(data, mac, 6) == 0;
+	}
+	nftnl_expr_iter_destroy(it);
+	return found;
+}
 
 static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 {
@@ -63,8 +84,11 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 	char comment[CHAIN_MAX];
 	(void)err;
 	if (strcmp(nft_rule_comment(r, comment, sizeof(comment)), t->comment) == 0 &&
-	    t->n < sizeof(t->handles) / sizeof(t->handles[0]))
+	    t->n < sizeof(t->handles) / sizeof(t->handles[0])) {
 		t->handles[t->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+		if (t->want_mac && compares_mac(r, t->want_mac))
+			t->mac_found = true;
+	}
 	return 0;
 }
 
@@ -163,17 +187,19 @@ int spoofchk_teardown(const char *cid, const char *ifname, struct cni_err *err)
 	return nft_commit(&c, err);
 }
 
-int spoofchk_check(const char *host_ifname, const char *mac_str, const char *cid,
-		   const char *ifname, struct cni_err *err)
+int spoofchk_check(const char *mac_str, const char *cid, const char *ifname,
+		   struct cni_err *err)
 {
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
 	struct spoof_names nm;
 	uint8_t mac[6];
 	struct tagged base = {.comment = nm.comment}, macs = {.comment = nm.comment};
 
-	(void)host_ifname;
-	if (names_for(cid, ifname, &nm, err) < 0 || parse_mac(mac_str, mac, err) < 0 ||
-	    nft_open(&c, err) < 0 || find_tagged(&c, SPOOFCHK_BASE_CHAIN, &base, err) < 0 ||
+	if (names_for(cid, ifname, &nm, err) < 0 ||
+	    (mac_str && parse_mac(mac_str, mac, err) < 0))
+		return -1;
+	macs.want_mac = mac_str ? mac : NULL;
+	if (nft_open(&c, err) < 0 || find_tagged(&c, SPOOFCHK_BASE_CHAIN, &base, err) < 0 ||
 	    find_tagged(&c, nm.mac, &macs, err) < 0)
 		return -1;
 	if (base.n == 0)
@@ -182,5 +208,9 @@ int spoofchk_check(const char *host_ifname, const char *mac_str, const char *cid
 	if (macs.n < 2)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "macspoofchk: chain bridge nat %s lacks its rules", nm.mac);
+	if (mac_str && !macs.mac_found)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "macspoofchk: chain bridge nat %s does not allow MAC %s", nm.mac,
+				   mac_str);
 	return 0;
 }

@@ -23,7 +23,7 @@ int spoofchk_setup(const char *host_ifname, const char *mac, const char *cid, co
 /* Removes the PREROUTING rule(s) with this comment and both chains. Missing
  * pieces are fine; the table and base chain stay (as in the reference). */
 int spoofchk_teardown(const char *cid, const char *ifname, struct cni_err *err);
-/* 0 when the PREROUTING rule and the MAC chain's two rules exist; else -1,
- * code 999 naming what is missing. */
-int spoofchk_check(const char *host_ifname, const char *mac, const char *cid, const char *ifname,
-		   struct cni_err *err);
+/* 0 when the PREROUTING rule and the MAC chain's two rules exist, and (mac
+ * not NULL) the MAC chain lets mac through; else -1, code 999 naming what
+ * is missing. */
+int spoofchk_check(const char *mac, const char *cid, const char *ifname, struct cni_err *err);

@@ -22,12 +22,14 @@ check_match "mac chain drops the rest" "$RS" 'drop comment "macspoofchk-c1-eth0"
 check "repeated setup" "$MT" spoofchk-setup vethaaaa $MAC1 c1 eth0
 check_eq "no duplicated rules" "$(nft list table bridge nat | grep -c 'macspoofchk-c1-eth0')" 4
 check "second container" "$MT" spoofchk-setup vethbbbb 02:11:22:33:44:66 c2 eth0
-check "check passes" "$MT" spoofchk-check vethaaaa $MAC1 c1 eth0
+check "check passes" "$MT" spoofchk-check $MAC1 c1 eth0
+check "check without a MAC passes" "$MT" spoofchk-check - c1 eth0
+check_not "check with another MAC fails" "$MT" spoofchk-check 02:11:22:33:44:56 c1 eth0
 check "teardown c1" "$MT" spoofchk-teardown c1 eth0
 RS=$(nft list table bridge nat)
 check_eq "c1's rules and chains are gone" "$(printf '%s\n' "$RS" | grep -c 'c1-eth0')" 0
 check_eq "c2's survive" "$(printf '%s\n' "$RS" | grep -c 'c2-eth0')" 6
-check_not "check fails after teardown" "$MT" spoofchk-check vethaaaa $MAC1 c1 eth0
+check_not "check fails after teardown" "$MT" spoofchk-check - c1 eth0
 check "teardown again is a no-op" "$MT" spoofchk-teardown c1 eth0
 OUT=$("$MT" spoofchk-setup vethaaaa 02:11:22:33:44 c1 eth0)
 check_eq "a bad MAC is code 7" "$(json_get "$OUT" .code)" 7
@@ -57,7 +59,7 @@ ref ADD r1 /run/netns/r1 eth0 "$T/ref.json"
 check_eq "reference ADD with macspoofchk" "$RC" 0
 HOSTIF=$(json_get "$OUT" '.interfaces[1].name')
 RMAC=$(json_get "$OUT" '.interfaces[2].mac')
-check "our check accepts the reference's rules" "$MT" spoofchk-check "$HOSTIF" "$RMAC" r1 eth0
+check "our check accepts the reference's rules (and its MAC)" "$MT" spoofchk-check "$RMAC" r1 eth0
 check "our teardown of the reference's rules" "$MT" spoofchk-teardown r1 eth0
 check_eq "nothing of r1 left" "$(nft list table bridge nat | grep -c 'r1-eth0')" 0
 check "our setup for the reference's container" "$MT" spoofchk-setup "$HOSTIF" "$RMAC" r1 eth0

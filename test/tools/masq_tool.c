@@ -10,7 +10,7 @@
  *   masq_tool ipt-usable                          exit 0 when iptables works
  *   masq_tool spoofchk-setup <host-if> <mac> <cid> <ifname>
  *   masq_tool spoofchk-teardown <cid> <ifname>
- *   masq_tool spoofchk-check <host-if> <mac> <cid> <ifname>
+ *   masq_tool spoofchk-check <mac|-> <cid> <ifname>
  * Errors are printed as CNI error JSON on stdout, exit status 1. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +113,8 @@ static int run(int argc, char **argv, struct cni_err *err)
 		NEED(2);
 		return spoofchk_teardown(a[0], a[1], err);
 	} else if (!strcmp(cmd, "spoofchk-check")) {
-		NEED(4);
-		return spoofchk_check(a[0], a[1], a[2], a[3], err);
+		NEED(3);
+		return spoofchk_check(strcmp(a[0], "-") ? a[0] : NULL, a[1], a[2], err);
 	}
 	return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "unknown command %s", cmd);
 }
