@@ -16,7 +16,7 @@ struct add {
 	struct nl host;
 	struct netns ns;
 	struct cni_result prev, ipam;
-	bool has_prev, ipam_done, veth_made, masq_done;
+	bool has_prev, ipam_done, veth_made, masq_done, spoofchk_done;
 	char host_name[IFNAMSIZ];
 	struct nl_link br, port;
 	struct bridge_gws gws;
@@ -153,6 +153,9 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	a->ctr.ipam = a->conf.ipam_type ? &a->ipam : NULL;
 	if (ctr_setup(&a->ns, &a->ctr, err) < 0)
 		return -1;
+	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
+		return -1;
+	a->spoofchk_done = true;
 	if (gateways_on_bridge(a, err) < 0 || bridge_pin_mac(&a->host, a->conf.bridge, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
@@ -171,6 +174,8 @@ static void rollback(struct add *a)
 
 	if (a->masq_done)
 		bridge_masq_del(a->req, &a->conf, NULL, 0, &ignored);
+	if (a->spoofchk_done)
+		bridge_spoofchk_del(a->req, &a->conf, &ignored);
 	if (a->veth_made && nl_link_get(&a->host, a->host_name, 0, &l, &ignored) == 0)
 		nl_link_del(&a->host, l.ifindex, a->host_name, &ignored);
 	if (a->ipam_done)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "conf.h"
+#include "masq.h"
 #include "steps.h"
 #include "verbs.h"
 #include "lib/cni/conf.h"
@@ -114,6 +115,9 @@ static int check_steps(const struct cni_request *req, const struct bridge_conf *
 	rc = ctr_check(&ns, &cc, err);
 	netns_close(&ns);
 	if (rc < 0)
+		return -1;
+	if (bridge_masq_check(req, c, prev, ctr_i, err) < 0 ||
+	    bridge_spoofchk_check(req, c, prev->ifaces[ctr_i].mac, err) < 0)
 		return -1;
 	return check_host_veth(&host, prev, br_i, ctr_i, &br, cc.peer_ifindex, err);
 }

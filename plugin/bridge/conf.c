@@ -187,7 +187,9 @@ static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_er
 		return -1;
 	if (c->ipmasq_backend && strcmp(c->ipmasq_backend, "iptables") &&
 	    strcmp(c->ipmasq_backend, "nftables"))
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "unknown ipmasq backend \"%s\"",
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "unknown ipmasq backend \"%s\" (ipMasqBackend must be "
+				   "\"iptables\" or \"nftables\")",
 				   c->ipmasq_backend);
 	if (json_get_object(conf, "ipam", &ipam, err) < 0 || json_get_string(ipam, "type", &type, err) < 0)
 		return -1;
@@ -239,17 +241,11 @@ int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err
 	const char *key = NULL, *val = "true";
 	char num[16];
 
-	if (c->ip_masq)
-		key = "ipMasq";
-	else if (c->ipmasq_backend)
-		key = "ipMasqBackend", val = c->ipmasq_backend;
-	else if (c->vlan) {
+	if (c->vlan) {
 		snprintf(num, sizeof(num), "%d", c->vlan);
 		key = "vlan", val = num;
 	} else if (c->n_vlan_trunk)
 		key = "vlanTrunk", val = "[...]";
-	else if (c->macspoofchk)
-		key = "macspoofchk";
 	else if (c->port_isolation)
 		key = "portIsolation";
 	else if (c->disable_container_iface)

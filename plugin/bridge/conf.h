@@ -23,14 +23,15 @@ struct bridge_conf {
 	bool has_mac;          /* container MAC from CNI_ARGS / args / runtimeConfig */
 	uint8_t mac[6];
 
+	bool ip_masq;               /* ipMasq (masq.c) */
+	const char *ipmasq_backend; /* "iptables" | "nftables" | NULL = detect */
+	bool macspoofchk;           /* macspoofchk (masq.c) */
+
 	/* Keys of features not implemented yet: parsed and validated so a typo
 	 * is caught, refused by bridge_conf_refuse_unimplemented(). */
-	bool ip_masq;
-	const char *ipmasq_backend; /* "iptables" | "nftables" | NULL */
 	int vlan;
 	size_t n_vlan_trunk;
 	bool preserve_default_vlan;
-	bool macspoofchk;
 	bool port_isolation;
 	bool disable_container_iface;
 };

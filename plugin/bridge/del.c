@@ -46,6 +46,10 @@ int bridge_del(const struct cni_request *req, struct cni_err *err)
 		if (ipam_exec_del(req, c.ipam_type, rc < 0 ? &ierr : err) < 0 && rc == 0)
 			rc = -1;
 	}
+	/* The rules are found by name, not by address: they go even when the
+	 * netns is gone or CNI_NETNS is empty (reference issue #810). */
+	if (rc == 0 && bridge_spoofchk_del(req, &c, err) < 0)
+		rc = -1;
 	if (rc == 0 && c.ipam_type && bridge_masq_del(req, &c, t.addrs, t.n_addrs, err) < 0)
 		rc = -1;
 	free(t.addrs);

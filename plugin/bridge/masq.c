@@ -1,23 +1,118 @@
-/* ipMasq hook: see masq.h. No-op until the masquerade layer is wired in. */
+/* ipMasq and macspoofchk for the bridge verbs. See masq.h. */
 #include "masq.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/ipt/masq.h"
+#include "lib/nft/masq.h"
+#include "lib/nft/spoofchk.h"
+
+static bool use_iptables(const struct bridge_conf *c)
+{
+	if (c->ipmasq_backend)
+		return strcmp(c->ipmasq_backend, "iptables") == 0;
+	return masq_ipt_usable(AF_INET);
+}
+
+/* The addresses of the result entries that belong to the container
+ * interface (iface < 0: all). *out is malloc'd. */
+static int result_ips(const struct cni_result *r, int iface, struct cni_ipnet **out, size_t *n,
+		      struct cni_err *err)
+{
+	*n = 0;
+	*out = calloc(r->n_ips ? r->n_ips : 1, sizeof(**out));
+	if (!*out)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	for (size_t i = 0; i < r->n_ips; i++)
+		if (iface < 0 || r->ips[i].iface == iface)
+			(*out)[(*n)++] = r->ips[i].address;
+	return 0;
+}
 
 int bridge_masq_add(const struct cni_request *req, const struct bridge_conf *c,
 		    const struct cni_result *ipam, struct cni_err *err)
 {
-	(void)req;
-	(void)ipam;
+	struct cni_ipnet *ips;
+	size_t n;
+	int rc;
+
 	if (!c->ip_masq || !c->ipam_type)
 		return 0;
-	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, "ipMasq is not implemented yet");
+	if (result_ips(ipam, -1, &ips, &n, err) < 0)
+		return -1;
+	if (use_iptables(c))
+		rc = masq_ipt_setup(req->name, req->env.container_id, ips, n, err);
+	else
+		rc = masq_nft_setup(req->name, req->env.ifname, req->env.container_id, ips, n, err);
+	free(ips);
+	return rc;
 }
 
 int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
 		    const struct nl_addr *addrs, size_t n, struct cni_err *err)
 {
-	(void)req;
-	(void)c;
-	(void)addrs;
-	(void)n;
-	(void)err;
-	return 0;
+	struct cni_ipnet ips[n ? n : 1];
+	struct cni_err nft_err = {0};
+	int rc;
+
+	if (!c->ip_masq || !c->ipam_type)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		ips[i] = addrs[i].ipnet;
+	/* Both backends, as the reference: the rules may come from an
+	 * earlier config or binary. Neither needs the addresses; they only
+	 * narrow the iptables families. Keep the first error. */
+	rc = masq_ipt_teardown(req->name, req->env.container_id, ips, n, err);
+	if (masq_nft_teardown(req->name, req->env.ifname, req->env.container_id,
+			      rc < 0 ? &nft_err : err) < 0)
+		rc = -1;
+	return rc;
+}
+
+int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c,
+		      const struct cni_result *prev, int ctr_iface, struct cni_err *err)
+{
+	struct cni_ipnet *ips;
+	size_t n;
+	int rc;
+
+	if (!c->ip_masq || !c->ipam_type)
+		return 0;
+	if (result_ips(prev, ctr_iface, &ips, &n, err) < 0)
+		return -1;
+	if (use_iptables(c))
+		rc = masq_ipt_check(req->name, req->env.container_id, ips, n, err);
+	else
+		rc = masq_nft_check(req->name, req->env.ifname, req->env.container_id, n, err);
+	free(ips);
+	return rc;
+}
+
+int bridge_spoofchk_add(const struct cni_request *req, const struct bridge_conf *c,
+			const char *host_ifname, const uint8_t mac[6], struct cni_err *err)
+{
+	char m[18];
+	if (!c->macspoofchk)
+		return 0;
+	snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return spoofchk_setup(host_ifname, m, req->env.container_id, req->env.ifname, err);
+}
+
+int bridge_spoofchk_del(const struct cni_request *req, const struct bridge_conf *c,
+			struct cni_err *err)
+{
+	if (!c->macspoofchk)
+		return 0;
+	return spoofchk_teardown(req->env.container_id, req->env.ifname, err);
+}
+
+int bridge_spoofchk_check(const struct cni_request *req, const struct bridge_conf *c,
+			  const char *mac, struct cni_err *err)
+{
+	if (!c->macspoofchk)
+		return 0;
+	return spoofchk_check(mac, req->env.container_id, req->env.ifname, err);
 }

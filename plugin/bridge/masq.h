@@ -1,7 +1,11 @@
-/* The ipMasq hook of the bridge verbs. Engineer E's masquerade layer plugs
- * in here; until then ipMasq=true is refused at config time, so these run
- * with ip_masq false and do nothing.
- * Host netns, main thread (they may exec iptables-restore or talk nftables). */
+/* The bridge verbs' netfilter steps: ipMasq (lib/nft or lib/ipt) and
+ * macspoofchk (lib/nft). Host netns, main thread: they may exec
+ * iptables-restore or talk nftables over netlink.
+ *
+ * Backend (ipMasqBackend): "nftables" or "iptables"; without the key, as
+ * the reference: iptables when its tools are in PATH, else nftables. DEL
+ * and rollback remove the rules of both backends, so a node that switched
+ * backend or binary leaks nothing. */
 #pragma once
 #include <stddef.h>
 #include "conf.h"
@@ -14,6 +18,22 @@
 int bridge_masq_add(const struct cni_request *req, const struct bridge_conf *c,
 		    const struct cni_result *ipam, struct cni_err *err);
 /* DEL (and ADD rollback): addrs are the container interface's global
- * addresses when it still existed (may be empty: match by comment). */
+ * addresses when it still existed (may be empty: the rules are found by
+ * comment hash and chain name, so an empty CNI_NETNS or a vanished netns
+ * still removes them: the reference's issue #810). */
 int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
 		    const struct nl_addr *addrs, size_t n, struct cni_err *err);
+/* CHECK: the configured backend's rules exist for prev's container IPs
+ * (those whose interface is ctr_iface). */
+int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c,
+		      const struct cni_result *prev, int ctr_iface, struct cni_err *err);
+
+/* macspoofchk (no-ops unless c->macspoofchk). ADD after the veth exists:
+ * frames from host_ifname must carry the container's mac. */
+int bridge_spoofchk_add(const struct cni_request *req, const struct bridge_conf *c,
+			const char *host_ifname, const uint8_t mac[6], struct cni_err *err);
+int bridge_spoofchk_del(const struct cni_request *req, const struct bridge_conf *c,
+			struct cni_err *err);
+/* CHECK: mac is prevResult's container MAC (NULL: only the rules' presence). */
+int bridge_spoofchk_check(const struct cni_request *req, const struct bridge_conf *c,
+			  const char *mac, struct cni_err *err);

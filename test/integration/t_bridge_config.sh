@@ -28,17 +28,15 @@ bad 'bad args.cni.mac' 7 '.args = {"cni": {"mac": "zz:zz"}}'
 bad 'bad runtimeConfig.mac' 7 '.runtimeConfig = {"mac": "01:00:5e:00:00:01"}'
 bad 'bad CNI_ARGS MAC' 7 '.' 'MAC=nope'
 bad 'unknown CNI_ARGS key' 999 '.' 'FOO=bar'
-bad 'ipMasq true (not implemented yet)' 2 '.ipMasq = true'
 bad 'vlan 100 (not implemented yet)' 2 '.vlan = 100'
-bad 'macspoofchk (not implemented yet)' 2 '.macspoofchk = true'
 bad 'portIsolation (not implemented yet)' 2 '.portIsolation = true'
 bad 'unsupported cniVersion' 1 '.cniVersion = "9.9.9"'
 printf '{"cniVersion":"1.0.0","name":"x","type":"bridge",' >"$T/broken.json"
 ours ADD ctr-bad /run/netns/c eth0 "$T/broken.json"
 check_eq "broken JSON: code 6" "$(err_code)" 6
-bconf "$T/bad.json" 10-bridge.conflist "" '.ipMasq = true'
+bconf "$T/bad.json" 10-bridge.conflist "" '.portIsolation = true'
 ours ADD ctr-bad /run/netns/c eth0 "$T/bad.json"
-check_match "unsupported field: message names the key" "$(json_get "$OUT" .msg)" '"ipMasq"'
+check_match "unsupported field: message names the key" "$(json_get "$OUT" .msg)" '"portIsolation"'
 
 # Go decoder habits: case-insensitive keys, last duplicate wins, null keeps
 # the default, unknown keys ignored.
@@ -91,10 +89,10 @@ check_eq "promiscMode: CHECK passes" "$RC" 0
 ours DEL ctr-pr /run/netns/c eth0 "$T/pr.json"
 
 # STATUS and GC go to IPAM (1.1.0 configs).
-bconf "$T/st.json" 10-bridge.conflist
+bconf "$T/st.json" 10-bridge.conflist 1.1.0
 ours STATUS "" "" "" "$T/st.json"
 check_eq "STATUS passes (host-local is available)" "$RC" 0
-bconf "$T/st2.json" 10-bridge.conflist "" '.ipam.type = "no-such-ipam"'
+bconf "$T/st2.json" 10-bridge.conflist 1.1.0 '.ipam.type = "no-such-ipam"'
 ours STATUS "" "" "" "$T/st2.json"
 check_match "STATUS with a missing IPAM plugin fails naming it" "$(json_get "$OUT" .msg)" 'no-such-ipam'
 # GC is passed on: a spy IPAM plugin records the verbs it receives.
@@ -102,7 +100,7 @@ mkdir "$T/plug"
 ln -s "$BIN/bridge" "$T/plug/bridge"
 printf '#!/bin/sh\necho "$CNI_COMMAND" >>%s/spy.log\n' "$T" >"$T/plug/spy"
 chmod +x "$T/plug/spy"
-bconf "$T/gc.json" 10-bridge.conflist "" '.ipam = {"type": "spy"} | . + {"cni.dev/valid-attachments": []}'
+bconf "$T/gc.json" 10-bridge.conflist 1.1.0 '.ipam = {"type": "spy"} | . + {"cni.dev/valid-attachments": []}'
 cni "$T/plug" bridge GC "" "" "" "$T/gc.json"
 check_eq "GC succeeds" "$RC" 0
 cni "$T/plug" bridge STATUS "" "" "" "$T/gc.json"

@@ -100,11 +100,8 @@ static void test_unimplemented_refused(void **state)
 {
 	(void)state;
 	const char *cases[][2] = {
-		{"{\"ipMasq\":true}", "\"ipMasq\""},
-		{"{\"ipMasqBackend\":\"nftables\"}", "\"ipMasqBackend\""},
 		{"{\"vlan\":7}", "\"vlan\": 7"},
 		{"{\"vlanTrunk\":[{\"id\":5}]}", "\"vlanTrunk\""},
-		{"{\"macspoofchk\":true}", "\"macspoofchk\""},
 		{"{\"portIsolation\":true}", "\"portIsolation\""},
 		{"{\"disableContainerInterface\":true}", "\"disableContainerInterface\""},
 	};
