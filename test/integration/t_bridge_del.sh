@@ -5,6 +5,15 @@
 . "$(dirname "$0")/t_bridge_lib.inc"
 
 bconf "$T/c.json" 10-bridge.conflist
+# The kernel tears a deleted netns (and the veth in it) down asynchronously:
+# wait up to 5 s for the host ends to go.
+wait_veths_gone() {
+	_i=0
+	while [ "$(host_veths)" != 0 ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
 # add NAME: a fresh container with one lease; leaves the result in R.
 add() {
 	netns_new "$1"
@@ -34,7 +43,8 @@ ip netns del gone
 ours DEL ctr-gone /run/netns/gone eth0 "$T/c.json"
 check_eq "netns deleted: DEL succeeds" "$RC" 0
 check_eq "netns deleted: lease released" "$(leases)" 0
-check_eq "netns deleted: its veth went with it" "$(host_veths)" 0
+wait_veths_gone
+check_eq "netns deleted: its veth went with it (kernel cleanup)" "$(host_veths)" 0
 
 add notns
 # A broken bind mount: the path exists but is a plain file on tmpfs.
@@ -79,6 +89,7 @@ check_eq "L2, netns gone: DEL succeeds" "$RC" 0
 
 ours DEL ctr-x /run/netns/x eth0 "$T/c.json" "FOO=bar"
 check_eq "DEL with bad CNI_ARGS still fails as the reference (code 999)" "$(err_code)" 999
+wait_veths_gone
 check_eq "nothing left: veths" "$(host_veths)" 0
 check_eq "nothing left: leases" "$(leases)" 0
 done_testing
