@@ -158,7 +158,13 @@ int masq_nft_teardown(const char *net, const char *ifname, const char *cid, stru
 	int rc = -1;
 
 	masq_nft_instance_hash(net, ifname, cid, hash);
-	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+	if (nft_open(&c, err) < 0) {
+		/* No nfnetlink at all: no rule of ours can exist. */
+		cni_err_clear(err);
+		rc = 0;
+		goto out;
+	}
+	if (find_rules(&c, &found, err) < 0)
 		goto out;
 	for (size_t i = 0; i < found.n; i++)
 		del_found(&c, &found, i);

@@ -28,8 +28,8 @@
 int masq_nft_setup(const char *net, const char *ifname, const char *cid,
 		   const struct cni_ipnet *ips, size_t n, struct cni_err *err);
 /* Deletes the rules whose comment starts with this attachment's hash. Needs
- * no addresses (works after the container netns is gone); a missing table
- * is success. */
+ * no addresses (works after the container netns is gone); a missing table,
+ * or a kernel without nftables, is success. */
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err);
 /* 0 when this attachment has at least n masquerade rules, else -1 with
  * err (code 999) saying what is missing. */

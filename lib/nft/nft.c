@@ -377,7 +377,9 @@ int nft_dump_rules(struct nft_ctx *c, uint16_t family, const char *table, const 
 		if (rc == MNL_CB_STOP)
 			return 0;
 		if (rc < 0) {
-			if (errno == ENOENT) /* no such table or chain: no rules */
+			/* No such table or chain, or no nf_tables in this
+			 * kernel at all: either way there are no rules. */
+			if (errno == ENOENT || errno == EOPNOTSUPP)
 				return 0;
 			return cni_err_errno(err, CNI_ERR_IO, errno, "nftables: listing %s %s %s",
 					     nft_family_name(family), table, chain);

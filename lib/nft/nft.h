@@ -61,7 +61,7 @@ void nft_del_rule(struct nft_ctx *c, uint16_t family, const char *table, const c
 void nft_add_rule(struct nft_ctx *c, struct nftnl_rule *r, const char *what);
 
 /* Calls cb for each rule of family/table/chain, in order. A missing table or
- * chain is an empty list. cb returns 0 to go on, -1 to stop with an error it
+ * chain (or a kernel without nf_tables) is an empty list. cb returns 0 to go on, -1 to stop with an error it
  * filled. The rule is only valid during the call. */
 typedef int (*nft_rule_cb)(const struct nftnl_rule *r, void *data, struct cni_err *err);
 int nft_dump_rules(struct nft_ctx *c, uint16_t family, const char *table, const char *chain,
