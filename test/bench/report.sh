@@ -110,6 +110,7 @@ headline "failed calls of ours, all cases" "$(awk '$2 ~ /^ours/ && $3 ~ /_fail$/
 echo
 echo "== machine: $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
 echo "== load average ${BENCH_LOAD:-?}; ${BENCH_SETTINGS:-}"
+echo "== git $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo ?), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "== issue 8 targets (medians; ratios are the headline) =="
 awk -F'\t' '{ printf "%-44s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"

@@ -19,6 +19,7 @@
 #                         compares the reference with itself: all ratios ~1)
 #   BENCH_REF=/usr/lib/cni
 #   BENCH_PLOT=FILE.png   also render host-local cost vs leases (gnuplot)
+#   BENCH_DOC=1           also put the tables into BENCHMARKS.md
 set -u
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,7 +102,10 @@ export BENCH_LOAD="before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)
 
 export BENCH_SETTINGS="N=$N rounds=$ROUNDS burst=$BURST x$BURST_ROUNDS hl_leases=[$HL_LEASES] hl=${HL_N}x$HL_ROUNDS dad=$DAD_REPS"
 export BENCH_OURS_DIR=$OURS BENCH_REF_DIR=$REF
-sh "$TOP/test/bench/report.sh" "$RAW" "$OUT/results.json"
+sh "$TOP/test/bench/report.sh" "$RAW" "$OUT/results.json" | tee "$OUT/report.txt"
 if [ -n "${BENCH_PLOT:-}" ]; then
 	sh "$TOP/test/bench/plot.sh" "$OUT/results.json" "$BENCH_PLOT"
+fi
+if [ -n "${BENCH_DOC:-}" ]; then
+	sh "$TOP/test/bench/doc.sh" "$OUT/report.txt" "$TOP/BENCHMARKS.md"
 fi
