@@ -184,7 +184,10 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 				   s->ifname);
 	if (rc)
 		return -1;
-	set_link_sysctls(s);
+	/* L2 leaves the container's IPv6/ARP defaults alone, as the reference:
+	 * whatever configures addresses there (DHCP, SLAAC) may want DAD. */
+	if (s->ipam)
+		set_link_sysctls(s);
 	if (s->ipam && add_addresses(&nl, s, l.ifindex, err) < 0)
 		return -1;
 	if (nl_link_set_up(&nl, l.ifindex, s->ifname, err) < 0)
