@@ -202,7 +202,9 @@ static int hexval(char c)
 /* Decodes %XX in place; returns false on a malformed escape. */
 static bool unescape(char *s)
 {
-	char *w = s = strchr(s, '%') ? s : s + strlen(s);
+	if (!strchr(s, '%'))
+		return true; /* the common case: nothing to decode */
+	char *w = s;
 	for (; *s; s++) {
 		if (*s != '%') {
 			*w++ = *s;
