@@ -184,6 +184,54 @@ parallel() {
 	rm -f "$NETCONF/$net.conflist"
 }
 
+# switch_over: a node upgraded from the reference plugins to ours (and rolled
+# back) between a container's ADD and DEL. Same network name, bridge and
+# subnet; only the types change. libcni's cache hands the reference's result
+# to our CHECK/DEL, and both sides share one host-local store.
+switch_over() {
+	net=cbt-8
+	ref_conf() { bridge_conflist "$net" 1.0.0 cbt8 10.201.8.0/24 fd00:cb:8::/64 |
+		jq '.plugins[0].type = "bridge" | .plugins[0].ipam.type = "host-local"'; }
+	ref_conf >"$NETCONF/$net.conflist"
+	for k in a b c d; do netns_new "cbt-8-$k"; done
+	for k in a b; do
+		run_cnitool add "$net" "cbt-8-$k"
+		check_eq "switch: reference ADD $k exits 0" "$RC" 0
+		printf '%s' "$OUT" >"$T/sw-$k.json"
+	done
+	bridge_conflist "$net" 1.0.0 cbt8 10.201.8.0/24 fd00:cb:8::/64 >"$NETCONF/$net.conflist"
+	run_cnitool add "$net" cbt-8-c
+	check_eq "switch: our ADD c next to the reference's containers exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	ip_c=$(json_get "$OUT" '.ips[0].address' | cut -d/ -f1)
+	check_eq "switch: c continues the reference's round robin" "$ip_c" 10.201.8.4
+	check "switch: c pings the reference's container a" ns_ping cbt-8-c \
+		"$(jq -r '.ips[0].address' "$T/sw-a.json" | cut -d/ -f1)"
+	run_cnitool check "$net" cbt-8-a
+	check_eq "switch: our CHECK of the reference's container exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	run_cnitool del "$net" cbt-8-a
+	check_eq "switch: our DEL of the reference's container exits 0" "$RC" 0
+	check_eq "switch: its leases are gone, the others' stay" "$(leases "$net" | tr '\n' ' ')" \
+		"10.201.8.3 10.201.8.4 fd00:cb:8::3 fd00:cb:8::4 "
+	run_cnitool add "$net" cbt-8-d
+	check_eq "switch: our ADD d exits 0" "$RC" 0
+	# Roll back to the reference: it must CHECK and DEL what ours made.
+	ref_conf >"$NETCONF/$net.conflist"
+	run_cnitool check "$net" cbt-8-c
+	check_eq "rollback: reference CHECK of our container exits 0" "$RC" 0
+	[ "$RC" = 0 ] || diag "$OUT"
+	for k in b c d; do
+		run_cnitool del "$net" "cbt-8-$k"
+		check_eq "rollback: reference DEL $k exits 0" "$RC" 0
+		[ "$RC" = 0 ] || diag "$OUT"
+	done
+	check_eq "switch: no lease left" "$(leases "$net" | tr '\n' ' ')" ""
+	check_eq "switch: no veth left" "$(host_veths | tr '\n' ' ')" ""
+	for k in a b c d; do ip netns del "cbt-8-$k"; done
+	rm -f "$NETCONF/$net.conflist"
+}
+
 lifecycle 1.0.0 1 fd00:cb:1::/64
 lifecycle 0.4.0 2
 lifecycle 0.3.1 3
@@ -191,4 +239,5 @@ static_ip
 failed_add
 failed_ipam
 parallel 12
+switch_over
 finish
