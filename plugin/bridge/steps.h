@@ -47,7 +47,8 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 /* Enslave to the bridge, hairpin, accept_ra=0, up. Fills *port. */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
-/* Bounded poll until the port is oper-up and forwarding. */
+/* Bounded poll until the port is oper-up and enabled on the bridge
+ * (forwarding, or listening/learning on an STP bridge). */
 int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
 
 /* container.c: everything inside CNI_NETNS in one netns_run. */

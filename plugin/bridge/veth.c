@@ -79,9 +79,9 @@ static const char *oper_name(int s)
 	return s >= 0 && s <= 6 ? names[s] : "?";
 }
 
-/* The kernel moves a port to forwarding as soon as carrier is up (no STP);
- * that is usually true on the first look. Poll with growing gaps, 2.5 s
- * at most, the reference's budget. */
+/* The kernel enables the port as soon as both veth ends are up; that is
+ * usually true on the first look. Poll with growing gaps, 2.5 s at most,
+ * the reference's budget. */
 int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err)
 {
 	long delay_us = 200, waited_us = 0;
@@ -93,8 +93,10 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", port->name);
 		if (rc)
 			return -1;
-		if (now.operstate == NL_OPER_UP &&
-		    (now.brport_state < 0 || now.brport_state == BR_STATE_FORWARDING))
+		/* Without STP the port forwards as soon as it is enabled. With
+		 * STP it sits in listening/learning for 2 x forward_delay; the
+		 * reference only waits for oper-up there, and so do we. */
+		if (now.operstate == NL_OPER_UP && now.brport_state != BR_STATE_DISABLED)
 			return 0;
 		if (waited_us >= 2500000)
 			break;

@@ -80,6 +80,19 @@ ours CHECK ctr-d /run/netns/d eth0 "$T/p.json"
 check_eq "... CHECK passes" "$RC" 0
 ours DEL ctr-d /run/netns/d eth0 "$T/p.json"
 
+# --- an existing bridge with STP on: the port sits in listening/learning
+# for 2 x forward_delay; ADD waits for oper-up only, as the reference.
+ip link add stp0 type bridge stp_state 1 forward_delay 400
+bconf "$T/stp.json" 10-bridge.conflist "" '.bridge = "stp0" | .ipam.ranges = [[{"subnet": "10.78.0.0/24"}]]'
+netns_new s
+t0=$(date +%s)
+ours ADD ctr-s /run/netns/s eth0 "$T/stp.json"
+check_eq "STP bridge: ADD succeeds" "$RC" 0
+check "STP bridge: without waiting for the STP delay" test $(($(date +%s) - t0)) -lt 3
+check_match "STP bridge: the port is not forwarding yet" \
+	"$(ip -d link show "$(json_get "$OUT" .interfaces[1].name)")" 'state (listening|learning)'
+ours DEL ctr-s /run/netns/s eth0 "$T/stp.json"
+
 # --- L2: no IPAM
 bconf "$T/l2.json" 30-l2.conflist
 netns_new e
