@@ -90,6 +90,10 @@ check_match "--ip: container has exactly the requested address" "$OUT" 'inet 10\
 check_match "--ip: container pings the gateway" "$OUT" PING-OK
 check_eq "after --ip run: no lease left" "$(leases "$NET" | tr '\n' ' ')" ""
 
+run_in "$NET" --mac-address 02:cb:cb:00:00:11 localhost/cb-bb:latest ip link show dev eth0
+check_eq "podman run --mac-address (CNI_ARGS MAC=) exits 0" "$RC" 0
+check_match "--mac-address: eth0 has exactly that MAC" "$OUT" 'link/ether 02:cb:cb:00:00:11 '
+
 # A podman-generated conflist with our bridge and host-local swapped in.
 GEN=cbp-gen
 pm network create --subnet 10.203.2.0/24 "$GEN" >/dev/null 2>&1
@@ -113,6 +117,22 @@ check_match "generated network: container pings the gateway" "$OUT" PING-OK
 run_in "$GEN" --ip 10.203.2.99 localhost/cb-bb:latest ip -4 -o addr show dev eth0
 check_eq "--ip on the generated network (ips capability) exits 0" "$RC" 0
 check_match "--ip on the generated network: exactly that address" "$OUT" 'inet 10\.203\.2\.99/24'
+
+# A podman-generated dual-stack network, ours swapped in the same way.
+pm network create --ipv6 --subnet 10.203.3.0/24 --subnet fd00:cb:3::/64 cbp-6 >/dev/null 2>&1
+jq --arg b "$PUT_BRIDGE" --arg i "$PUT_IPAM" \
+	'(.plugins[] | select(.type == "bridge")) |= (.type = $b | .ipam.type = $i)' \
+	"$P/net/cbp-6.conflist" >"$P/cbp-6.new" && mv "$P/cbp-6.new" "$P/net/cbp-6.conflist"
+check_eq "generated dual-stack network has both ranges" \
+	"$(jq -c '[.plugins[0].ipam.ranges[][].subnet]' "$P/net/cbp-6.conflist" 2>&1)" \
+	'["10.203.3.0/24","fd00:cb:3::/64"]'
+run_in cbp-6 localhost/cb-bb:latest sh -c \
+	'ip -o addr show dev eth0; ping -c1 -w6 fd00:cb:3::1 >/dev/null && echo PING6-OK'
+check_eq "run on the generated dual-stack network exits 0" "$RC" 0
+check_match "dual stack: IPv4 address from our host-local" "$OUT" 'inet 10\.203\.3\.[0-9]+/24'
+check_match "dual stack: IPv6 address from our host-local" "$OUT" 'inet6 fd00:cb:3::[0-9a-f]+/64'
+check_match "dual stack: container pings the IPv6 gateway" "$OUT" PING6-OK
+check_eq "dual stack: no lease left" "$(leases cbp-6 | tr '\n' ' ')" ""
 
 # Port mapping through the reference portmap on top of our bridge's result.
 # A failed `run -d` leaves a created container behind: it has a name to
