@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every shipped conf/*.conflist through cnitool (libcni 1.1.2, the libcni
+# Every shipped conf/**/*.conflist through cnitool (libcni 1.1.2, the libcni
 # generation containerd 1.6/1.7 and podman 4 vendor): ADD, CHECK, DEL and a
 # repeated DEL with the plugin under test swapped in under its test names,
 # and nothing left afterwards. A conflist these clients cannot use (for
@@ -10,15 +10,14 @@ install_put || { finish; exit 1; }
 NETCONF=$T/net.d
 mkdir -p "$NETCONF"
 
-for f in "$TOP"/conf/*.conflist; do
-	[ -f "$f" ] || continue
-	c=$(basename "$f")
+for f in $(find "$TOP/conf" -name '*.conflist' | sort); do
+	c=${f#"$TOP/conf/"}
 	net=$(jq -r .name "$f")
 	jq --arg b "$PUT_BRIDGE" --arg i "$PUT_IPAM" '(.plugins[] | select(.type == "bridge")) |=
 		(.type = $b | if .ipam.type == "host-local" then .ipam.type = $i else . end)' \
-		"$f" >"$NETCONF/$c"
+		"$f" >"$NETCONF/conf.conflist"
 	check_eq "$c: every bridge/host-local now names the plugin under test" \
-		"$(jq '[.plugins[] | .type, (.ipam.type // empty) | select(. == "bridge" or . == "host-local")] | length' "$NETCONF/$c")" 0
+		"$(jq '[.plugins[] | .type, (.ipam.type // empty) | select(. == "bridge" or . == "host-local")] | length' "$NETCONF/conf.conflist")" 0
 	netns_new cbf
 	run_cnitool add "$net" cbf
 	check_eq "$c: cnitool ADD exits 0" "$RC" 0
@@ -41,6 +40,6 @@ for f in "$TOP"/conf/*.conflist; do
 	check_eq "$c: no veth left" "$(host_veths | tr '\n' ' ')" ""
 	check_eq "$c: no lease left" "$(leases "$net" | tr '\n' ' ')" ""
 	ip netns del cbf
-	rm -f "$NETCONF/$c"
+	rm -f "$NETCONF/conf.conflist"
 done
 finish
