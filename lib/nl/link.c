@@ -26,6 +26,10 @@ static int brport_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
 			l->brport_mode = mnl_attr_get_u8(a);
 		break;
+	case IFLA_BRPORT_ISOLATED:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			l->brport_isolated = mnl_attr_get_u8(a);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -242,7 +246,8 @@ int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], c
 	return rc ? nl_fail(err, rc, "cannot set the MAC address of %s", what) : 0;
 }
 
-int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, const char *what, struct cni_err *err)
+int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, bool isolated, const char *what,
+		  struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
 	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
@@ -253,10 +258,13 @@ int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, const char *what, st
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
 	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, hairpin ? 1 : 0);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, isolated ? 1 : 0);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	rc = nl_talk(nl, nlh, NULL, NULL);
-	return rc ? nl_fail(err, rc, "failed to set hairpin mode on %s", what) : 0;
+	return rc ? nl_fail(err, rc, "failed to set hairpin=%d isolated=%d on port %s", hairpin,
+			    isolated, what)
+		  : 0;
 }
 
 int nl_link_del(struct nl *nl, int ifindex, const char *what, struct cni_err *err)

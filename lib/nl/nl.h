@@ -51,6 +51,7 @@ struct nl_link {
 	uint8_t operstate;  /* IF_OPER_* */
 	int brport_state;   /* BR_STATE_* from the bridge slave data; -1 = not a port */
 	uint8_t brport_mode; /* hairpin flag as reported */
+	uint8_t brport_isolated;
 };
 
 /* Looks a link up by name (ifindex 0) or by index. Returns 0, -ENOENT when
@@ -81,9 +82,9 @@ int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
 int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], const char *what,
 		    struct cni_err *err);
 int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
-/* Bridge-port flags through IFLA_INFO_SLAVE_DATA; the link must already be
- * enslaved. */
-int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, const char *what,
+/* Bridge-port flags (hairpin, isolated) in one IFLA_INFO_SLAVE_DATA
+ * message; the link must already be enslaved. */
+int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, bool isolated, const char *what,
 		  struct cni_err *err);
 /* Returns 0, -ENOENT when the link is already gone (err untouched), -1. */
 int nl_link_del(struct nl *nl, int ifindex, const char *what, struct cni_err *err);

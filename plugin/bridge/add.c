@@ -160,7 +160,8 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 		return -1;
 	if (masq(a, err) < 0)
 		return -1;
-	if (veth_wait_forwarding(&a->host, &a->port, err) < 0)
+	/* A disabled container end never gives the port carrier. */
+	if (!a->conf.disable_container_iface && veth_wait_forwarding(&a->host, &a->port, err) < 0)
 		return -1;
 	return build_result(a, res, err);
 }

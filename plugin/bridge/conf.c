@@ -238,7 +238,7 @@ int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, stru
 
 int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err)
 {
-	const char *key = NULL, *val = "true";
+	const char *key = NULL, *val = NULL;
 	char num[16];
 
 	if (c->vlan) {
@@ -246,10 +246,6 @@ int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err
 		key = "vlan", val = num;
 	} else if (c->n_vlan_trunk)
 		key = "vlanTrunk", val = "[...]";
-	else if (c->port_isolation)
-		key = "portIsolation";
-	else if (c->disable_container_iface)
-		key = "disableContainerInterface";
 	if (!key)
 		return 0;
 	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,

@@ -26,14 +26,14 @@ struct bridge_conf {
 	bool ip_masq;               /* ipMasq (masq.c) */
 	const char *ipmasq_backend; /* "iptables" | "nftables" | NULL = detect */
 	bool macspoofchk;           /* macspoofchk (masq.c) */
+	bool port_isolation;          /* portIsolation: "isolated" flag on the port */
+	bool disable_container_iface; /* disableContainerInterface: container end stays down (L2) */
 
 	/* Keys of features not implemented yet: parsed and validated so a typo
 	 * is caught, refused by bridge_conf_refuse_unimplemented(). */
 	int vlan;
 	size_t n_vlan_trunk;
-	bool preserve_default_vlan;
-	bool port_isolation;
-	bool disable_container_iface;
+	bool preserve_default_vlan; /* meaningful only with vlan/vlanTrunk */
 };
 
 /* Reads every key of reference section 2.1 from req->conf with the Go

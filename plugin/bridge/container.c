@@ -190,7 +190,7 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 		set_link_sysctls(s);
 	if (s->ipam && add_addresses(&nl, s, l.ifindex, err) < 0)
 		return -1;
-	if (nl_link_set_up(&nl, l.ifindex, s->ifname, err) < 0)
+	if (!s->conf->disable_container_iface && nl_link_set_up(&nl, l.ifindex, s->ifname, err) < 0)
 		return -1;
 	if (has_v6(s->ipam) && settle_addresses(&nl, l.ifindex, s->ifname, err) < 0)
 		return -1;

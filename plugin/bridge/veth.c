@@ -65,7 +65,9 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 		return -1;
 	if (nl_link_set_master(host, port->ifindex, br->ifindex, host_name, err) < 0)
 		return -1;
-	if (c->hairpin && nl_brport_set(host, port->ifindex, true, host_name, err) < 0)
+	/* A new port starts with both flags off: one message only when needed. */
+	if ((c->hairpin || c->port_isolation) &&
+	    nl_brport_set(host, port->ifindex, c->hairpin, c->port_isolation, host_name, err) < 0)
 		return -1;
 	/* Best effort, as the reference: IPv6 may be disabled on the host. */
 	nl_sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);

@@ -29,14 +29,13 @@ bad 'bad runtimeConfig.mac' 7 '.runtimeConfig = {"mac": "01:00:5e:00:00:01"}'
 bad 'bad CNI_ARGS MAC' 7 '.' 'MAC=nope'
 bad 'unknown CNI_ARGS key' 999 '.' 'FOO=bar'
 bad 'vlan 100 (not implemented yet)' 2 '.vlan = 100'
-bad 'portIsolation (not implemented yet)' 2 '.portIsolation = true'
 bad 'unsupported cniVersion' 1 '.cniVersion = "9.9.9"'
 printf '{"cniVersion":"1.0.0","name":"x","type":"bridge",' >"$T/broken.json"
 ours ADD ctr-bad /run/netns/c eth0 "$T/broken.json"
 check_eq "broken JSON: code 6" "$(err_code)" 6
-bconf "$T/bad.json" 10-bridge.conflist "" '.portIsolation = true'
+bconf "$T/bad.json" 10-bridge.conflist "" '.vlanTrunk = [{"id": 5}]'
 ours ADD ctr-bad /run/netns/c eth0 "$T/bad.json"
-check_match "unsupported field: message names the key" "$(json_get "$OUT" .msg)" '"portIsolation"'
+check_match "unsupported field: message names the key" "$(json_get "$OUT" .msg)" '"vlanTrunk"'
 
 # Go decoder habits: case-insensitive keys, last duplicate wins, null keeps
 # the default, unknown keys ignored.
@@ -87,6 +86,27 @@ with_prev "$T/prp.json" "$T/pr.json" "$OUT"
 ours CHECK ctr-pr /run/netns/c eth0 "$T/prp.json"
 check_eq "promiscMode: CHECK passes" "$RC" 0
 ours DEL ctr-pr /run/netns/c eth0 "$T/pr.json"
+
+# portIsolation: the "isolated" flag on the port, with hairpin.
+bconf "$T/iso.json" 10-bridge.conflist "" '.bridge = "iso0" | .portIsolation = true |
+	.ipam.ranges = [[{"subnet": "10.69.0.0/24"}]]'
+ours ADD ctr-iso /run/netns/c eth0 "$T/iso.json"
+check_eq "portIsolation: ADD" "$RC" 0
+check_match "portIsolation: port isolated, hairpin kept" \
+	"$(ip -d link show "$(json_get "$OUT" .interfaces[1].name)")" 'hairpin on .*isolated on'
+ours DEL ctr-iso /run/netns/c eth0 "$T/iso.json"
+
+# disableContainerInterface (L2 only): the container end stays down and ADD
+# does not wait for a port that cannot come up.
+bconf "$T/dis.json" 30-l2.conflist "" '.disableContainerInterface = true'
+t0=$(date +%s)
+ours ADD ctr-dis /run/netns/c eth0 "$T/dis.json"
+check_eq "disableContainerInterface: ADD" "$RC" 0
+check "disableContainerInterface: without waiting" test $(($(date +%s) - t0)) -lt 2
+check_match "disableContainerInterface: container end down" "$(ip -n c link show eth0)" 'state DOWN'
+check_eq "disableContainerInterface: three interfaces in the result" "$(json_get "$OUT" '.interfaces | length')" 3
+ours DEL ctr-dis /run/netns/c eth0 "$T/dis.json"
+check_eq "disableContainerInterface: DEL" "$RC" 0
 
 # STATUS and GC go to IPAM (1.1.0 configs).
 bconf "$T/st.json" 10-bridge.conflist 1.1.0

@@ -102,8 +102,6 @@ static void test_unimplemented_refused(void **state)
 	const char *cases[][2] = {
 		{"{\"vlan\":7}", "\"vlan\": 7"},
 		{"{\"vlanTrunk\":[{\"id\":5}]}", "\"vlanTrunk\""},
-		{"{\"portIsolation\":true}", "\"portIsolation\""},
-		{"{\"disableContainerInterface\":true}", "\"disableContainerInterface\""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bridge_conf c;

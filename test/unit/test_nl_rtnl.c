@@ -117,11 +117,12 @@ static void test_veth_into_other_netns(void **state)
 
 	assert_int_equal(get(&host, "tbr0", &br), 0);
 	assert_int_equal(nl_link_set_master(&host, hl.ifindex, br.ifindex, "vethtest1", &err), 0);
-	assert_int_equal(nl_brport_set(&host, hl.ifindex, true, "vethtest1", &err), 0);
+	assert_int_equal(nl_brport_set(&host, hl.ifindex, true, true, "vethtest1", &err), 0);
 	assert_int_equal(get(&host, "vethtest1", &hl), 0);
 	assert_int_equal(hl.master, br.ifindex);
 	assert_string_equal(hl.slave_kind, "bridge");
 	assert_int_equal(hl.brport_mode, 1);
+	assert_int_equal(hl.brport_isolated, 1);
 	assert_true(hl.brport_state >= 0);
 
 	assert_int_equal(nl_link_del(&ctr, cl.ifindex, "eth0", &err), 0);
