@@ -92,6 +92,13 @@ int cni_validate_ifname(const char *ifname, struct cni_err *err)
 		if (r == '/' || r == ':' || is_space(r))
 			return cni_err_set(err, CNI_ERR_ENV,
 					   "interface name contains / or : or whitespace characters");
+		/* Go lets these through and the kernel takes them, but such a
+		 * name breaks every tool that prints it: refuse it up front. */
+		if (r < 0x20 || r == 0x7f) {
+			cni_err_set(err, CNI_ERR_ENV, "interface name contains control characters");
+			return cni_err_details(err, "CNI_IFNAME byte %zu is 0x%02x",
+					       (size_t)(p - (const unsigned char *)ifname), (unsigned)r);
+		}
 		p += n;
 	}
 	return 0;

@@ -292,6 +292,9 @@ static void test_ifname_rules(void **state)
 		{"eth\t0", "interface name contains / or : or whitespace characters", NULL},
 		{"eth\xc2\xa0" "0", "interface name contains / or : or whitespace characters", NULL},
 		{"e\xe3\x80\x80", "interface name contains / or : or whitespace characters", NULL},
+		{"et\x01h0", "interface name contains control characters", "CNI_IFNAME byte 2 is 0x01"},
+		{"eth0\x7f", "interface name contains control characters", "CNI_IFNAME byte 4 is 0x7f"},
+		{"\x1b[31m", "interface name contains control characters", "CNI_IFNAME byte 0 is 0x1b"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct cni_env env = full_env("ADD");
