@@ -30,7 +30,7 @@ BINS  := $(BUILD)/bin/bridge $(BUILD)/bin/host-local
 UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps test test-unit test-asan test-valgrind fuzz demo bench install clean format
+.PHONY: all deps test test-unit asan-build test-asan test-valgrind fuzz demo bench install clean format
 all: $(BINS) $(UNITS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
@@ -59,20 +59,28 @@ $(BUILD)/test/test_%: $(BUILD)/obj/test/unit/test_%.o $(PLUGIN_LIBS)
 deps:
 	@sh test/deps.sh
 
-# The whole suite: unit tests, then integration tests in throwaway namespaces.
+# The ASan+UBSan build of everything, in its own build directory.
+ASAN_BUILD := build/asan
+asan-build:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+
+# The whole suite (unit tests, then integration tests in throwaway
+# namespaces), again on the sanitizer build, and the unit tests under
+# valgrind: one "N passed, N failed" line for all three passes.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@sh test/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory asan-build
+	@sh test/run.sh $(BUILD) full $(ASAN_BUILD)
 
 test-unit: all
 	@sh test/run.sh $(BUILD) unit
 
 # Same suite, binaries built with AddressSanitizer + UBSan.
 test-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
-	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
-	@sh test/run.sh build/asan
+	@$(MAKE) --no-print-directory asan-build
+	@SANITIZE=1 sh test/run.sh $(ASAN_BUILD)
 
 test-valgrind: all
 	@VALGRIND=1 sh test/run.sh $(BUILD) unit

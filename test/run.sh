@@ -2,24 +2,57 @@
 # Runs every test program and script, each printing TAP ("ok N - name" /
 # "not ok N - name"), and ends with the one line "N passed, N failed".
 # usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,fuzz}/t_*.sh)
-# env:   TESTS=<substring> runs only matching files; VALGRIND=1 wraps unit tests.
-BUILD=${1:-build}
-WHAT=${2:-all}
+#        test/run.sh BUILD_DIR full ASAN_BUILD_DIR     (what `make test` runs: three passes, one sum)
+#   full = the whole suite on BUILD_DIR; the whole suite again on the
+#          ASan+UBSan build (names prefixed "asan:"); the unit tests under
+#          valgrind (names prefixed "valgrind:").
+# env:   TESTS=<substring> runs only matching files; VALGRIND=1 wraps unit
+#        tests; SANITIZE=1 says BUILD_DIR is a sanitizer build (see below).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "$BUILD" && pwd) || exit 1
-export TOP BUILD BIN="$BUILD/bin" TOOLS="$BUILD/test/tools"
-export CMOCKA_MESSAGE_OUTPUT=TAP
-LOGDIR="$BUILD/test-logs"
-mkdir -p "$LOGDIR"
+export TOP CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0
 failed=0
+
+# Sanitizer reports go to one file per process (log_path) instead of stderr,
+# so a report from a plugin that a test execs (and whose stderr the test may
+# swallow, or whose exit status 1 the test expects anyway) still counts: any
+# report file a test leaves behind is a failure of that test. exitcode=86
+# makes the report visible to the test as well. Leaks count: a plugin is
+# short-lived, but every leak there is a missing free on some path.
+sanitizer_env() { # prefix for log_path
+	echo "ASAN_OPTIONS=detect_leaks=1:exitcode=86:abort_on_error=0:log_path=$1.asan:strip_path_prefix=$TOP/"
+	echo "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87:log_path=$1.ubsan"
+}
+
+# LeakSanitizer cannot run under ptrace (tests that strace a plugin) nor
+# finish in a process SIGKILLed during its exit-time scan (crash tests): it
+# then says so without an "ERROR:" line. Those files are noted, not failures.
+sanitizer_reports() { # dir base -> appends to the log, sets f
+	for r in "$1/$2".*; do
+		[ -f "$r" ] || continue
+		if grep -Eq 'ERROR: |runtime error:|SUMMARY: ' "$r"; then
+			echo "not ok - sanitizer report $r" >>"$log"
+			grep -E 'ERROR|SUMMARY|runtime error|^    #[0-9] ' "$r" | head -12 | sed 's/^/# /' >>"$log"
+			f=$((f + 1))
+		else
+			echo "# note: sanitizer could not run in a traced or killed process: $(head -1 "$r")" >>"$log"
+		fi
+	done
+}
 
 run_one() { # name, command...
 	name=$1
 	shift
-	log="$LOGDIR/$(basename "$name").log"
+	base=$(basename "$name" | tr ' ():' '____')
+	log="$LOGDIR/$base.log"
 	start=$(date +%s)
-	"$@" >"$log" 2>&1
+	if [ -n "$SANITIZE" ]; then
+		rm -f "$SANDIR/$base".*
+		# shellcheck disable=SC2046 # two VAR=value words
+		env $(sanitizer_env "$SANDIR/$base") "$@" >"$log" 2>&1
+	else
+		"$@" >"$log" 2>&1
+	fi
 	rc=$?
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
@@ -31,9 +64,10 @@ run_one() { # name, command...
 		echo "not ok - $name ran no test" >>"$log"
 		f=1
 	fi
+	[ -z "$SANITIZE" ] || sanitizer_reports "$SANDIR" "$base"
 	passed=$((passed + p))
 	failed=$((failed + f))
-	printf '%-44s %4d passed %3d failed  (%ss)\n' "$name" "$p" "$f" "$(($(date +%s) - start))"
+	printf '%-52s %4d passed %3d failed  (%ss)\n' "$PASS$name" "$p" "$f" "$(($(date +%s) - start))"
 	if [ "$f" -ne 0 ]; then
 		grep -E '^not ok|^#' "$log" | sed 's/^/    /' | head -60
 		echo "    (full log: $log)"
@@ -42,24 +76,64 @@ run_one() { # name, command...
 
 selected() { [ -z "$TESTS" ] || case "$1" in *"$TESTS"*) return 0 ;; *) return 1 ;; esac; }
 
-if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
-	for t in "$BUILD"/test/test_*; do
-		[ -x "$t" ] || continue
-		selected "$t" || continue
-		if [ -n "$VALGRIND" ]; then
-			run_one "unit/$(basename "$t") (valgrind)" valgrind -q --error-exitcode=99 \
-				--leak-check=full --errors-for-leak-kinds=definite "$t"
-		else
-			run_one "unit/$(basename "$t")" "$t"
-		fi
-	done
-fi
-if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
-	for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/fuzz/t_*.sh; do
-		[ -f "$t" ] || continue
-		selected "$t" || continue
-		run_one "$(basename "$(dirname "$t")")/$(basename "$t")" sh "$t"
-	done
-fi
+# run_pass BUILD_DIR unit|integration|all: one pass over the suite.
+run_pass() {
+	BUILD=$(cd "$1" && pwd) || {
+		echo "not ok - build directory $1 missing"
+		failed=$((failed + 1))
+		return
+	}
+	export BUILD BIN="$BUILD/bin" TOOLS="$BUILD/test/tools"
+	LOGDIR="$BUILD/test-logs"
+	SANDIR="$LOGDIR/sanitizer"
+	mkdir -p "$LOGDIR" "$SANDIR"
+	if [ "$2" = all ] || [ "$2" = unit ]; then
+		for t in "$BUILD"/test/test_*; do
+			[ -x "$t" ] || continue
+			selected "$t" || continue
+			if [ -n "$VALGRIND" ]; then
+				run_one "unit/$(basename "$t") (valgrind)" valgrind -q --error-exitcode=99 \
+					--leak-check=full --errors-for-leak-kinds=definite "$t"
+			else
+				run_one "unit/$(basename "$t")" "$t"
+			fi
+		done
+	fi
+	if [ "$2" = all ] || [ "$2" = integration ]; then
+		for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/fuzz/t_*.sh; do
+			[ -f "$t" ] || continue
+			selected "$t" || continue
+			name="$(basename "$(dirname "$t")")/$(basename "$t")"
+			# The harnesses are ASan+UBSan builds of their own (clang,
+			# libFuzzer); a second run here would add minutes, not coverage.
+			if [ -n "$SANITIZE" ] && [ "$name" = fuzz/t_fuzz.sh ]; then
+				echo "$PASS$name: not run in a sanitizer pass (the fuzz harnesses are sanitizer builds; they run in the normal pass)"
+				continue
+			fi
+			run_one "$name" sh "$t"
+		done
+	fi
+}
+
+WHAT=${2:-all}
+case "$WHAT" in
+full)
+	[ -n "${3:-}" ] || { echo "usage: $0 BUILD_DIR full ASAN_BUILD_DIR" >&2; exit 2; }
+	PASS="" SANITIZE="" VALGRIND=""
+	run_pass "$1" all
+	PASS="asan:" SANITIZE=1
+	run_pass "$3" all
+	PASS="valgrind:" SANITIZE="" VALGRIND=1
+	run_pass "$1" unit
+	;;
+unit | integration | all)
+	PASS=""
+	run_pass "${1:-build}" "$WHAT"
+	;;
+*)
+	echo "usage: $0 BUILD_DIR [unit|integration|all|full ASAN_BUILD_DIR]" >&2
+	exit 2
+	;;
+esac
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
