@@ -24,13 +24,17 @@ ref DEL warm /run/netns/c eth0 "$T/ref-ipt.json"
 
 N=${N:-10}
 fails=0
+failed() {
+	fails=$((fails + 1))
+	[ $fails -gt 3 ] || diag "$1 failed: $(printf '%s' "$OUT" | tr '\n' ' ')"
+}
 i=0
 while [ $i -lt "$N" ]; do
 	for k in $KINDS; do
 		case $k in ref*) run=ref ;; *) run=ours ;; esac
 		s=$(date +%s%N)
-		$run ADD "c$i" /run/netns/c eth0 "$T/$k.json" || fails=$((fails + 1))
-		$run DEL "c$i" /run/netns/c eth0 "$T/$k.json" || fails=$((fails + 1))
+		$run ADD "c$i" /run/netns/c eth0 "$T/$k.json" || failed "$k ADD"
+		$run DEL "c$i" /run/netns/c eth0 "$T/$k.json" || failed "$k DEL"
 		e=$(date +%s%N)
 		echo $(((e - s) / 1000)) >>"$T/$k.t"
 	done
