@@ -123,12 +123,25 @@ static int bitwise_mask(struct nftnl_rule *r, const uint8_t *mask, uint32_t len)
 	return 0;
 }
 
+static bool has_nfproto(struct nftnl_rule *r)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool found = false;
+	while (it && !found && (e = nftnl_expr_iter_next(it)))
+		found = !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "meta") &&
+			nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_NFPROTO;
+	nftnl_expr_iter_destroy(it);
+	return found;
+}
+
 /* In an inet table an IP match needs "meta nfproto ipv4/ipv6" first, or
- * nft cannot tell which header the offsets refer to. */
+ * nft cannot tell which header the offsets refer to; once per rule, as nft
+ * writes it. */
 static int nfproto_eq(struct nftnl_rule *r, int family)
 {
 	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-	if (nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) != NFPROTO_INET)
+	if (nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) != NFPROTO_INET || has_nfproto(r))
 		return 0;
 	return meta_load(r, NFT_META_NFPROTO) < 0 ? -1 : cmp(r, NFT_CMP_EQ, &proto, 1);
 }
