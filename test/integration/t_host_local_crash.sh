@@ -36,7 +36,13 @@ for o in $owners; do
 		diag "directory:    $(stat -c '%i %s %.9Y %.9Z' "$S")" && grep -n "$o" "$S"/.cni-bridge-index | sed 's/^/# /'
 done
 check_eq "CHECK finds each of the $n_owners owners on disk" "$bad" 0
-for o in $owners; do hl ours DEL "$o" eth0 "$C"; done
+delfail=0
+for o in $owners; do
+	hl ours DEL "$o" eth0 "$C" && continue
+	delfail=$((delfail + 1))
+	[ $delfail -eq 1 ] && diag "DEL $o failed: rc $RC $OUT $(printf '%s' "$ERR" | head -c 600)"
+done
+check_eq "DEL of each owner succeeds" "$delfail" 0
 check_eq "DEL of every owner leaves only lock, last_reserved_ip.* and the index" \
 	"$(ls -a "$S" | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" \
 	".cni-bridge-index last_reserved_ip.0 last_reserved_ip.1 lock "
