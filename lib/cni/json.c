@@ -157,8 +157,21 @@ static int hexval(int c)
 	return -1;
 }
 
+/* Go takes "\u0000" in a string; a C string would silently end there, so
+ * "net\u0000x" would pass every check as "net". Refuse it and quote the
+ * start of the string so the message names the culprit. */
+static bool fail_nul(struct scan *sc, size_t start)
+{
+	size_t n = sc->pos - start;
+	snprintf(sc->failbuf, sizeof(sc->failbuf), "\\u0000 (NUL) in the string %.*s%s",
+		 (int)(n > 48 ? 48 : n), sc->s + start, n > 48 ? "..." : "");
+	sc->fail = sc->failbuf;
+	return false;
+}
+
 static bool scan_string(struct scan *sc)
 {
+	size_t start = sc->pos;
 	sc->pos++; /* opening quote */
 	for (;;) {
 		int c = peek(sc);
@@ -183,11 +196,16 @@ static bool scan_string(struct scan *sc)
 		if (c != 'u')
 			return fail_at(sc, "in string escape code");
 		sc->pos++;
+		int code = 0;
 		for (int i = 0; i < 4; i++) {
-			if (hexval(peek(sc)) < 0)
+			int h = hexval(peek(sc));
+			if (h < 0)
 				return fail_at(sc, "in \\u hexadecimal character escape");
+			code = code << 4 | h;
 			sc->pos++;
 		}
+		if (code == 0)
+			return fail_nul(sc, start);
 	}
 }
 

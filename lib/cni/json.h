@@ -20,7 +20,9 @@
 /* Parses len bytes (no NUL needed) as strictly as Go's encoding/json (RFC 8259
  * grammar, nothing after the value but whitespace). On failure: code 6,
  * "<what>: <Go's syntax error text> at offset N"; returns NULL. Nesting is
- * limited to 512 levels. Caller frees with cJSON_Delete. */
+ * limited to 512 levels. A "\\u0000" in a string is refused (code 6): Go
+ * takes it, but a C string would end there and "a\\u0000b" pass as "a".
+ * Caller frees with cJSON_Delete. */
 cJSON *json_parse(const char *text, size_t len, const char *what, struct cni_err *err);
 
 /* Last case-insensitive match of key in obj that is not JSON null, or NULL.

@@ -70,6 +70,20 @@ static void test_depth_limit(void **state)
 	free(s);
 }
 
+/* A NUL would cut a C string short: "net\u0000x" must not become "net". */
+static void test_refuses_nul_escape(void **state)
+{
+	(void)state;
+	struct cni_err err;
+	assert_null(parse("{\"name\":\"net\\u0000x\"}", &err));
+	assert_int_equal(err.code, CNI_ERR_DECODE);
+	assert_string_equal(err.msg, "conf: \\u0000 (NUL) in the string \"net\\u0000 at offset 18");
+	assert_null(parse("[\"\\u0000\"]", &err));
+	cJSON *j = parse("[\"\\u0001\\u0100\"]", &err);
+	assert_non_null(j);
+	cJSON_Delete(j);
+}
+
 static void test_accepts_valid(void **state)
 {
 	(void)state;
@@ -240,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_rejects_what_go_rejects),
 		cmocka_unit_test(test_error_names_offset),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_refuses_nul_escape),
 		cmocka_unit_test(test_accepts_valid),
 		cmocka_unit_test(test_number_flags_follow_document_order),
 		cmocka_unit_test(test_get_case_insensitive_last_wins_null_skipped),
