@@ -7,6 +7,7 @@
  *   5. CNI_NETNS is not our own netns (ADD, CHECK), then the handler.
  * Errors are printed once, as JSON on stdout, and the exit status is 1. */
 #include "skel.h"
+#include "conf.h"
 #include "json.h"
 #include "version.h"
 
@@ -204,6 +205,20 @@ static int check_netns_not_own(const struct cni_env *env, struct cni_err *err)
 	return 0;
 }
 
+/* A malformed cni.dev/valid-attachments must not read as "no list" in one
+ * handler and as "keep nothing" in another: refuse it before any GC runs,
+ * whether or not the plugin looks at the list itself. */
+static int gc_attachments_valid(const struct cni_request *req, struct cni_err *err)
+{
+	struct cni_attachment *list;
+	size_t n;
+
+	if (cni_conf_valid_attachments(req, &list, &n, err) < 0)
+		return -1;
+	free(list);
+	return 0;
+}
+
 static int call_handler(const struct cni_plugin *plugin, const struct cni_request *req,
 			const char *print_version, FILE *out, struct cni_err *err)
 {
@@ -229,7 +244,9 @@ static int call_handler(const struct cni_plugin *plugin, const struct cni_reques
 		rc = plugin->status ? plugin->status(req, err) : 0;
 		break;
 	case CNI_CMD_GC:
-		rc = plugin->gc ? plugin->gc(req, err) : 0;
+		rc = gc_attachments_valid(req, err);
+		if (rc == 0 && plugin->gc)
+			rc = plugin->gc(req, err);
 		break;
 	case CNI_CMD_VERSION:
 		break;

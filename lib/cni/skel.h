@@ -62,10 +62,11 @@ struct cni_plugin {
  *   unknown command (4); missing variables for the verb (4: ADD/CHECK need
  *   CONTAINERID, NETNS, IFNAME, PATH; DEL needs CONTAINERID, IFNAME, PATH;
  *   GC/STATUS need PATH; an empty value is missing); container ID and
- *   ifname rules (4); VERSION prints its reply here and never reads stdin;
+ *   ifname rules (4, control characters refused too); VERSION prints its reply here and never reads stdin;
  *   stdin larger than JSON_MAX_INPUT (6) or unreadable (5); JSON (6);
  *   "name" (7); cniVersion type (6); CHECK < 0.4.0, GC/STATUS < 1.1.0 (1);
- *   cniVersion not exactly a supported one (1); own netns (8); handler.
+ *   cniVersion not exactly a supported one (1); own netns (8); for GC a
+ *   malformed cni.dev/valid-attachments (6); handler.
  * Error JSON carries the config's cniVersion when the config had one. */
 int cni_main(const struct cni_plugin *plugin);
 

@@ -238,6 +238,15 @@ static void test_required_env_per_verb(void **state)
 	r = run(&gc, CONF("1.1.0"));
 	assert_int_equal(r.rc, 0);
 	run_free(&r);
+	/* A malformed attachment list is refused before the handler runs. */
+	r = run(&gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"net1\",\"type\":\"fake\","
+		     "\"cni.dev/valid-attachments\":{\"containerID\":\"c\"}}");
+	assert_error(&r, 6, "\"cni.dev/valid-attachments\": expected an array, got an object", NULL);
+	run_free(&r);
+	r = run(&gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"net1\",\"type\":\"fake\","
+		     "\"cni.dev/attachments\":[\"c\"]}");
+	assert_error(&r, 6, "\"cni.dev/attachments\"[0]: expected an object", NULL);
+	run_free(&r);
 	gc.command = "STATUS";
 	r = run(&gc, CONF("1.1.0"));
 	assert_int_equal(r.rc, 0);
