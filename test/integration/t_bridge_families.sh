@@ -64,6 +64,22 @@ check_eq "enabledad: address not tentative when ADD returns" \
 check "IPv6 only: ping the gateway" pingable c fd00:66::1
 ours DEL ctr-c /run/netns/c eth0 "$T/v6.json"
 check_eq "IPv6 only: DEL" "$RC" 0
+# enabledad with a real duplicate: an intruder on the bridge already holds
+# the address we ask IPAM for. DAD fails and ADD undoes itself.
+ip netns add intruder
+ip link add dupv type veth peer name eth0 netns intruder
+ip link set dupv master cni6 up
+ip -n intruder link set eth0 up
+ip -n intruder addr add fd00:66::3/64 dev eth0 nodad
+netns_new c2
+jq '.args = {"cni": {"ips": ["fd00:66::3"]}}' "$T/v6.json" >"$T/v6dup.json"
+ours ADD ctr-c2 /run/netns/c2 eth0 "$T/v6dup.json"
+check_eq "enabledad + duplicate address: ADD fails" "$RC" 1
+check_match "enabledad + duplicate address: DADFAILED named" "$(json_get "$OUT" .msg)" \
+	'fd00:66::3/64 in DADFAILED state'
+check_eq "enabledad + duplicate address: rolled back" \
+	"$(ip -n c2 -o link show eth0 2>/dev/null | wc -l)/$(leases)" "0/0"
+ip link del dupv
 
 # --- isDefaultGateway when IPAM already gives a default route without gw
 bconf "$T/dg.json" 10-bridge.conflist "" '.bridge = "cni7" |
