@@ -6,7 +6,7 @@
 # usage: test/bench/run.sh BUILD_DIR
 # env knobs (defaults keep the whole run to a few minutes on 2 cores):
 #   BENCH_N=20            containers per serial round
-#   BENCH_ROUNDS=5        recorded rounds per serial case (plus one warm-up)
+#   BENCH_ROUNDS=8        recorded rounds per serial case (plus one warm-up)
 #   BENCH_BURST=100       ADDs (then DELs) started at once
 #   BENCH_BURST_ROUNDS=5
 #   BENCH_HL_LEASES="0 100 1000 5000"  existing leases for host-local alone
@@ -50,7 +50,7 @@ if [ ! -x "$FLOOR" ] && [ -f "$TOP/test/bench/floor.c" ]; then
 		$(pkg-config --cflags --libs libmnl) -lpthread || FLOOR=/nonexistent
 fi
 N=${BENCH_N:-20}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-8}
 BURST=${BENCH_BURST:-100}
 BURST_ROUNDS=${BENCH_BURST_ROUNDS:-5}
 HL_LEASES=${BENCH_HL_LEASES:-0 100 1000 5000}
