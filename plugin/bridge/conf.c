@@ -71,6 +71,9 @@ static int set_mac(struct bridge_conf *c, const char *s, const char *from, struc
 				   "invalid MAC address %s=\"%s\": a multicast address cannot be "
 				   "an interface address",
 				   from, s);
+	if (!(c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid MAC address %s=\"%s\": all zeros", from, s);
 	c->has_mac = true;
 	return 0;
 }
@@ -112,7 +115,7 @@ static bool ifname_ok(const char *s)
 	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -180,7 +183,7 @@ static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_er
 	if (!ifname_ok(br))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid \"bridge\": \"%s\" is not a valid interface name "
-				   "(1-15 bytes, no '/', ':' or spaces)",
+				   "(1-15 bytes, no '/', ':', spaces or control characters)",
 				   br);
 	snprintf(c->bridge, sizeof(c->bridge), "%s", br);
 	if (json_get_string(conf, "ipMasqBackend", &c->ipmasq_backend, err) < 0)
