@@ -66,6 +66,7 @@ serial_case() {
 	for _v in "$@"; do
 		[ "$_v" = floor ] || put "$_case" "$_v" leases_left "$(leases_left "$_case-$_v")"
 	done
+	put "$_case" all veths_left "$(veths_left)"
 }
 
 # floor_bridge: the bridge the floor program attaches to (it creates none).
@@ -152,6 +153,7 @@ case_burst() {
 		done
 		_r=$((_r + 1))
 	done
+	put burst all veths_left "$(veths_left)"
 }
 
 # ---- case 5: host-local alone against a store holding many leases ----

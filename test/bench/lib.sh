@@ -97,3 +97,8 @@ plugin_dir() {
 leases_left() {
 	ls "/var/lib/cni/networks/$1" 2>/dev/null | grep -cv -e '^lock$' -e '^last_reserved_ip'
 }
+
+# veths_left: veth links still in the host netns (0 after every variant's DELs).
+veths_left() {
+	ip -o link show type veth | grep -c .
+}

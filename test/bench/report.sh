@@ -102,6 +102,10 @@ headline "enabledad ADD over kernel DAD time (ms)" "$(ms "$(get dad ours add_ove
 	"<=" 20 "reference $(ms "$(get dad ref add_over_dad_us)") ms; kernel DAD \
 $(ms "$(get dad kernel add_dad_us)") ms"
 
+# State left behind after all DELs: veths on the host, leases in the stores.
+left=$(awk '$3 ~ /_left$/ && $8 > 0 && $2 != "ref" { printf "%s%s %s %s: %d", sep, $1, $2, $3, $8; sep = "; " }' "$STATS")
+headline "state left after DEL (veths, leases of ours)" \
+	"$(awk '$3 ~ /_left$/ && $2 != "ref" { s += $8 } END { print s + 0 }' "$STATS")" "==" 0 "${left:-none}"
 # Any failed call of ours makes its rows meaningless: say where.
 fails=$(awk '$2 ~ /^ours/ && $3 ~ /_fail$/ && $8 > 0 { printf "%s%s %s %s: %d/%d", sep, $1, $2, $3, $8, $4; sep = "; " }' "$STATS")
 headline "failed calls of ours, all cases" "$(awk '$2 ~ /^ours/ && $3 ~ /_fail$/ { s += $8 } END { print s + 0 }' "$STATS")" "==" 0 \
