@@ -97,8 +97,8 @@ static bool is_jump_to(const char *line, size_t len, const char *chain)
 static bool chain_listed(const char *save, const char *chain)
 {
 	char decl[64];
-	snprintf(decl, sizeof(decl), "\n:%s ", chain);
-	return strstr(save, decl) != NULL;
+	int n = snprintf(decl, sizeof(decl), "\n:%s ", chain);
+	return n > 0 && (size_t)n < sizeof(decl) && strstr(save, decl) != NULL;
 }
 
 /* Writes "-D POSTROUTING ..." for every jump to chain found in save, and
@@ -328,6 +328,107 @@ int masq_ipt_check(const char *net, const char *cid, const struct cni_ipnet *ips
 		return -1;
 	for (size_t i = 0; i < 2; i++)
 		if (has_family(ips, n, families[i]) && check_family(families[i], &nm, ips, n, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The quoted comment prefix `"name: \"<net>\" id: ` as iptables-save
+ * prints the comments of network net. */
+static int net_comment_prefix(const char *net, char *out, size_t size, struct cni_err *err)
+{
+	struct names nm;
+	if (names_for(net, "", &nm, err) < 0)
+		return -1;
+	/* nm.comment ends with the quoted empty id: \"\"" (5 bytes). */
+	size_t len = strlen(nm.comment) - 5;
+	if (len + 1 > size)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "iptables: network name too long");
+	memcpy(out, nm.comment, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static bool chain_is_valid(const char *chain, size_t len, const char *net,
+			   const struct cni_attachment *valid, size_t n)
+{
+	char want[MASQ_IPT_CHAIN_LEN + 1];
+	for (size_t i = 0; i < n; i++) {
+		masq_ipt_chain(net, valid[i].container_id, want);
+		if (len == MASQ_IPT_CHAIN_LEN && strncmp(chain, want, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Writes the deletes for the stale jumps of net found in save, and flushes
+ * and deletes their chains. Returns how many lines were written. */
+static size_t write_gc(FILE *f, const char *save, const char *net, const char *prefix,
+		       const struct cni_attachment *valid, size_t n)
+{
+	char chains[64][MASQ_IPT_CHAIN_LEN + 1];
+	size_t n_chains = 0, lines = 0;
+	for (const char *line = save; *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *c = strstr(line, " --comment ");
+		const char *j = len > 4 + MASQ_IPT_CHAIN_LEN ? line + len - MASQ_IPT_CHAIN_LEN : NULL;
+		if (strncmp(line, "-A POSTROUTING ", 15) == 0 && c && c < line + len &&
+		    strncmp(c + 11, prefix, strlen(prefix)) == 0 && j &&
+		    strncmp(j - 4, " -j CNI-", 8) == 0 &&
+		    !chain_is_valid(j, MASQ_IPT_CHAIN_LEN, net, valid, n)) {
+			fprintf(f, "-D%.*s\n", (int)len - 2, line + 2);
+			lines++;
+			bool seen = false;
+			for (size_t i = 0; i < n_chains; i++)
+				seen = seen || strncmp(chains[i], j, MASQ_IPT_CHAIN_LEN) == 0;
+			if (!seen && n_chains < 64)
+				snprintf(chains[n_chains++], sizeof(chains[0]), "%.*s",
+					 MASQ_IPT_CHAIN_LEN, j);
+		}
+		line += len + (line[len] == '\n');
+	}
+	for (size_t i = 0; i < n_chains; i++)
+		if (chain_listed(save, chains[i])) {
+			fprintf(f, "-F %s\n-X %s\n", chains[i], chains[i]);
+			lines++;
+		}
+	return lines;
+}
+
+static int gc_family(int family, const char *net, const char *prefix,
+		     const struct cni_attachment *valid, size_t n, struct cni_err *err)
+{
+	char *save = NULL, *buf = NULL;
+	size_t size = 0, lines;
+	int rc = -1;
+	if (save_nat(family, &save, err) < 0)
+		return -1;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		goto out;
+	fputs("*nat\n", f);
+	lines = write_gc(f, save, net, prefix, valid, n);
+	fputs("COMMIT\n", f);
+	if (fclose(f) != 0)
+		goto out;
+	rc = lines ? (restore(family, buf, err) == 0 ? 0 : -1) : 0;
+out:
+	if (rc < 0 && !cni_err_isset(err))
+		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
+	free(save);
+	free(buf);
+	return rc;
+}
+
+int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n,
+		struct cni_err *err)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	char prefix[1024];
+	if (net_comment_prefix(net, prefix, sizeof(prefix), err) < 0)
+		return -1;
+	for (size_t i = 0; i < 2; i++)
+		if (masq_ipt_usable(families[i]) &&
+		    gc_family(families[i], net, prefix, valid, n, err) < 0)
 			return -1;
 	return 0;
 }

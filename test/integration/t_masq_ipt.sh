@@ -49,6 +49,19 @@ check "teardown again is a no-op" "$MT" ipt-teardown net1 c1
 "$MT" ipt-teardown net2 c1
 check_eq "all gone" "$(nat4 | grep -c 'CNI-')" 0
 
+# GC: keep the listed containers of one network, touch no other network.
+"$MT" ipt-setup net1 c1 10.1.0.5/16 fd00:1::5/64
+"$MT" ipt-setup net1 c2 10.1.0.6/16
+"$MT" ipt-setup net1 c3 10.1.0.7/16
+"$MT" ipt-setup net2 c1 10.3.0.5/24
+check "GC of net1 keeping c2" "$MT" ipt-gc net1 c2:eth0
+check_eq "GC removed c1 (both families) and c3, kept c2 and net2" \
+	"$(nat4 | grep -c "$C1")/$(nat6 | grep -c "$C1")/$(nat4 | grep -c "$(chain_of net1 c3)")/$(nat4 | grep -c "$(chain_of net1 c2)")/$(nat4 | grep -c "$(chain_of net2 c1)")" \
+	0/0/0/4/4
+check "GC of net1 keeping nothing" "$MT" ipt-gc net1
+check_eq "only net2 is left" "$(nat4 | grep -c 'CNI-')" 4
+"$MT" ipt-teardown net2 c1
+
 # One process per family on the common path.
 strace -f -qq -e trace=execve -o "$T/strace" "$MT" ipt-setup net1 c1 10.1.0.5/16 fd00:1::5/64
 check_eq "setup execs exactly iptables-restore and ip6tables-restore" \

@@ -7,11 +7,13 @@
  *   masq_tool ipt-setup <net> <cid> <ip/prefix>...
  *   masq_tool ipt-teardown <net> <cid> [<ip/prefix>...]
  *   masq_tool ipt-check <net> <cid> <ip/prefix>...
+ *   masq_tool ipt-gc <net> [<cid>:<ifname>...]  keep only those containers
  *   masq_tool ipt-usable                          exit 0 when iptables works
  *   masq_tool spoofchk-setup <host-if> <mac> <cid> <ifname>
  *   masq_tool spoofchk-teardown <cid> <ifname>
  *   masq_tool spoofchk-check <mac|-> <cid> <ifname>
  * Errors are printed as CNI error JSON on stdout, exit status 1. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +44,7 @@ static int names(char **a)
 	return 0;
 }
 
-static int nft_gc(int argc, char **argv, struct cni_err *err)
+static int gc(bool ipt, int argc, char **argv, struct cni_err *err)
 {
 	struct cni_attachment att[argc > 0 ? argc : 1];
 	for (int i = 0; i < argc; i++) {
@@ -54,6 +56,8 @@ static int nft_gc(int argc, char **argv, struct cni_err *err)
 		att[i].container_id = argv[i];
 		att[i].ifname = colon + 1;
 	}
+	if (ipt)
+		return masq_ipt_gc(argv[-1], att, (size_t)argc, err);
 	return masq_nft_gc(argv[-1], att, (size_t)argc, err);
 }
 
@@ -91,7 +95,10 @@ static int run(int argc, char **argv, struct cni_err *err)
 		return masq_nft_check(a[0], a[1], a[2], (size_t)atoi(a[3]), err);
 	} else if (!strcmp(cmd, "nft-gc")) {
 		NEED(1);
-		return nft_gc(na - 1, a + 1, err);
+		return gc(false, na - 1, a + 1, err);
+	} else if (!strcmp(cmd, "ipt-gc")) {
+		NEED(1);
+		return gc(true, na - 1, a + 1, err);
 	} else if (!strcmp(cmd, "ipt-setup")) {
 		NEED(2);
 		IPS_FROM(2);
