@@ -21,7 +21,9 @@ ip link set lo up
 W=$(mktemp -d /tmp/cni-demo.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal, plain text in logs.
+if [ -t 1 ]; then B=$(printf '\033[1m') N=$(printf '\033[0m'); else B='' N=''; fi
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 # The plugin directory a runtime would use: our bridge and our host-local.
