@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/cni/conf.h"
+#include "lib/cni/json.h"
 #include "lib/ipt/masq.h"
 #include "lib/nft/masq.h"
 #include "lib/nft/spoofchk.h"
@@ -88,6 +90,27 @@ int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c
 		rc = masq_nft_check(req->name, req->env.ifname, req->env.container_id, n, err);
 	free(ips);
 	return rc;
+}
+
+int bridge_masq_gc(const struct cni_request *req, struct cni_err *err)
+{
+	struct cni_attachment *valid = NULL;
+	bool ip_masq = false;
+	size_t n = 0;
+	int rc;
+
+	if (json_get_bool(req->conf, "ipMasq", &ip_masq, err) < 0)
+		return -1;
+	if (!ip_masq)
+		return 0;
+	rc = cni_conf_valid_attachments(req, &valid, &n, err);
+	if (rc == 1) {
+		rc = masq_nft_gc(req->name, valid, n, err);
+		if (rc == 0)
+			rc = masq_ipt_gc(req->name, valid, n, err);
+	}
+	free(valid);
+	return rc < 0 ? -1 : 0;
 }
 
 int bridge_spoofchk_add(const struct cni_request *req, const struct bridge_conf *c,

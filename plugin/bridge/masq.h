@@ -28,6 +28,13 @@ int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
 int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c,
 		      const struct cni_result *prev, int ctr_iface, struct cni_err *err);
 
+/* GC: with ipMasq on, removes the masquerade rules (both backends) of this
+ * network whose attachment is not in cni.dev/valid-attachments; nothing
+ * without that list. Reads only ipMasq from the config (GC has no
+ * container, so bridge_conf_parse's CNI_ARGS handling does not apply).
+ * Spoof-check chains carry no network name, so GC leaves them to DEL. */
+int bridge_masq_gc(const struct cni_request *req, struct cni_err *err);
+
 /* macspoofchk (no-ops unless c->macspoofchk). ADD after the veth exists:
  * frames from host_ifname must carry the container's mac. */
 int bridge_spoofchk_add(const struct cni_request *req, const struct bridge_conf *c,

@@ -1,6 +1,8 @@
 /* STATUS and GC: both are passed on to the IPAM plugin when there is one
- * (the spec requires it; the reference forgets GC). */
+ * (the spec requires it; the reference forgets GC). GC also removes stale
+ * masquerade rules (masq.h). */
 #include "conf.h"
+#include "masq.h"
 #include "verbs.h"
 #include "lib/cni/json.h"
 #include "lib/ipam/ipam.h"
@@ -35,5 +37,7 @@ int bridge_gc(const struct cni_request *req, struct cni_err *err)
 
 	if (ipam_type(req, &type, err) < 0)
 		return -1;
-	return type ? ipam_exec_gc(req, type, err) : 0;
+	if (type && ipam_exec_gc(req, type, err) < 0)
+		return -1;
+	return bridge_masq_gc(req, err);
 }

@@ -129,6 +129,32 @@ check_eq "DEL with empty CNI_NETNS" "$RC" 0
 check_eq "spoof-check rules and chains gone" "$(nft list table bridge nat | grep -c 'c1-eth0')" 0
 ip -n c1 link del eth0
 
+# GC (CNI 1.1): stale attachments' rules go, valid ones and other networks stay.
+for B in nft ipt; do
+	conf "$T/gc.json" mqnet ".cniVersion = \"1.1.0\" | .ipMasqBackend = \"${B}ables\""
+	conf "$T/gcother.json" othernet ".cniVersion = \"1.1.0\" | .ipMasqBackend = \"${B}ables\" |
+		.bridge = \"mq1\" | .ipam.ranges = [[{subnet: \"10.78.0.0/24\"}]]"
+	ours ADD c1 /run/netns/c1 eth0 "$T/gc.json"
+	ours ADD c2 /run/netns/c2 eth0 "$T/gc.json"
+	ours ADD c1 /run/netns/c1 eth1 "$T/gcother.json"
+	jq '. + {"cni.dev/valid-attachments": [{"containerID": "c2", "ifname": "eth0"}]}' "$T/gc.json" >"$T/gcreq.json"
+	ours GC "" "" "" "$T/gcreq.json"
+	check_eq "$B: GC succeeds" "$RC" 0
+	if [ $B = nft ]; then
+		check_eq "$B: GC removed c1's rules, kept c2's and the other network's" \
+			"$(nft_masq_rules | grep -c 'net: mqnet, if: eth0, id: c1"')/$(nft_masq_rules | grep -c 'net: mqnet, if: eth0, id: c2"')/$(nft_masq_rules | grep -c 'net: othernet')" \
+			0/2/1
+	else
+		check_eq "$B: GC removed c1's chain, kept c2's and the other network's" \
+			"$(nat4 | grep -c "$(chain_of mqnet c1)")/$(nat4 | grep -c "$(chain_of mqnet c2)")/$(nat4 | grep -c "$(chain_of othernet c1)")" \
+			0/4/4
+	fi
+	ours DEL c2 /run/netns/c2 eth0 "$T/gc.json"
+	ours DEL c1 /run/netns/c1 eth0 "$T/gc.json"
+	ours DEL c1 /run/netns/c1 eth1 "$T/gcother.json"
+	check_eq "$B: all gone after DEL" "$(nft_masq_rules | grep -c .)$(nat4 | grep -c CNI-)" 00
+done
+
 # Interop with the reference bridge (v1.1.1: iptables only, DEL needs the link).
 conf "$T/ref.json" mqnet '.cniVersion = "0.4.0"'
 ours ADD c1 /run/netns/c1 eth0 "$T/ipt.json"
