@@ -133,5 +133,24 @@ check_eq "no ctr task left" "$(c tasks ls -q | tr '\n' ' ')" ""
 # A failed ADD leaves ctr's container behind; remove it by ID either way.
 c containers rm "$CN" >/dev/null 2>&1
 
+# A failed ADD through ctr: host-local refuses its range after the bridge has
+# made the veth. ctr must report the plugin's error; nothing may stay behind.
+bridge_conflist "$NET" 1.0.0 cbd1 10.204.1.0/24 "" '{"type": "cb-spy"}' |
+	jq '.plugins[0].ipam.ranges[0][0].rangeStart = "10.204.9.10"' >"$C/net.d/10-$NET.conflist"
+OUT=$(c run --rm --cni --rootfs "$ROOTFS" "$CN-bad" /bin/true 2>&1)
+RC=$?
+check_eq "ctr run with a failing ADD exits non-zero" "$([ "$RC" != 0 ] && echo yes)" yes
+check_match "ctr shows the plugin's error text" "$OUT" 'RangeStart 10\.204\.9\.10 not in network 10\.204\.1\.0/24'
+diag "ctr said: $OUT"
+c tasks kill -s KILL "$CN-bad" >/dev/null 2>&1
+c tasks rm -f "$CN-bad" >/dev/null 2>&1
+c containers rm "$CN-bad" >/dev/null 2>&1
+for _t in $(seq 50); do
+	[ -z "$(host_veths)" ] && break
+	sleep 0.1
+done
+check_eq "failed ADD through ctr: no veth left" "$(host_veths | tr '\n' ' ')" ""
+check_eq "failed ADD through ctr: no lease left" "$(leases "$NET" | tr '\n' ' ')" ""
+
 stop_containerd
 finish

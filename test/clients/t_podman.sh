@@ -94,6 +94,20 @@ run_in "$NET" --mac-address 02:cb:cb:00:00:11 localhost/cb-bb:latest ip link sho
 check_eq "podman run --mac-address (CNI_ARGS MAC=) exits 0" "$RC" 0
 check_match "--mac-address: eth0 has exactly that MAC" "$OUT" 'link/ether 02:cb:cb:00:00:11 '
 
+# A failed ADD through podman: the bridge name is taken by a veth. podman must
+# show the plugin's error; no container, veth or lease may stay behind.
+ip link add cbpx type veth peer name cbpxp
+bridge_conflist cbp-bad 1.0.0 cbpx 10.203.9.0/24 >"$P/net/cbp-bad.conflist"
+run_in cbp-bad localhost/cb-bb:latest true
+check_eq "podman run with a failing ADD exits non-zero" "$([ "$RC" != 0 ] && echo yes)" yes
+check_match "podman shows the plugin's error, naming the link" "$OUT" 'cbpx.*not a bridge'
+diag "podman said: $OUT"
+check_eq "failed ADD through podman: no veth left" "$(host_veths | grep -v '^cbpxp\?$' | tr '\n' ' ')" ""
+check_eq "failed ADD through podman: no lease left" "$(leases cbp-bad | tr '\n' ' ')" ""
+check_eq "failed ADD through podman: no container left" "$(pm ps -aq | wc -l)" 0
+ip link del cbpx
+rm -f "$P/net/cbp-bad.conflist"
+
 # A podman-generated conflist with our bridge and host-local swapped in.
 GEN=cbp-gen
 pm network create --subnet 10.203.2.0/24 "$GEN" >/dev/null 2>&1
