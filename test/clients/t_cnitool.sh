@@ -39,8 +39,11 @@ lifecycle() {
 	check_eq "$v: ADD b exits 0" "$RC" 0
 	[ "$RC" = 0 ] || diag "$OUT"
 	ip_b=$(json_get "$OUT" '.ips[0].address' | cut -d/ -f1)
-	[ "$ip_a" != "$ip_b" ] && ok "$v: a and b got different addresses" ||
+	if [ -n "$ip_b" ] && [ "$ip_a" != "$ip_b" ]; then
+		ok "$v: a and b got different addresses"
+	else
 		not_ok "$v: a and b got different addresses ($ip_a, $ip_b)"
+	fi
 	check "$v: a pings the gateway" ns_ping "cbt-$i-a" "10.201.$i.1"
 	check "$v: a pings b through the bridge" ns_ping "cbt-$i-a" "$ip_b"
 	if [ -n "$s6" ]; then

@@ -15,9 +15,9 @@ P=$T/podman
 # whatever the storage config says: give it a tmpfs in the sandbox.
 mkdir -p /var/lib/containers && mount -t tmpfs cni-test-containers /var/lib/containers
 mkdir -p "$P/net" "$P/tmp" "$P/storage" "$P/run"
-export TMPDIR=$P/tmp
-export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
-export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
+export TMPDIR="$P/tmp"
+export CONTAINERS_CONF="$P/containers.conf" CONTAINERS_STORAGE_CONF="$P/storage.conf"
+export CONTAINERS_REGISTRIES_CONF="$P/registries.conf"
 cat >"$CONTAINERS_CONF" <<CONF
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
