@@ -61,6 +61,29 @@ for backend in nftables iptables; do
 	check_eq "$backend: nothing left" "$(leftovers)" "$clean"
 done
 
+# The same through capsh, as the issue words it: every other capability
+# dropped from the bounding set, the two kept in the effective set.
+others=$(capsh --print | sed -n 's/^Bounding set =//p' | tr ',' '\n' |
+	grep -vxE 'cap_net_admin|cap_sys_admin' | paste -sd, -)
+capsh_run() { # VERB CONF
+	OUT=$(capsh --drop="$others" --caps="cap_net_admin,cap_sys_admin+eip" -- -c \
+		'exec env CNI_COMMAND="$1" CNI_CONTAINERID=lp CNI_NETNS=/run/netns/c CNI_IFNAME=eth0 \
+		CNI_PATH="$2" "$2/bridge" <"$3"' capsh "$1" "$BIN" "$2" 2>"$T/err")
+	RC=$?
+}
+check_eq "capsh: the plugin runs with exactly the two" \
+	"$(capsh --drop="$others" --caps="cap_net_admin,cap_sys_admin+eip" -- -c \
+		'grep -E "^CapEff" /proc/self/status' | awk '{print $2}')" 0000000000201000
+conf "$T/capsh.json" nftables
+capsh_run ADD "$T/capsh.json"
+check_eq "capsh: ADD" "$RC/$(json_get "$OUT" '.ips | length')" 0/2
+with_result "$T/capsh.json" "$T/capsh.prev"
+capsh_run CHECK "$T/capsh.prev"
+check_eq "capsh: CHECK" "$RC:$OUT" "0:"
+capsh_run DEL "$T/capsh.prev"
+check_eq "capsh: DEL" "$RC:$OUT" "0:"
+check_eq "capsh: nothing left" "$(leftovers)" "$clean"
+
 # Without one of the two, ADD fails at the first step that needs it and
 # undoes what it did: no veth, lease or rule stays.
 conf "$T/n.json" nftables
@@ -87,6 +110,8 @@ check_match "DEL without NET_ADMIN fails (link)" "$RC $(json_get "$OUT" .msg)" '
 ip netns del c
 as ",+net_admin" DEL "$T/n.prev" ""
 check_eq "DEL with no netns left needs only NET_ADMIN" "$RC:$OUT" "0:"
+# The kernel destroys a deleted netns (and the veth with it) asynchronously.
+for _ in $(seq 50); do [ "$(host_veths)" = 0 ] && break; sleep 0.1; done
 check_eq "DEL with no netns left: nothing left" "$(leftovers | sed 's/container=[0-9]*//')" \
 	"$(echo "$clean" | sed 's/container=[0-9]*//')"
 netns_new c
