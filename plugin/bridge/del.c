@@ -30,27 +30,30 @@ static int del_link(const struct cni_request *req, struct ctr_teardown *t, struc
 	return rc;
 }
 
+/* Every cleanup step runs even after one failed (a leaked lease or rule
+ * is worse than a second error); the first error is the one reported. */
+static struct cni_err *err_slot(int rc, struct cni_err *err, struct cni_err *scratch)
+{
+	return rc < 0 ? scratch : err;
+}
+
 int bridge_del(const struct cni_request *req, struct cni_err *err)
 {
 	struct bridge_conf c;
 	struct ctr_teardown t = {.ifname = req->env.ifname};
+	struct cni_err later = {0};
 	int rc;
 
 	if (bridge_conf_parse(req, &c, err) < 0)
 		return -1;
 	rc = del_link(req, &t, err);
-	/* Release the lease even when the link step failed: a leaked IP is
-	 * worse than a second error, and the first error is kept. */
-	if (c.ipam_type) {
-		struct cni_err ierr = {0};
-		if (ipam_exec_del(req, c.ipam_type, rc < 0 ? &ierr : err) < 0 && rc == 0)
-			rc = -1;
-	}
+	if (c.ipam_type && ipam_exec_del(req, c.ipam_type, err_slot(rc, err, &later)) < 0)
+		rc = -1;
 	/* The rules are found by name, not by address: they go even when the
 	 * netns is gone or CNI_NETNS is empty (reference issue #810). */
-	if (rc == 0 && bridge_spoofchk_del(req, &c, err) < 0)
+	if (bridge_spoofchk_del(req, &c, err_slot(rc, err, &later)) < 0)
 		rc = -1;
-	if (rc == 0 && c.ipam_type && bridge_masq_del(req, &c, t.addrs, t.n_addrs, err) < 0)
+	if (c.ipam_type && bridge_masq_del(req, &c, t.addrs, t.n_addrs, err_slot(rc, err, &later)) < 0)
 		rc = -1;
 	free(t.addrs);
 	bridge_conf_free(&c);

@@ -67,6 +67,15 @@ ours DEL ctr-nolease /run/netns/nolease eth0 "$T/c.json"
 check_eq "lease already gone: DEL succeeds" "$RC" 0
 check_eq "lease already gone: interface deleted" "$(ip -n nolease -o link show eth0 2>/dev/null | wc -l)" 0
 
+add wrongns
+# A namespace, but not a network one: a real error, reported; the lease is
+# still released (every cleanup step runs).
+ours DEL ctr-wrongns /proc/self/ns/uts eth0 "$T/c.json"
+check_eq "not a network namespace: DEL reports the error" "$RC" 1
+check_match "not a network namespace: message names the path" "$(json_get "$OUT" .msg)" '/proc/self/ns/uts'
+check_eq "not a network namespace: lease released anyway" "$(leases)" 0
+ours DEL ctr-wrongns /run/netns/wrongns eth0 "$T/c.json"
+
 add prev
 with_prev "$T/p.json" "$T/c.json" "$R"
 ours DEL ctr-prev /run/netns/prev eth0 "$T/p.json"
