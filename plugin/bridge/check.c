@@ -17,6 +17,8 @@ static int find_ifaces(const struct cni_request *req, const struct bridge_conf *
 	*br = *ctr = -1;
 	for (size_t i = 0; i < prev->n_ifaces; i++) {
 		const struct cni_iface *f = &prev->ifaces[i];
+		if (!f->name)
+			continue;
 		if (!strcmp(f->name, c->bridge) && !f->sandbox)
 			*br = (int)i;
 		if (strcmp(f->name, req->env.ifname) || !f->sandbox)
@@ -77,7 +79,7 @@ static int check_host_veth(struct nl *host, const struct cni_result *prev, int b
 	for (size_t i = 0; i < prev->n_ifaces; i++) {
 		const struct cni_iface *f = &prev->ifaces[i];
 		struct nl_link l;
-		if ((int)i == br_i || (int)i == ctr_i || f->sandbox)
+		if ((int)i == br_i || (int)i == ctr_i || f->sandbox || !f->name)
 			continue;
 		int rc = nl_link_get(host, f->name, 0, &l, err);
 		if (rc == -ENOENT)
