@@ -9,6 +9,7 @@
 #include "skel.h"
 #include "conf.h"
 #include "json.h"
+#include "log.h"
 #include "version.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const struct {
 	const char *name;
@@ -276,39 +278,45 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 {
 	struct cni_request req = {.env = *env};
 	struct cni_err err = {0};
+	struct cni_log_conf trail = {0};
+	struct timespec start;
 	const char *raw_version = NULL;
 	char *buf = NULL;
+	int rc = 1;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (!env->command || !*env->command) {
 		print_about(plugin, log);
 		return 0;
 	}
 	if (parse_command(env->command, &req.cmd, &err) < 0 || check_env(req.cmd, env, &err) < 0)
-		goto fail;
+		goto out;
 	if (req.cmd == CNI_CMD_VERSION) {
 		/* podman probes VERSION with dummy variables: ignore them all. */
 		cni_version_print(out);
 		return 0;
 	}
 	if (read_all(in, &buf, &req.stdin_len, &err) < 0)
-		goto fail;
+		goto out;
 	req.stdin_buf = buf;
+	/* The trail is known from here on; failures before it have no file. */
 	if (load_config(&req, &raw_version, &err) < 0 ||
+	    cni_log_conf_parse(req.conf, &trail, &err) < 0 ||
 	    version_gate(req.cmd, req.version, &err) < 0)
-		goto fail;
+		goto out;
 	if ((req.cmd == CNI_CMD_ADD || req.cmd == CNI_CMD_CHECK) &&
 	    check_netns_not_own(env, &err) < 0)
-		goto fail;
+		goto out;
 	if (call_handler(plugin, &req, req.version, out, &err) < 0)
-		goto fail;
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		cni_err_print(&err, raw_version, out);
+	cni_log_verb(&trail, plugin->name, &req, env->command, &err, &start, log);
 	cJSON_Delete(req.conf);
 	free(buf);
-	return 0;
-fail:
-	cni_err_print(&err, raw_version, out);
-	cJSON_Delete(req.conf);
-	free(buf);
-	return 1;
+	return rc;
 }
 
 static const char *env_or_null(const char *name)
