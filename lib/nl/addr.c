@@ -72,6 +72,13 @@ static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void addr_reset(void *data)
+{
+	struct addr_dump *d = data;
+
+	d->n = 0;
+}
+
 int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, size_t *n,
 		 struct cni_err *err)
 {
@@ -82,7 +89,7 @@ int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, s
 	int rc;
 
 	ifa->ifa_family = (unsigned char)family;
-	rc = nl_talk(nl, nlh, addr_msg_cb, &d);
+	rc = nl_dump(nl, nlh, addr_msg_cb, &d, addr_reset);
 	if (rc) {
 		free(d.v);
 		return nl_fail(err, rc, "cannot list the addresses of link %d", ifindex);

@@ -11,12 +11,17 @@
  * returns the header; the family header of hdr_len bytes follows, zeroed. */
 struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, int type, int flags, size_t hdr_len);
 
-/* Sends nlh (NLM_F_ACK is added) and waits for the kernel's answer. For a
- * dump (NLM_F_DUMP) cb runs for every reply message; for a plain request cb
- * may be NULL or run on a reply (RTM_GETLINK). Interrupted dumps are resent
- * up to 5 times. Returns 0 or -errno; on a kernel error the extended-ack
- * text, if any, is in nl_ext_msg(). */
+/* Sends nlh (NLM_F_ACK and a fresh sequence number are set) and waits for
+ * the kernel's answer. For a dump (NLM_F_DUMP) cb runs for every reply
+ * message; for a plain request cb may be NULL or run on a reply
+ * (RTM_GETLINK). cb returns MNL_CB_OK, or MNL_CB_ERROR with errno set.
+ * Returns 0 or -errno (-EINTR: the dump was interrupted, NLM_F_DUMP_INTR);
+ * on a kernel error the extended-ack text, if any, is in nl_ext_msg(). */
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/* A dump retried up to 5 times while interrupted; reset(data) empties what
+ * cb collected before every attempt. */
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    void (*reset)(void *data));
 
 /* Kernel's extended ack message of the last nl_talk, "" when none. */
 const char *nl_ext_msg(void);

@@ -105,6 +105,13 @@ static int route_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void route_reset(void *data)
+{
+	struct route_dump *d = data;
+
+	d->n = 0;
+}
+
 int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n,
 		  struct cni_err *err)
 {
@@ -115,7 +122,7 @@ int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n,
 	int rc;
 
 	rtm->rtm_family = (unsigned char)family;
-	rc = nl_talk(nl, nlh, route_msg_cb, &d);
+	rc = nl_dump(nl, nlh, route_msg_cb, &d, route_reset);
 	if (rc) {
 		free(d.v);
 		return nl_fail(err, rc, "cannot list routes");

@@ -121,21 +121,27 @@ static int receive(struct nl *nl, unsigned seq, mnl_cb_t cb, void *data, int *in
 
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	int rc = -EINTR;
+	int intr = 0, rc;
 
 	ext_msg[0] = '\0';
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	for (int attempt = 0; attempt < NL_DUMP_RETRIES; attempt++) {
-		int intr = 0;
-		if (attempt)
-			nlh->nlmsg_seq = ++nl->seq;
-		if (mnl_socket_sendto(nl->mnl, nlh, nlh->nlmsg_len) < 0)
-			return -errno;
-		rc = receive(nl, nlh->nlmsg_seq, cb, data, &intr);
-		if (!dump || !intr || rc)
-			return rc;
-		rc = -EINTR;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->mnl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	rc = receive(nl, nlh->nlmsg_seq, cb, data, &intr);
+	return rc ? rc : intr ? -EINTR : 0;
+}
+
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    void (*reset)(void *data))
+{
+	int rc = -EINTR;
+
+	/* The kernel flags a dump that raced with a change; what the callback
+	 * collected is then inconsistent: start over from scratch. */
+	for (int attempt = 0; attempt < NL_DUMP_RETRIES && rc == -EINTR; attempt++) {
+		reset(data);
+		rc = nl_talk(nl, nlh, cb, data);
 	}
 	return rc;
 }
