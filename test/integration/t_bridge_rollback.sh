@@ -60,6 +60,29 @@ check_eq "forceAddress: ADD replaces the address" "$RC" 0
 check_eq "forceAddress: only the gateway remains" "$(ip -4 -o addr show cni0 | awk '{print $4}')" 10.22.0.1/16
 ours DEL ctr-e /run/netns/e eth0 "$T/force.json"
 
+# --- forwarding: written only when not already on, and a failed write is
+# fatal. A read-only file bound over the sysctl stands in for a host that
+# forbids the write (the sandbox has its own mount namespace).
+bind_forward() { # VALUE
+	umount /proc/sys/net/ipv4/ip_forward 2>/dev/null
+	echo "$1" >"$T/fwd"
+	mount --bind "$T/fwd" /proc/sys/net/ipv4/ip_forward &&
+		mount -o remount,bind,ro /proc/sys/net/ipv4/ip_forward
+}
+bconf "$T/fw.json" 10-bridge.conflist "" '.bridge = "fw0" | .ipam.ranges = [[{"subnet": "10.56.0.0/24"}]]'
+netns_new h
+bind_forward 1
+ours ADD ctr-h /run/netns/h eth0 "$T/fw.json"
+check_eq "ip_forward already 1 and not writable: ADD succeeds (no write)" "$RC" 0
+ours DEL ctr-h /run/netns/h eth0 "$T/fw.json"
+bind_forward 0
+ours ADD ctr-h /run/netns/h eth0 "$T/fw.json"
+check_eq "ip_forward 0 and not writable: ADD fails" "$RC" 1
+check_match "ip_forward: message names the sysctl" "$(json_get "$OUT" .msg)" 'ip_forward'
+check_eq "ip_forward: container interface removed" "$(ip -n h -o link show eth0 2>/dev/null | wc -l)" 0
+nothing_left "ip_forward" 0 0
+umount /proc/sys/net/ipv4/ip_forward
+
 # --- the bridge name belongs to another kind of link (checked before IPAM)
 ip link add notbr type veth peer name notbr-peer
 bconf "$T/nb.json" 10-bridge.conflist "" '.bridge = "notbr"'
