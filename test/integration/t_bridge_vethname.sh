@@ -1,5 +1,5 @@
 #!/bin/sh
-# The host veth name "veth" + 8 hex digits is random; on a clash with a host
+# Interface names. The host veth name "veth" + 8 hex digits is random; on a clash with a host
 # interface ADD retries with a new name (the reference looks for the clash in
 # the container netns, the wrong place). getrandom() is made predictable with
 # an LD_PRELOAD shim built here.
@@ -49,4 +49,13 @@ check_eq "every name taken: ADD fails" "$RC" 1
 check_match "every name taken: the message says so" "$(json_get "$OUT" .msg)" 'free host veth name after 10 attempts'
 check_eq "every name taken: nothing left in the container, no lease" \
 	"$(ip -n b -o link show eth0 2>/dev/null | wc -l)/$(leases)" "0/0"
+
+# The container end is created straight in the container netns: a host
+# interface with the same name as CNI_IFNAME is no obstacle.
+ip link add eth0 type bridge
+netns_new c
+ours ADD ctr-c /run/netns/c eth0 "$T/c.json"
+check_eq "host already has an eth0: ADD succeeds" "$RC" 0
+check_match "host eth0 untouched" "$(ip -d -o link show eth0)" 'bridge'
+ours DEL ctr-c /run/netns/c eth0 "$T/c.json"
 done_testing
