@@ -33,7 +33,9 @@ bconf "$T/c.json" 10-bridge.conflist
 netns_new a
 ip link add vethaabbccdd type veth peer name clash-peer
 add_fixed() { # CID NETNS FIXRAND
-	OUT=$(env LD_PRELOAD="$T/fixrand.so" FIXRAND="$3" CNI_COMMAND=ADD CNI_CONTAINERID="$1" \
+	# ASan (make test-asan) wants its runtime first; the shim must win.
+	OUT=$(env LD_PRELOAD="$T/fixrand.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		FIXRAND="$3" CNI_COMMAND=ADD CNI_CONTAINERID="$1" \
 		CNI_NETNS="$2" CNI_IFNAME=eth0 CNI_PATH="$BIN" "$BIN/bridge" <"$T/c.json")
 	RC=$?
 }
