@@ -48,6 +48,21 @@ $(BUILD)/bin/%: $(BUILD)/obj/cmd/%/main.o $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
 
+# The bridge carries the build id of the host-local linked in the same build,
+# so it can run that very host-local in-process instead of exec'ing it
+# (lib/ipam/inproc.h); any other IPAM binary is exec'd.
+INPROC_C := $(BUILD)/gen/inproc_table.c
+INPROC_O := $(BUILD)/obj/gen/inproc_table.o
+$(INPROC_C): $(BUILD)/bin/host-local lib/ipam/gen_inproc_table.sh
+	@mkdir -p $(dir $@)
+	sh lib/ipam/gen_inproc_table.sh $< >$@.tmp && mv $@.tmp $@
+$(INPROC_O): $(INPROC_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/bin/bridge: $(BUILD)/obj/cmd/bridge/main.o $(INPROC_O) $(PLUGIN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(INPROC_O) $(PLUGIN_LIBS) $(LDLIBS)
+
 $(BUILD)/test/tools/%: $(BUILD)/obj/test/tools/%.o $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)

@@ -203,4 +203,55 @@ sed 's#10.77.0.0/24#10.77.0.0/33#' "$T/hl.json" >"$T/hlbad.json"
 CONF=$T/hlbad.json P=$REF ipam add host-local
 check_match "a host-local error passes through unchanged" "$(msg)" 'invalid CIDR address'
 
+# --- in-process host-local (lib/ipam/inproc.h): our bridge runs the
+# host-local of its own build without exec'ing it, with the same results,
+# store and errors; any other host-local binary is exec'd ---
+cat >"$T/br.json" <<EOF
+{"cniVersion":"1.0.0","name":"ipnet","type":"bridge","bridge":"cip0",
+ "ipam":{"type":"host-local","ranges":[[{"subnet":"10.78.0.0/24"}]]}}
+EOF
+# br VERB ID [VAR=VALUE]: our bridge on ipnet under strace (lib.sh's
+# wrapper); sets OUT, RC and EXECS (the programs it exec'd, bridge first)
+br() {
+	OUT=$(strace -f -qq -e trace=execve -e signal=none -o "$T/strace" \
+		-E CNI_COMMAND="$1" -E CNI_CONTAINERID="$2" -E CNI_NETNS="/run/netns/$2" \
+		-E CNI_IFNAME=eth0 -E CNI_PATH="${BRPATH:-$BIN}" -E "${3:-CNI_T_UNUSED=1}" \
+		"$BIN/bridge" <"${BRCONF:-$T/br.json}" 2>/dev/null)
+	RC=$?
+	EXECS=$(grep -o 'execve("[^"]*"' "$T/strace" | sed 's/execve("//; s/"$//; s|.*/||' |
+		tr '\n' ' ')
+}
+lease_of() { tr '\r\n' '  ' 2>/dev/null <"/var/lib/cni/networks/ipnet/$1"; }
+netns_new i1 && netns_new i2 && netns_new i3
+br ADD i1
+check_eq "in-process: ADD succeeds" "$RC $(json_get "$OUT" '.ips[0].address')" "0 10.78.0.2/24"
+check_eq "in-process: the host-local of the same build is not exec'd" "$EXECS" "bridge "
+br ADD i2 CNI_IPAM_NO_INPROC=1
+check_eq "CNI_IPAM_NO_INPROC=1: ADD succeeds, next address" \
+	"$RC $(json_get "$OUT" '.ips[0].address')" "0 10.78.0.3/24"
+check_eq "CNI_IPAM_NO_INPROC=1: host-local is exec'd" "$EXECS" "bridge host-local "
+check_eq "in-process and exec'd write the same lease format" \
+	"$(lease_of 10.78.0.2 | sed s/i1/X/)" "$(lease_of 10.78.0.3 | sed s/i2/X/)"
+mkdir -p "$T/ourcopy" "$T/refhl"
+cp "$BIN/host-local" "$T/ourcopy/host-local"
+BRPATH="$T/ourcopy:$BIN" br DEL i1
+check_eq "a copy of our host-local elsewhere (same build id) runs in-process" \
+	"$RC $EXECS" "0 bridge "
+check_eq "... its DEL released the lease of an in-process ADD" "$(lease_of 10.78.0.2)" ""
+cp "$REF/host-local" "$T/refhl/host-local"
+BRPATH="$T/refhl:$BIN" br ADD i3
+check_eq "the reference named host-local, first in CNI_PATH, is exec'd" "$RC $EXECS" \
+	"0 bridge host-local "
+br DEL i2
+check_eq "in-process DEL of a lease written by the exec'd plugin" \
+	"$RC $EXECS$(lease_of 10.78.0.3)" "0 bridge "
+br DEL i3
+sed 's#10.78.0.0/24#10.78.0.0/33#' "$T/br.json" >"$T/brbad.json"
+BRCONF=$T/brbad.json br ADD i1
+inproc_err=$OUT
+BRCONF=$T/brbad.json br ADD i1 CNI_IPAM_NO_INPROC=1
+check_eq "the same host-local error in-process as exec'd" "$inproc_err" "$OUT"
+check_match "... and it is an error JSON" "$OUT" '"code": [0-9]+'
+check_eq "nothing left in the store" "$(ls /var/lib/cni/networks/ipnet | grep -c '^10\.')" 0
+
 done_testing
