@@ -69,8 +69,7 @@ static int write_all(int fd, const char *s)
 	return lseek(fd, 0, SEEK_SET) < 0 ? -1 : 0;
 }
 
-static int spawn_wait(const char *path, char *const argv[], int in, int out, int errfd,
-		      int *status)
+static int spawn_wait(const char *path, char *const argv[], int in, int out, int errfd, int *status)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;

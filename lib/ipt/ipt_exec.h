@@ -12,9 +12,9 @@
 bool ipt_find_tool(const char *name, char *path, size_t size);
 
 struct ipt_output {
-	char *out;        /* the child's stdout, malloc'd and NUL-terminated */
+	char *out;	  /* the child's stdout, malloc'd and NUL-terminated */
 	char errmsg[512]; /* the first line(s) of its stderr */
-	int status;       /* exit status, or 128 + signal */
+	int status;	  /* exit status, or 128 + signal */
 };
 
 /* Runs tool (a name found in PATH) with args (NULL-terminated, argv[0]

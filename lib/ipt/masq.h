@@ -45,8 +45,7 @@ int masq_ipt_check(const char *net, const char *cid, const struct cni_ipnet *ips
  * their `name: "<net>"` comment) whose container is not in valid[]. The
  * reference only has a stub here. One listing and at most one batch per
  * family. */
-int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n,
-		struct cni_err *err);
+int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err);
 /* Whether iptables (AF_INET) or ip6tables (AF_INET6) can be used: its
  * -restore and -save tools are in PATH. The reference additionally lists
  * the filter table with the tool; we skip that extra process. */

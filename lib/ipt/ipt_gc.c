@@ -1,0 +1,77 @@
+/* CNI GC for the iptables backend. See masq.h. */
+#include "masq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "ipt_save.h"
+#include "ipt_tools.h"
+
+/* The quoted comment prefix `"name: \"<net>\" id: ` as iptables-save
+ * prints the comments of network net. */
+static int net_comment_prefix(const char *net, char *out, size_t size, struct cni_err *err)
+{
+	struct ipt_names nm;
+	if (ipt_names_for(net, "", &nm, err) < 0)
+		return -1;
+	/* nm.comment ends with the quoted empty id: \"\"" (5 bytes). */
+	size_t len = strlen(nm.comment) - 5;
+	if (len + 1 > size)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "iptables: network name too long");
+	memcpy(out, nm.comment, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int gc_family(int family, const char *prefix, const char *const *keep, size_t n_keep,
+		     struct cni_err *err)
+{
+	char *save = NULL, *buf = NULL;
+	size_t size = 0, lines;
+	int rc = -1;
+	if (ipt_save_nat(family, &save, err) < 0)
+		return -1;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		goto out;
+	fputs("*nat\n", f);
+	lines = ipt_save_write_gc(f, save, prefix, keep, n_keep);
+	fputs("COMMIT\n", f);
+	if (fclose(f) != 0)
+		goto out;
+	rc = lines ? (ipt_restore(family, buf, err) == 0 ? 0 : -1) : 0;
+out:
+	if (rc < 0 && !cni_err_isset(err))
+		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
+	free(save);
+	free(buf);
+	return rc;
+}
+
+int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	char prefix[1024];
+	char(*chains)[MASQ_IPT_CHAIN_LEN + 1] = calloc(n ? n : 1, sizeof(*chains));
+	const char **keep = calloc(n ? n : 1, sizeof(*keep));
+	int rc = -1;
+	if (!chains || !keep) {
+		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		masq_ipt_chain(net, valid[i].container_id, chains[i]);
+		keep[i] = chains[i];
+	}
+	if (net_comment_prefix(net, prefix, sizeof(prefix), err) < 0)
+		goto out;
+	rc = 0;
+	for (size_t i = 0; rc == 0 && i < 2; i++)
+		if (masq_ipt_usable(families[i]))
+			rc = gc_family(families[i], prefix, keep, n, err);
+out:
+	free(chains);
+	free(keep);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/* Reading `iptables-save -t nat` output and writing the iptables-restore
+ * lines that undo parts of it. Pure text functions (no process, no kernel),
+ * shared by setup, teardown, check and GC. save is the whole output,
+ * NUL-terminated. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "lib/cni/ipnet.h"
+
+/* Whether save declares the chain (":<chain> - [0:0]"). */
+bool ipt_save_has_chain(const char *save, const char *chain);
+/* Whether save holds "-A POSTROUTING -s <ip>/<bits> ... -j <chain>". */
+bool ipt_save_has_jump(const char *save, const char *chain, const struct cni_ip *src);
+/* Writes "-D POSTROUTING ..." for every POSTROUTING rule whose target is
+ * chain (whatever its source form: the reference wrote "-s ip" and, in old
+ * versions, "-s ip/prefix"). Returns how many. */
+size_t ipt_save_write_jump_deletes(FILE *f, const char *save, const char *chain);
+/* For GC: every POSTROUTING rule whose comment starts with comment_prefix
+ * (as iptables-save quotes it) and whose target is a CNI- chain not listed
+ * in keep[] is deleted, and its chain flushed and deleted. Returns how many
+ * lines were written. */
+size_t ipt_save_write_gc(FILE *f, const char *save, const char *comment_prefix,
+			 const char *const *keep, size_t n_keep);

@@ -1,0 +1,77 @@
+/* Names, and running iptables-restore / iptables-save. See ipt_tools.h. */
+#include "ipt_tools.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "ipt_exec.h"
+#include "masq.h"
+#include "lib/nft/names.h"
+
+const char *ipt_restore_tool(int family)
+{
+	return family == AF_INET ? "iptables-restore" : "ip6tables-restore";
+}
+
+const char *ipt_save_tool(int family)
+{
+	return family == AF_INET ? "iptables-save" : "ip6tables-save";
+}
+
+bool masq_ipt_usable(int family)
+{
+	char path[4096];
+	return ipt_find_tool(ipt_restore_tool(family), path, sizeof(path)) &&
+	       ipt_find_tool(ipt_save_tool(family), path, sizeof(path));
+}
+
+int ipt_names_for(const char *net, const char *cid, struct ipt_names *nm, struct cni_err *err)
+{
+	char raw[900];
+	masq_ipt_chain(net, cid, nm->chain);
+	if (masq_ipt_comment(net, cid, raw, sizeof(raw)) < 0)
+		return cni_err_set(
+		    err, CNI_ERR_INVALID_CONFIG,
+		    "iptables: network name plus container ID too long for a comment");
+	/* iptables-restore reads the comment as one double-quoted word, in
+	 * which a backslash escapes the next character. */
+	size_t pos = 0;
+	nm->comment[pos++] = '"';
+	for (const char *p = raw; *p && pos < sizeof(nm->comment) - 3; p++) {
+		if (*p == '"' || *p == '\\')
+			nm->comment[pos++] = '\\';
+		nm->comment[pos++] = *p;
+	}
+	nm->comment[pos++] = '"';
+	nm->comment[pos] = '\0';
+	return 0;
+}
+
+int ipt_restore(int family, const char *batch, struct cni_err *err)
+{
+	static const char *const args[] = {"--noflush", "--wait", NULL};
+	struct ipt_output res;
+	if (ipt_run(ipt_restore_tool(family), args, batch, &res, err) < 0)
+		return -1;
+	free(res.out);
+	if (res.status == 0)
+		return 0;
+	cni_err_set(err, CNI_ERR_INTERNAL, "%s failed (status %d): %s", ipt_restore_tool(family),
+		    res.status, res.errmsg);
+	return 1;
+}
+
+int ipt_save_nat(int family, char **out, struct cni_err *err)
+{
+	static const char *const args[] = {"-t", "nat", NULL};
+	struct ipt_output res;
+	if (ipt_run(ipt_save_tool(family), args, NULL, &res, err) < 0)
+		return -1;
+	if (res.status != 0) {
+		free(res.out);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "%s -t nat failed (status %d): %s",
+				   ipt_save_tool(family), res.status, res.errmsg);
+	}
+	*out = res.out;
+	return 0;
+}
