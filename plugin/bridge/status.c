@@ -31,13 +31,19 @@ int bridge_status(const struct cni_request *req, struct cni_err *err)
 	return type ? ipam_exec_status(req, type, err) : 0;
 }
 
+/* The spec: keep going after an error and report at the end (the first
+ * error is the one reported). */
 int bridge_gc(const struct cni_request *req, struct cni_err *err)
 {
+	struct cni_err later = {0};
 	const char *type;
+	int rc = 0;
 
 	if (ipam_type(req, &type, err) < 0)
 		return -1;
 	if (type && ipam_exec_gc(req, type, err) < 0)
-		return -1;
-	return bridge_masq_gc(req, err);
+		rc = -1;
+	if (bridge_masq_gc(req, rc < 0 ? &later : err) < 0)
+		rc = -1;
+	return rc;
 }
