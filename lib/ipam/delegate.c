@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "../cni/json.h"
+#include "../netns/netns.h"
 #include "inproc.h"
 #include "spawn.h"
 
@@ -133,6 +134,13 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 
 	const struct ipam_inproc *inproc;
 
+	/* A child started from a netns_run worker would begin life in the
+	 * container netns (and an in-process plugin would run there). */
+	if (!netns_is_current("/proc/self/ns/net"))
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "IPAM %s of \"%s\" requested from a thread outside the host netns "
+				   "(a netns_run worker); it must run on the host thread",
+				   verb, type ? type : "");
 	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
 		return -1;
 	inproc = ipam_inproc_match(ipam_inproc_builtin, type, path);

@@ -2,6 +2,7 @@
  * test/integration/t_netns.sh inside the sandbox.
  * usage: netns_selftest NETNS_PATH TMPFS_FILE
  * NETNS_PATH must hold a link named "cnitest0" (the host must not). */
+#include "lib/ipam/ipam.h"
 #include "lib/netns/netns.h"
 
 #include <dirent.h>
@@ -107,6 +108,17 @@ static int socket_fn(void *arg, struct cni_err *err)
 	return *fd < 0 ? cni_err_errno(err, CNI_ERR_INTERNAL, errno, "socket") : 0;
 }
 
+/* IPAM must never be exec'd from a worker: the child would start inside
+ * the container netns. */
+static int ipam_fn(void *arg, struct cni_err *err)
+{
+	struct cni_request req = {.stdin_buf = "{}", .stdin_len = 2};
+
+	(void)arg;
+	req.env.path = "/bin";
+	return ipam_exec_del(&req, "true", err);
+}
+
 static int noop_fn(void *arg, struct cni_err *err)
 {
 	(void)err;
@@ -171,6 +183,10 @@ static void test_errors_come_back(const char *target)
 	rc = netns_run(&ns, silent_failing_fn, NULL, &err);
 	ok(rc == -1 && err.code == CNI_ERR_INTERNAL && strstr(err.msg, target),
 	   "a failure without a message gets one naming the netns ('%s')", err.msg);
+	cni_err_clear(&err);
+	rc = netns_run(&ns, ipam_fn, NULL, &err);
+	ok(rc == -1 && strstr(err.msg, "outside the host netns"),
+	   "IPAM exec is refused on a worker thread ('%s')", err.msg);
 	netns_close(&ns);
 }
 
