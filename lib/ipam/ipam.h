@@ -1,9 +1,12 @@
 /* Delegation to an IPAM plugin (spec section 4, Go pkg/invoke): find
  * ipam.type in CNI_PATH (a regular file; names with '/' refused), exec it with
  * the same environment (only CNI_COMMAND replaced) and the same stdin bytes
- * (req->stdin_buf/stdin_len), on the calling (host) thread: never from a
- * netns_run worker. Only fds 0, 1, 2 reach the child; its signal mask is
- * empty.
+ * (req->stdin_buf/stdin_len), on the calling (host) thread: from a thread
+ * in another netns (a netns_run worker) the call fails without running
+ * anything. Only fds 0, 1, 2 reach the child; its signal mask is empty.
+ * When the file found is the host-local of our own build (same ELF build
+ * id), it runs in-process instead, with the same output handling
+ * (lib/ipam/inproc.h; CNI_IPAM_NO_INPROC=1 forces exec).
  *
  * Every ipam_exec_* returns 0, or -1 with err set:
  *  - the child's error JSON: its code, msg and details unchanged (a code
