@@ -10,7 +10,7 @@
 #include "nft.h"
 
 #define TABLE_COMMENT "Masquerading for plugins from github.com/containernetworking/plugins"
-#define CHECKS_COMMENT \
+#define CHECKS_COMMENT                                                                             \
 	"Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet"
 #define SRCNAT_PRIORITY 100
 
@@ -72,8 +72,8 @@ static struct nftnl_rule *multicast_return(int family)
 		mc.ip.addr[0] = 0xff;
 		mc.prefix = 8;
 	}
-	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE,
-					    MASQ_NFT_POSTROUTING_CHAIN, NULL);
+	struct nftnl_rule *r =
+	    nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN, NULL);
 	if (r && (nft_expr_daddr_in(r, &mc, 0) < 0 || nft_expr_verdict(r, NFT_RETURN, NULL) < 0)) {
 		nftnl_rule_free(r);
 		r = NULL;
@@ -83,8 +83,8 @@ static struct nftnl_rule *multicast_return(int family)
 
 static struct nftnl_rule *goto_checks(void)
 {
-	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE,
-					    MASQ_NFT_POSTROUTING_CHAIN, NULL);
+	struct nftnl_rule *r =
+	    nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN, NULL);
 	if (r && nft_expr_verdict(r, NFT_GOTO, MASQ_NFT_CHECKS_CHAIN) < 0) {
 		nftnl_rule_free(r);
 		r = NULL;
@@ -117,8 +117,8 @@ static void queue_masq_rule(struct nft_ctx *c, const struct cni_ipnet *ip, const
 	cni_ipnet_format(&subnet, what + strlen(what));
 	strcat(what, " masquerade");
 
-	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN,
-					    comment);
+	struct nftnl_rule *r =
+	    nft_rule_new(NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, comment);
 	if (r && (nft_expr_saddr_eq(r, &ip->ip) < 0 || nft_expr_daddr_in(r, ip, 1) < 0 ||
 		  nft_expr_masquerade(r) < 0)) {
 		nftnl_rule_free(r);
@@ -210,8 +210,7 @@ static bool comment_is_valid(const char *comment, const char *net,
 	return false;
 }
 
-int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n,
-		struct cni_err *err)
+int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err)
 {
 	char hash[MASQ_NFT_NET_HASH_LEN + 2];
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;

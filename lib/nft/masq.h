@@ -37,5 +37,4 @@ int masq_nft_check(const char *net, const char *ifname, const char *cid, size_t 
 		   struct cni_err *err);
 /* Deletes the rules of network net whose attachment is not in valid[]
  * (CNI GC). */
-int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n,
-		struct cni_err *err);
+int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err);

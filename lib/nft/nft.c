@@ -20,11 +20,16 @@
 const char *nft_family_name(uint16_t family)
 {
 	switch (family) {
-	case NFPROTO_INET: return "inet";
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_IPV6: return "ip6";
-	case NFPROTO_BRIDGE: return "bridge";
-	default: return "?";
+	case NFPROTO_INET:
+		return "inet";
+	case NFPROTO_IPV4:
+		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
+	case NFPROTO_BRIDGE:
+		return "bridge";
+	default:
+		return "?";
 	}
 }
 
@@ -90,7 +95,8 @@ int nft_open(struct nft_ctx *c, struct cni_err *err)
 	memset(c, 0, sizeof(*c));
 	c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!c->nl)
-		return cni_err_errno(err, CNI_ERR_IO, errno, "nftables: cannot open netlink socket");
+		return cni_err_errno(err, CNI_ERR_IO, errno,
+				     "nftables: cannot open netlink socket");
 	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 		nft_close(c);
@@ -124,8 +130,7 @@ size_t nft_pending(const struct nft_ctx *c)
 
 /* Starts one message of the batch; the caller adds the payload, then
  * calls msg_end(). */
-static struct nlmsghdr *msg_begin(struct nft_ctx *c, uint16_t type, uint16_t family,
-				  uint16_t flags)
+static struct nlmsghdr *msg_begin(struct nft_ctx *c, uint16_t type, uint16_t family, uint16_t flags)
 {
 	return nftnl_nlmsg_build_hdr(batch_tail(c), type, family, flags, c->seq++);
 }
@@ -256,7 +261,7 @@ void nft_add_rule(struct nft_ctx *c, struct nftnl_rule *r, const char *what)
 		  nftnl_rule_get_str(r, NFTNL_RULE_TABLE), nftnl_rule_get_str(r, NFTNL_RULE_CHAIN),
 		  what);
 	struct nlmsghdr *nlh =
-		msg_begin(c, NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
+	    msg_begin(c, NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	msg_end(c);
 	nftnl_rule_free(r);
@@ -301,8 +306,8 @@ static int read_acks(struct nft_ctx *c, uint32_t first, uint32_t last, struct cn
 	const char *what = idx < c->n_what && c->what[idx] ? c->what[idx] : "batch";
 	/* The kernel refused a change: not an I/O failure, so the generic
 	 * plugin-failure code the reference also returns. */
-	unsigned code = first_errno == EBUSY || first_errno == EAGAIN ? CNI_ERR_TRY_AGAIN
-								      : CNI_ERR_INTERNAL;
+	unsigned code =
+	    first_errno == EBUSY || first_errno == EAGAIN ? CNI_ERR_TRY_AGAIN : CNI_ERR_INTERNAL;
 	return cni_err_errno(err, code, first_errno, "nftables: %s", what);
 }
 
@@ -312,7 +317,9 @@ static int send_batch(struct nft_ctx *c, struct cni_err *err)
 	struct iovec iov[iovlen];
 	nftnl_batch_iovec(c->batch, iov, (uint32_t)iovlen);
 	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
-	struct msghdr msg = {.msg_name = &snl, .msg_namelen = sizeof(snl), .msg_iov = iov,
+	struct msghdr msg = {.msg_name = &snl,
+			     .msg_namelen = sizeof(snl),
+			     .msg_iov = iov,
 			     .msg_iovlen = (size_t)iovlen};
 	if (sendmsg(mnl_socket_get_fd(c->nl), &msg, 0) < 0)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "nftables: sending the batch");

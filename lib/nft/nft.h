@@ -20,16 +20,19 @@
 struct nft_ctx {
 	struct mnl_socket *nl;
 	uint32_t portid;
-	uint32_t seq;        /* seq of the next message */
-	uint32_t batch_seq;  /* seq of the open batch's BEGIN message */
-	uint32_t query_seq;  /* seqs of dumps and lookups: apart, so that a batch's
-	                      * messages stay numbered batch_seq + 1, + 2, ... */
+	uint32_t seq;	    /* seq of the next message */
+	uint32_t batch_seq; /* seq of the open batch's BEGIN message */
+	uint32_t query_seq; /* seqs of dumps and lookups: apart, so that a batch's
+			     * messages stay numbered batch_seq + 1, + 2, ... */
 	struct nftnl_batch *batch;
-	char **what;         /* what[seq - batch_seq]: a description for errors */
+	char **what; /* what[seq - batch_seq]: a description for errors */
 	size_t n_what;
-	bool failed;         /* out of memory while queueing: commit refuses */
+	bool failed; /* out of memory while queueing: commit refuses */
 };
-#define NFT_CTX_INIT {0}
+#define NFT_CTX_INIT                                                                               \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Opens the socket and starts an empty batch. Fills err (code 5) when
  * netlink or nf_tables is unavailable. */
@@ -61,8 +64,8 @@ void nft_del_rule(struct nft_ctx *c, uint16_t family, const char *table, const c
 void nft_add_rule(struct nft_ctx *c, struct nftnl_rule *r, const char *what);
 
 /* Calls cb for each rule of family/table/chain, in order. A missing table or
- * chain (or a kernel without nf_tables) is an empty list. cb returns 0 to go on, -1 to stop with an error it
- * filled. The rule is only valid during the call. */
+ * chain (or a kernel without nf_tables) is an empty list. cb returns 0 to go on, -1 to stop with an
+ * error it filled. The rule is only valid during the call. */
 typedef int (*nft_rule_cb)(const struct nftnl_rule *r, void *data, struct cni_err *err);
 int nft_dump_rules(struct nft_ctx *c, uint16_t family, const char *table, const char *chain,
 		   nft_rule_cb cb, void *data, struct cni_err *err);

@@ -105,8 +105,7 @@ static int run_callbacks(const struct replies *r, nft_rule_cb cb, void *data, st
 static struct nlmsghdr *rules_request(char *buf, uint32_t seq, uint16_t family, const char *table,
 				      const char *chain)
 {
-	struct nlmsghdr *nlh =
-		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, seq);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, seq);
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	if (!r)
 		return NULL;
@@ -165,7 +164,7 @@ int nft_chain_exists(struct nft_ctx *c, uint16_t family, const char *table, cons
 	snprintf(what, sizeof(what), "looking up chain %s %s %s", nft_family_name(family), table,
 		 chain);
 	struct nlmsghdr *req =
-		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family, NLM_F_ACK, c->query_seq++);
+	    nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family, NLM_F_ACK, c->query_seq++);
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 	if (!ch)
 		return cni_err_set(err, CNI_ERR_IO, "nftables: out of memory");

@@ -28,9 +28,9 @@ static int names_for(const char *cid, const char *ifname, struct spoof_names *nm
 	if (spoofchk_iface_chain(cid, ifname, nm->iface, sizeof(nm->iface)) < 0 ||
 	    spoofchk_mac_chain(cid, ifname, nm->mac, sizeof(nm->mac)) < 0 ||
 	    spoofchk_comment(cid, ifname, nm->comment, sizeof(nm->comment)) < 0)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "macspoofchk: container ID %s too long for an nftables chain name",
-				   cid);
+		return cni_err_set(
+		    err, CNI_ERR_INVALID_CONFIG,
+		    "macspoofchk: container ID %s too long for an nftables chain name", cid);
 	return 0;
 }
 
@@ -92,8 +92,7 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 	return 0;
 }
 
-static int find_tagged(struct nft_ctx *c, const char *chain, struct tagged *t,
-		       struct cni_err *err)
+static int find_tagged(struct nft_ctx *c, const char *chain, struct tagged *t, struct cni_err *err)
 {
 	return nft_dump_rules(c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, chain, collect, t, err);
 }
@@ -187,16 +186,14 @@ int spoofchk_teardown(const char *cid, const char *ifname, struct cni_err *err)
 	return nft_commit(&c, err);
 }
 
-int spoofchk_check(const char *mac_str, const char *cid, const char *ifname,
-		   struct cni_err *err)
+int spoofchk_check(const char *mac_str, const char *cid, const char *ifname, struct cni_err *err)
 {
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
 	struct spoof_names nm;
 	uint8_t mac[6];
 	struct tagged base = {.comment = nm.comment}, macs = {.comment = nm.comment};
 
-	if (names_for(cid, ifname, &nm, err) < 0 ||
-	    (mac_str && parse_mac(mac_str, mac, err) < 0))
+	if (names_for(cid, ifname, &nm, err) < 0 || (mac_str && parse_mac(mac_str, mac, err) < 0))
 		return -1;
 	macs.want_mac = mac_str ? mac : NULL;
 	if (nft_open(&c, err) < 0 || find_tagged(&c, SPOOFCHK_BASE_CHAIN, &base, err) < 0 ||
@@ -204,7 +201,8 @@ int spoofchk_check(const char *mac_str, const char *cid, const char *ifname,
 		return -1;
 	if (base.n == 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "macspoofchk: no rule \"%s\" in bridge nat PREROUTING", nm.comment);
+				   "macspoofchk: no rule \"%s\" in bridge nat PREROUTING",
+				   nm.comment);
 	if (macs.n < 2)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "macspoofchk: chain bridge nat %s lacks its rules", nm.mac);

@@ -39,8 +39,8 @@ static int names(char **a)
 	masq_ipt_comment(a[0], a[2], comment, sizeof(comment));
 	masq_nft_comment(a[0], a[1], a[2], nftc);
 	masq_nft_instance_hash(a[0], a[1], a[2], hash);
-	printf("ipt_chain=%s\nipt_comment=%s\nnft_comment=%s\nnft_hash=%s\n", chain, comment,
-	       nftc, hash);
+	printf("ipt_chain=%s\nipt_comment=%s\nnft_comment=%s\nnft_hash=%s\n", chain, comment, nftc,
+	       hash);
 	return 0;
 }
 
@@ -68,16 +68,16 @@ static int run(int argc, char **argv, struct cni_err *err)
 	int na = argc - 2;
 	struct cni_ipnet ips[64];
 	int nips;
-#define NEED(k)                                                                      \
-	do {                                                                         \
-		if (na < (k))                                                        \
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "usage: see source"); \
+#define NEED(k)                                                                                    \
+	do {                                                                                       \
+		if (na < (k))                                                                      \
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "usage: see source");      \
 	} while (0)
-#define IPS_FROM(k)                                                                \
-	do {                                                                       \
-		nips = na - (k);                                                   \
-		if (nips > 64 || parse_ips(nips, a + (k), ips, err) < 0)           \
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "bad addresses"); \
+#define IPS_FROM(k)                                                                                \
+	do {                                                                                       \
+		nips = na - (k);                                                                   \
+		if (nips > 64 || parse_ips(nips, a + (k), ips, err) < 0)                           \
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "bad addresses");          \
 	} while (0)
 
 	if (!strcmp(cmd, "names")) {

@@ -18,17 +18,20 @@ static void test_sha512_vectors(void **state)
 	(void)state;
 	char hex[SHA512_HEX_LEN + 1];
 	sha512_hex_prefix("", SHA512_HEX_LEN, hex);
-	assert_string_equal(hex, "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-				 "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	assert_string_equal(hex,
+			    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+			    "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	sha512_hex_prefix("abc", SHA512_HEX_LEN, hex);
-	assert_string_equal(hex, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-				 "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+	assert_string_equal(hex,
+			    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+			    "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 	/* FIPS 180-2 two-block message (112 bytes: padding spills over). */
 	sha512_hex_prefix("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
 			  "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
 			  SHA512_HEX_LEN, hex);
-	assert_string_equal(hex, "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
-				 "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
+	assert_string_equal(hex,
+			    "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+			    "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
 	sha512_hex_prefix("abc", 5, hex);
 	assert_string_equal(hex, "ddaf3");
 }
@@ -94,8 +97,9 @@ static void test_nft_comment_cut_at_128(void **state)
 	cid[64] = '\0';
 	masq_nft_comment(net, "eth0", cid, c);
 	assert_int_equal(strlen(c), 128);
-	assert_string_equal(c, "5ac08e89d884de3f-afdb53d38af0dcc6, net: aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, if: eth0, id: bbbbbbbbbbbb");
+	assert_string_equal(c,
+			    "5ac08e89d884de3f-afdb53d38af0dcc6, net: aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, if: eth0, id: bbbbbbbbbbbb");
 }
 
 static void test_long_inputs_hash_whole_string(void **state)
@@ -128,14 +132,14 @@ static void test_spoofchk_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha512_vectors),
-		cmocka_unit_test(test_sha512_million_a),
-		cmocka_unit_test(test_ipt_chain_and_comment),
-		cmocka_unit_test(test_go_quote),
-		cmocka_unit_test(test_nft_comment),
-		cmocka_unit_test(test_nft_comment_cut_at_128),
-		cmocka_unit_test(test_long_inputs_hash_whole_string),
-		cmocka_unit_test(test_spoofchk_names),
+	    cmocka_unit_test(test_sha512_vectors),
+	    cmocka_unit_test(test_sha512_million_a),
+	    cmocka_unit_test(test_ipt_chain_and_comment),
+	    cmocka_unit_test(test_go_quote),
+	    cmocka_unit_test(test_nft_comment),
+	    cmocka_unit_test(test_nft_comment_cut_at_128),
+	    cmocka_unit_test(test_long_inputs_hash_whole_string),
+	    cmocka_unit_test(test_spoofchk_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,13 +78,13 @@ static void test_ipv6_prefix(void **state)
 	struct cni_ipnet n = net("fd00::5/60");
 	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, "t", "c", NULL);
 	assert_int_equal(nft_expr_daddr_in(r, &n, 1), 0);
-	assert_string_equal(exprs(r),
-			    "  [ meta load nfproto => reg 1 ]\n"
-			    "  [ cmp eq reg 1 0x0000000a ]\n"
-			    "  [ payload load 16b @ network header + 24 => reg 1 ]\n"
-			    "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xf0ffffff 0x00000000 0x00000000 ) "
-			    "^ 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
-			    "  [ cmp neq reg 1 0x000000fd 0x00000000 0x00000000 0x00000000 ]\n");
+	assert_string_equal(
+	    exprs(r), "  [ meta load nfproto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x0000000a ]\n"
+		      "  [ payload load 16b @ network header + 24 => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xf0ffffff 0x00000000 0x00000000 ) "
+		      "^ 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
+		      "  [ cmp neq reg 1 0x000000fd 0x00000000 0x00000000 0x00000000 ]\n");
 	nftnl_rule_free(r);
 }
 
@@ -122,11 +122,11 @@ static void test_comment_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_masq_rule_byte_aligned),
-		cmocka_unit_test(test_prefix_not_byte_aligned),
-		cmocka_unit_test(test_ipv6_prefix),
-		cmocka_unit_test(test_bridge_iifname_and_mac),
-		cmocka_unit_test(test_comment_round_trip),
+	    cmocka_unit_test(test_masq_rule_byte_aligned),
+	    cmocka_unit_test(test_prefix_not_byte_aligned),
+	    cmocka_unit_test(test_ipv6_prefix),
+	    cmocka_unit_test(test_bridge_iifname_and_mac),
+	    cmocka_unit_test(test_comment_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
