@@ -39,22 +39,20 @@ static int allocate_all(struct hl_store *s, struct hl_conf *c, const struct cni_
 	if (!used)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
 	int rc = 0;
-	size_t i;
-	for (i = 0; i < c->n_sets && rc == 0; i++) {
+	for (size_t i = 0; i < c->n_sets && rc == 0; i++) {
 		struct cni_ipconf ip;
 		const struct cni_ip *want = take_requested(c, used, &c->sets[i]);
 		if (hl_alloc_get(s, &c->sets[i], (int)i, req->env.container_id, req->env.ifname,
 				 want, &ip, err) < 0)
 			rc = cni_err_prefix(err, "failed to allocate for range %zu", i);
-		else if (cni_result_add_ip(res, &ip, err) < 0)
+		else if (cni_result_add_ip(res, &ip, err) < 0) {
+			hl_store_release_ip(s, &ip.address.ip); /* not in res: release here */
 			rc = -1;
+		}
 	}
 	for (size_t r = 0; rc == 0 && r < c->n_requested; r++)
 		if (!used[r])
 			rc = unfulfilled(c, used, err);
-	if (rc < 0) /* leave nothing behind: release what this call reserved */
-		for (size_t k = 0; k < res->n_ips; k++)
-			hl_store_release_ip(s, &res->ips[k].address.ip);
 	free(used);
 	return rc;
 }
@@ -76,7 +74,7 @@ int hl_cmd_add(const struct cni_request *req, struct cni_result *res, struct cni
 	for (size_t i = 0; rc == 0 && i < c.n_routes; i++)
 		if (cni_result_add_route(res, &c.routes[i], err) < 0)
 			rc = -1;
-	if (rc < 0)
+	if (rc < 0) /* leave nothing behind: release what this call reserved */
 		for (size_t k = 0; k < res->n_ips; k++)
 			hl_store_release_ip(&s, &res->ips[k].address.ip);
 out_store:

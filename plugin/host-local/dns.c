@@ -1,5 +1,8 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dns.h"
@@ -55,22 +58,56 @@ static int parse_line(char *line, struct cni_dns *d)
 	return 0;
 }
 
+/* O_NONBLOCK: a FIFO planted as resolvConf must not hang the ADD (it is
+ * then refused as not a regular file). */
+static FILE *open_regular(const char *path, struct cni_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		cni_err_errno(err, CNI_ERR_INTERNAL, errno, "resolvConf: open %s", path);
+		return NULL;
+	}
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0)
+		why = "cannot stat it";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size > HL_RESOLV_CONF_MAX)
+		why = "larger than 1 MiB";
+	FILE *f = why ? NULL : fdopen(fd, "r");
+	if (!f) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "resolvConf %s: %s", path,
+			    why ? why : "cannot read it");
+		close(fd);
+	}
+	return f;
+}
+
 int hl_dns_load(const char *path, struct cni_dns *out, struct cni_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	FILE *f = fopen(path, "re");
+	FILE *f = open_regular(path, err);
 	if (!f)
-		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "open %s", path);
+		return -1;
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, total = 0;
+	ssize_t n;
 	int rc = 0;
-	while (getline(&line, &cap, f) >= 0)
-		if (parse_line(line, out) < 0) {
-			rc = cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "read %s", path);
-			break;
-		}
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		total += (size_t)n;
+		/* Go's bufio.Scanner stops at 64 KiB lines; the size cap also
+		 * holds for a file that grows while we read it */
+		if (n > HL_RESOLV_LINE_MAX || total > HL_RESOLV_CONF_MAX)
+			rc = cni_err_set(err, CNI_ERR_INTERNAL,
+					 "resolvConf %s: a line longer than 64 KiB or a file "
+					 "larger than 1 MiB",
+					 path);
+		else if (parse_line(line, out) < 0)
+			rc = cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "resolvConf %s", path);
+	}
 	if (rc == 0 && ferror(f))
-		rc = cni_err_errno(err, CNI_ERR_INTERNAL, errno, "read %s", path);
+		rc = cni_err_errno(err, CNI_ERR_INTERNAL, errno, "resolvConf: read %s", path);
 	free(line);
 	fclose(f);
 	if (rc < 0)

@@ -49,10 +49,13 @@ check_eq "DEL of every owner leaves only lock, last_reserved_ip.* and the index"
 hl ref ADD refafter eth0 "$C"
 check_eq "the reference still works on the store afterwards" "$RC" 0
 
-# the same test catches the reference's bug, so it can fail
+# the same test catches the reference's bug, so it can fail: its window (an
+# empty file between create and write) is short, so try up to 4 rounds
 hlconf "$T/r.json" "$T/refdata" 1.0.0 '[[{"subnet":"10.21.0.0/16"}]]'
-out=$("$TOOLS/hl_killer" "$REF/host-local" "$T/r.json" "$T/refdata/net1" 150 0)
-check_match "the reference leaves empty leases under the same kills (#498)" \
-	"$(printf '%s' "$out" | tail -1)" "bad [1-9]"
+for round in 1 2 3 4; do
+	out=$("$TOOLS/hl_killer" "$REF/host-local" "$T/r.json" "$T/refdata/net1" 150 0 | tail -1)
+	case $out in *" bad 0") ;; *) break ;; esac
+done
+check_match "the reference leaves empty leases under the same kills (#498)" "$out" "bad [1-9]"
 
 done_testing
