@@ -61,9 +61,10 @@ int hl_alloc_get(struct hl_store *s, const struct hl_rangeset *set, int set_idx,
 	struct dup_check d = {.set = set};
 	char a[CNI_IPNET_STRLEN];
 	if (hl_store_each_owned(s, id, ifname, HL_MATCH_ANY, in_set, &d))
-		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "%s has been allocated to %s, duplicate allocation is not allowed",
-				   cni_ip_format(&d.found, a), id);
+		return cni_err_set(
+		    err, CNI_ERR_INTERNAL,
+		    "%s has been allocated to %s, duplicate allocation is not allowed",
+		    cni_ip_format(&d.found, a), id);
 
 	struct cni_ip last, ip;
 	const struct hl_range *r;

@@ -65,7 +65,8 @@ static int parse_sets(const cJSON *arr, struct hl_conf *c, struct cni_err *err)
 		cJSON_ArrayForEach(jr, jset)
 		{
 			bool present;
-			if (!cJSON_IsObject(jr) || parse_range(jr, &set.r[set.n++], &present, err) < 0) {
+			if (!cJSON_IsObject(jr) ||
+			    parse_range(jr, &set.r[set.n++], &present, err) < 0) {
 				if (!cni_err_isset(err))
 					cni_err_set(err, CNI_ERR_DECODE,
 						    "ranges: expected range objects");
@@ -124,8 +125,7 @@ static int requested_list(const cJSON *arr, struct hl_conf *c, struct cni_err *e
 	return 0;
 }
 
-static int requested_from_env(const struct cni_request *req, struct hl_conf *c,
-			      struct cni_err *err)
+static int requested_from_env(const struct cni_request *req, struct hl_conf *c, struct cni_err *err)
 {
 	static const char *const known[] = {"IP", NULL};
 	struct cni_args args = {0};

@@ -10,8 +10,8 @@
 #include "range.h"
 
 struct hl_conf {
-	const char *name;        /* network name (req->name) */
-	const char *data_dir;    /* ipam.dataDir or HL_DEFAULT_DATA_DIR */
+	const char *name;	 /* network name (req->name) */
+	const char *data_dir;	 /* ipam.dataDir or HL_DEFAULT_DATA_DIR */
 	const char *resolv_conf; /* ipam.resolvConf, NULL when unset */
 	/* runtimeConfig.ipRanges, then the legacy top-level range, then
 	 * ipam.ranges: the set index is the position here */

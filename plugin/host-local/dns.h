@@ -6,7 +6,7 @@
 
 /* Limits: a resolv.conf is a few hundred bytes; anything far larger is a
  * mistake or an attack (an 8 MiB line, /dev/zero). */
-#define HL_RESOLV_CONF_MAX (1 << 20) /* 1 MiB, named so in the messages */
+#define HL_RESOLV_CONF_MAX (1 << 20)  /* 1 MiB, named so in the messages */
 #define HL_RESOLV_LINE_MAX (64 << 10) /* 64 KiB */
 
 /* The file must be a regular file of at most HL_RESOLV_CONF_MAX bytes with

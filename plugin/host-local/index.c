@@ -168,7 +168,7 @@ static int journal_add(struct hl_index *x, char op, const char *name, uint64_t i
 		p += sprintf(p, " %" PRIu64 " ", ino);
 		for (const char *s = owner; *s; s++)
 			p += plain((unsigned char)*s) ? (*p = *s, 1)
-						       : sprintf(p, "%%%02X", (uint8_t)*s);
+						      : sprintf(p, "%%%02X", (uint8_t)*s);
 	}
 	*p++ = '\n';
 	x->jlen = (size_t)(p - x->journal);
@@ -224,9 +224,10 @@ static bool unescape(char *s)
 
 static void stamp_format(const struct stat *st, char *buf)
 {
-	int n = snprintf(buf, HEADER_LEN, HEADER_MAGIC "%" PRIu64 " %" PRIu64 " %lld.%09ld %lld.%09ld",
-			 (uint64_t)st->st_ino, (uint64_t)st->st_size, (long long)st->st_mtim.tv_sec,
-			 st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	int n =
+	    snprintf(buf, HEADER_LEN, HEADER_MAGIC "%" PRIu64 " %" PRIu64 " %lld.%09ld %lld.%09ld",
+		     (uint64_t)st->st_ino, (uint64_t)st->st_size, (long long)st->st_mtim.tv_sec,
+		     st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 	memset(buf + n, ' ', HEADER_LEN - 1 - (size_t)n);
 	buf[HEADER_LEN - 1] = '\n';
 }
@@ -303,7 +304,7 @@ static bool verify_names(const struct hl_index *x, int dirfd)
 static int load(struct hl_index *x, int dirfd, const struct stat *dir)
 {
 	int fd __attribute__((cleanup(hl_closep))) =
-		openat(dirfd, HL_INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    openat(dirfd, HL_INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER_LEN ||
 	    st.st_size > (64 << 20))
@@ -335,7 +336,7 @@ static void read_owner(int dirfd, const char *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	int fd __attribute__((cleanup(hl_closep))) =
-		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return;

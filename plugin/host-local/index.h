@@ -41,10 +41,10 @@
 #define HL_TMP_PREFIX ".tmp-"
 
 struct hl_lease {
-	char *name;      /* file name in the store */
-	char *owner;     /* trimmed content; "" = unreadable, never matches */
-	uint64_t ino;    /* the file's inode number when indexed */
-	bool live;       /* false once deleted (the slot stays for reuse) */
+	char *name;		      /* file name in the store */
+	char *owner;		      /* trimmed content; "" = unreadable, never matches */
+	uint64_t ino;		      /* the file's inode number when indexed */
+	bool live;		      /* false once deleted (the slot stays for reuse) */
 	bool name_owned, owner_owned; /* else borrowed from hl_index.file */
 };
 
@@ -58,7 +58,7 @@ struct hl_index {
 	char *journal; /* records not yet in the file */
 	size_t jlen, jcap;
 	size_t file_records; /* records in the file, incl. '-' ones */
-	bool rewrite;        /* write a fresh file at flush */
+	bool rewrite;	     /* write a fresh file at flush */
 };
 
 /* Loads the index if its stamp matches st (the directory as it is now);

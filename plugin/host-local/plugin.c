@@ -4,8 +4,8 @@
 /* GC and STATUS are not implemented yet (the reference has neither); the
  * skel treats a NULL handler as success. */
 const struct cni_plugin host_local_plugin = {
-	.name = "host-local",
-	.add = hl_cmd_add,
-	.del = hl_cmd_del,
-	.check = hl_cmd_check,
+    .name = "host-local",
+    .add = hl_cmd_add,
+    .del = hl_cmd_del,
+    .check = hl_cmd_check,
 };

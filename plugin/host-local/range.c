@@ -90,10 +90,9 @@ int hl_rangeset_canonicalize(struct hl_rangeset *s, struct cni_err *err)
 		for (size_t j = i + 1; j < s->n; j++)
 			if (ranges_overlap(&s->r[i], &s->r[j])) {
 				char a[2 * CNI_IPNET_STRLEN], b[2 * CNI_IPNET_STRLEN];
-				return cni_err_set(err, CNI_ERR_INTERNAL,
-						   "subnets %s and %s overlap",
-						   hl_range_format(&s->r[i], a),
-						   hl_range_format(&s->r[j], b));
+				return cni_err_set(
+				    err, CNI_ERR_INTERNAL, "subnets %s and %s overlap",
+				    hl_range_format(&s->r[i], a), hl_range_format(&s->r[j], b));
 			}
 	return 0;
 }

@@ -44,11 +44,12 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 	if (mkdir_all(data_dir, err) < 0)
 		return -1;
 	int top __attribute__((cleanup(hl_closep))) =
-		open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	    open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "open %s", data_dir);
 	if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
-		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "mkdir %s/%s", data_dir, network);
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "mkdir %s/%s", data_dir,
+				     network);
 	s->dirfd = openat(top, network, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->dirfd < 0 && (errno == ELOOP || errno == ENOTDIR))
 		return cni_err_set(err, CNI_ERR_INTERNAL,
@@ -187,7 +188,7 @@ bool hl_store_last_reserved(struct hl_store *s, int set_idx, struct cni_ip *out)
 	char name[64], buf[CNI_IPNET_STRLEN + 1];
 	snprintf(name, sizeof(name), LAST_PREFIX "%d", set_idx);
 	int fd __attribute__((cleanup(hl_closep))) =
-		openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			fprintf(stderr, "host-local: cannot read %s: %s\n", name, strerror(errno));

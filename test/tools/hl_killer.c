@@ -44,7 +44,8 @@ static int check_store(const char *dir)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
-		if (n[0] == '.' || strcmp(n, "lock") == 0 || strncmp(n, "last_reserved_ip.", 17) == 0)
+		if (n[0] == '.' || strcmp(n, "lock") == 0 ||
+		    strncmp(n, "last_reserved_ip.", 17) == 0)
 			continue;
 		char path[4096], buf[128];
 		snprintf(path, sizeof(path), "%s/%s", dir, n);

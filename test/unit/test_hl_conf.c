@@ -82,12 +82,13 @@ static void test_requested_combined_and_deduplicated(void **state)
 	struct hl_conf c;
 	struct cni_err err;
 	char b[CNI_IPNET_STRLEN];
-	assert_int_equal(load("{\"cniVersion\":\"1.0.0\",\"name\":\"net1\","
-			      "\"args\":{\"cni\":{\"ips\":[\"10.1.0.7/24\",\"fd00::7\"]}},"
-			      "\"runtimeConfig\":{\"ips\":[\"10.1.0.9\",\"10.1.0.7\"]},"
-			      "\"ipam\":{\"dataDir\":\"/x\",\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"}]]}}",
-			      "IgnoreUnknown=1;IP=10.1.0.8;K8S_POD_NAME=p", &c, &err),
-			 0);
+	assert_int_equal(
+	    load("{\"cniVersion\":\"1.0.0\",\"name\":\"net1\","
+		 "\"args\":{\"cni\":{\"ips\":[\"10.1.0.7/24\",\"fd00::7\"]}},"
+		 "\"runtimeConfig\":{\"ips\":[\"10.1.0.9\",\"10.1.0.7\"]},"
+		 "\"ipam\":{\"dataDir\":\"/x\",\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"}]]}}",
+		 "IgnoreUnknown=1;IP=10.1.0.8;K8S_POD_NAME=p", &c, &err),
+	    0);
 	assert_int_equal(c.n_requested, 4);
 	assert_string_equal(cni_ip_format(&c.requested[0], b), "10.1.0.8");
 	assert_string_equal(cni_ip_format(&c.requested[1], b), "10.1.0.7");
@@ -124,10 +125,11 @@ static void test_errors(void **state)
 		"IPAM config missing 'ipam' key");
 	refused("{\"cniVersion\":\"1.0.0\",\"name\":\"net1\",\"ipam\":{}}", NULL, 999,
 		"no IP ranges specified");
-	refused("{\"cniVersion\":\"1.0.0\",\"name\":\"net1\",\"ipam\":{\"ranges\":[[{\"subnet\":"
-		"\"10.1.0.0/24\"}]]}}",
-		"IP=10.1.0.300", 999,
-		"ARGS: error parsing value of pair \"IP=10.1.0.300\": invalid IP address 10.1.0.300");
+	refused(
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"net1\",\"ipam\":{\"ranges\":[[{\"subnet\":"
+	    "\"10.1.0.0/24\"}]]}}",
+	    "IP=10.1.0.300", 999,
+	    "ARGS: error parsing value of pair \"IP=10.1.0.300\": invalid IP address 10.1.0.300");
 	refused("{\"cniVersion\":\"1.0.0\",\"name\":\"net1\",\"ipam\":{\"ranges\":[[{\"subnet\":"
 		"\"10.1.0.0/24\"}]]}}",
 		"MAC=aa", 999, "ARGS: unknown args [\"MAC=aa\"]");
@@ -169,11 +171,11 @@ static void test_v020_one_per_family_ok(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_range_sources_in_order),
-		cmocka_unit_test(test_requested_combined_and_deduplicated),
-		cmocka_unit_test(test_routes_copied),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_v020_one_per_family_ok),
+	    cmocka_unit_test(test_range_sources_in_order),
+	    cmocka_unit_test(test_requested_combined_and_deduplicated),
+	    cmocka_unit_test(test_routes_copied),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_v020_one_per_family_ok),
 	};
 	return cmocka_run_group_tests_name("hl_conf", tests, NULL, NULL);
 }

@@ -200,7 +200,8 @@ static void test_rescan_cleans_temp_and_skips_links(void **state)
 	assert_int_equal(symlinkat("target", f->dirfd, "10.0.0.9"), 0);
 	assert_int_equal(mkdirat(f->dirfd, "sub", 0755), 0);
 	assert_false(reopen(f, &x));
-	assert_int_equal(faccessat(f->dirfd, ".tmp-10.0.0.4-999999", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(faccessat(f->dirfd, ".tmp-10.0.0.4-999999", F_OK, AT_SYMLINK_NOFOLLOW),
+			 -1);
 	assert_null(owner_of(&x, "10.0.0.9")); /* never read through */
 	assert_null(owner_of(&x, "sub"));
 	assert_string_equal(owner_of(&x, "target"), "c9\r\neth0");
@@ -296,16 +297,16 @@ static void test_trim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rescan_then_trust, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_change_forces_rescan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_journal_and_escapes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_tail_and_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rescan_cleans_temp_and_skips_links, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_name_new_inode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unnoticed_create, setup, teardown),
-		cmocka_unit_test(test_trim),
+	    cmocka_unit_test_setup_teardown(test_rescan_then_trust, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_change_forces_rescan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal_and_escapes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_tail_and_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rescan_cleans_temp_and_skips_links, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_name_new_inode, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unnoticed_create, setup, teardown),
+	    cmocka_unit_test(test_trim),
 	};
 	int failed = cmocka_run_group_tests_name("hl_index on /tmp", tests, NULL, NULL);
 	base = "/dev/shm";

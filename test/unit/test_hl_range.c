@@ -88,8 +88,7 @@ static void test_range_defaults(void **state)
 	/* IPv6: rangeEnd is the very last address (all host bits set) */
 	accepted("fd00::/64", "fd00::1-fd00::ffff:ffff:ffff:ffff", "fd00::1");
 	accepted("fd00::/126", "fd00::1-fd00::3", "fd00::1");
-	accepted("10.1.2.0/24,10.1.2.10,10.1.2.20,10.1.2.254", "10.1.2.10-10.1.2.20",
-		 "10.1.2.254");
+	accepted("10.1.2.0/24,10.1.2.10,10.1.2.20,10.1.2.254", "10.1.2.10-10.1.2.20", "10.1.2.254");
 	/* a gateway outside the subnet is accepted, as v1.1.1 does */
 	accepted("10.1.2.0/24,-,-,10.9.9.9", "10.1.2.1-10.1.2.254", "10.9.9.9");
 	accepted("10.1.2.0/24,10.1.2.5,10.1.2.5", "10.1.2.5-10.1.2.5", "10.1.2.1");
@@ -127,7 +126,7 @@ static void test_rangeset_validation(void **state)
 	set_refused((const char *[]){NULL}, "empty range set");
 	/* the same subnet split into disjoint ranges is fine */
 	struct hl_rangeset s = mkset((const char *[]){"10.1.2.0/24,10.1.2.10,10.1.2.20",
-						     "10.1.2.0/24,10.1.2.21,10.1.2.30", NULL});
+						      "10.1.2.0/24,10.1.2.21,10.1.2.30", NULL});
 	struct cni_err err = {0};
 	assert_int_equal(hl_rangeset_canonicalize(&s, &err), 0);
 	/* sets overlapping each other; different families never overlap */
@@ -196,8 +195,8 @@ static void test_iter_multi_range(void **state)
 	walk(two, NULL, 4, "10.1.2.2 10.1.3.2 END");
 	walk(two, "10.1.2.2", 3, "10.1.3.2 10.1.2.2 END");
 	walk(two, "10.1.3.2", 3, "10.1.2.2 10.1.3.2 END");
-	const char *three[] = {"10.1.2.0/24,10.1.2.250,10.1.2.251",
-			       "10.1.4.0/24,10.1.4.1,10.1.4.3", "10.1.5.0/29,-,10.1.5.3", NULL};
+	const char *three[] = {"10.1.2.0/24,10.1.2.250,10.1.2.251", "10.1.4.0/24,10.1.4.1,10.1.4.3",
+			       "10.1.5.0/29,-,10.1.5.3", NULL};
 	walk(three, "10.1.2.251", 7,
 	     "10.1.4.2 10.1.4.3 10.1.5.2 10.1.5.3 10.1.2.250 10.1.2.251 END");
 }
@@ -239,10 +238,13 @@ static void test_ipmath(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_range_validation),  cmocka_unit_test(test_range_defaults),
-		cmocka_unit_test(test_rangeset_validation), cmocka_unit_test(test_iter_v4),
-		cmocka_unit_test(test_iter_multi_range),  cmocka_unit_test(test_iter_v6),
-		cmocka_unit_test(test_ipmath),
+	    cmocka_unit_test(test_range_validation),
+	    cmocka_unit_test(test_range_defaults),
+	    cmocka_unit_test(test_rangeset_validation),
+	    cmocka_unit_test(test_iter_v4),
+	    cmocka_unit_test(test_iter_multi_range),
+	    cmocka_unit_test(test_iter_v6),
+	    cmocka_unit_test(test_ipmath),
 	};
 	return cmocka_run_group_tests_name("hl_range", tests, NULL, NULL);
 }
