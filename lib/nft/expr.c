@@ -68,6 +68,23 @@ const char *nft_rule_comment(const struct nftnl_rule *r, char *buf, size_t size)
 	return buf;
 }
 
+bool nft_rule_compares(const struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	bool found = false;
+	while (it && !found && (e = nftnl_expr_iter_next(it))) {
+		uint32_t have_len = 0;
+		const void *have;
+		if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "cmp") != 0)
+			continue;
+		have = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &have_len);
+		found = have && have_len == len && memcmp(have, data, len) == 0;
+	}
+	nftnl_expr_iter_destroy(it);
+	return found;
+}
+
 static struct nftnl_expr *add(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc(name);

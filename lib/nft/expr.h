@@ -3,6 +3,7 @@
  * appends to r and loads into / compares register 1. On allocation failure
  * the helpers return -1 and leave r unusable; callers free r. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libnftnl/rule.h>
@@ -13,6 +14,10 @@ struct nftnl_rule *nft_rule_new(uint16_t family, const char *table, const char *
 				const char *comment);
 /* The rule's comment, or "" when it has none. Copies into buf (size bytes). */
 const char *nft_rule_comment(const struct nftnl_rule *r, char *buf, size_t size);
+
+/* Whether some "cmp" of r compares against exactly these bytes (to verify
+ * a listed rule: its source address, its MAC). */
+bool nft_rule_compares(const struct nftnl_rule *r, const void *data, uint32_t len);
 
 /* ip/ip6 saddr == addr (with the inet "meta nfproto" dependency). */
 int nft_expr_saddr_eq(struct nftnl_rule *r, const struct cni_ip *addr);

@@ -1,6 +1,7 @@
 /* nftables masquerade with the reference's names. See masq.h. */
 #include "masq.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netfilter.h>
@@ -20,7 +21,9 @@ struct found_rules {
 	uint64_t *handles;
 	char (*comments)[MASQ_NFT_COMMENT_MAX + 1];
 	size_t n;
-	bool oom;
+	const struct cni_ipnet *want; /* check: addresses to look for */
+	bool *seen;		      /* seen[i]: a rule matches want[i]'s source */
+	size_t n_want;
 };
 
 static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
@@ -41,6 +44,10 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 	f->handles[f->n] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 	strcpy(f->comments[f->n], comment);
 	f->n++;
+	for (size_t i = 0; i < f->n_want; i++)
+		if (nft_rule_compares(r, f->want[i].ip.addr,
+				      (uint32_t)cni_ip_len(f->want[i].ip.family)))
+			f->seen[i] = true;
 	return 0;
 }
 
@@ -174,24 +181,28 @@ out:
 	return rc;
 }
 
-int masq_nft_check(const char *net, const char *ifname, const char *cid, size_t n,
-		   struct cni_err *err)
+int masq_nft_check(const char *net, const char *ifname, const char *cid,
+		   const struct cni_ipnet *ips, size_t n, struct cni_err *err)
 {
-	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1];
+	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1], addr[CNI_IPNET_STRLEN];
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct found_rules found = {.prefix = hash};
+	bool seen[n ? n : 1];
+	struct found_rules found = {.prefix = hash, .want = ips, .seen = seen, .n_want = n};
 	int rc = -1;
 
+	memset(seen, 0, sizeof(seen));
 	masq_nft_instance_hash(net, ifname, cid, hash);
 	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
 		goto out;
-	if (found.n < n) {
-		cni_err_set(err, CNI_ERR_INTERNAL,
-			    "nftables: %zu of %zu masquerade rules missing in inet %s %s "
-			    "(comment prefix %s)",
-			    n - found.n, n, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, hash);
-		goto out;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!seen[i]) {
+			cni_err_set(err, CNI_ERR_INTERNAL,
+				    "nftables: no masquerade rule for %s in inet %s %s "
+				    "(comment prefix %s)",
+				    cni_ip_format(&ips[i].ip, addr), MASQ_NFT_TABLE,
+				    MASQ_NFT_CHECKS_CHAIN, hash);
+			goto out;
+		}
 	rc = 0;
 out:
 	found_free(&found);

@@ -31,10 +31,10 @@ int masq_nft_setup(const char *net, const char *ifname, const char *cid,
  * no addresses (works after the container netns is gone); a missing table,
  * or a kernel without nftables, is success. */
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err);
-/* 0 when this attachment has at least n masquerade rules, else -1 with
- * err (code 999) saying what is missing. */
-int masq_nft_check(const char *net, const char *ifname, const char *cid, size_t n,
-		   struct cni_err *err);
+/* 0 when this attachment has a masquerade rule for the source address of
+ * each of ips, else -1 with err (code 999) naming the first one missing. */
+int masq_nft_check(const char *net, const char *ifname, const char *cid,
+		   const struct cni_ipnet *ips, size_t n, struct cni_err *err);
 /* Deletes the rules of network net whose attachment is not in valid[]
  * (CNI GC). */
 int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err);

@@ -61,23 +61,6 @@ struct tagged {
 	bool mac_found;
 };
 
-static bool compares_mac(const struct nftnl_rule *r, const uint8_t mac[6])
-{
-	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
-	struct nftnl_expr *e;
-	bool found = false;
-	while (it && !found && (e = nftnl_expr_iter_next(it))) {
-		uint32_t len = 0;
-		const void *data;
-		if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "cmp") != 0)
-			continue;
-		data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
-		found = data && len == 6 && memcmp(data, mac, 6) == 0;
-	}
-	nftnl_expr_iter_destroy(it);
-	return found;
-}
-
 static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 {
 	struct tagged *t = data;
@@ -86,7 +69,7 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 	if (strcmp(nft_rule_comment(r, comment, sizeof(comment)), t->comment) == 0 &&
 	    t->n < sizeof(t->handles) / sizeof(t->handles[0])) {
 		t->handles[t->n++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-		if (t->want_mac && compares_mac(r, t->want_mac))
+		if (t->want_mac && nft_rule_compares(r, t->want_mac, 6))
 			t->mac_found = true;
 	}
 	return 0;

@@ -87,7 +87,7 @@ int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c
 	if (use_iptables(c))
 		rc = masq_ipt_check(req->name, req->env.container_id, ips, n, err);
 	else
-		rc = masq_nft_check(req->name, req->env.ifname, req->env.container_id, n, err);
+		rc = masq_nft_check(req->name, req->env.ifname, req->env.container_id, ips, n, err);
 	free(ips);
 	return rc;
 }

@@ -60,7 +60,7 @@ for B in nft ipt; do
 	fi
 	ours CHECK c1 /run/netns/c1 eth0 "$T/prev.json"
 	check_eq "$B: CHECK fails when the rules are gone" "$RC" 1
-	check_match "$B: CHECK says what is missing" "$(json_get "$OUT" .msg)" 'masquerade rules missing|chain CNI-'
+	check_match "$B: CHECK says what is missing" "$(json_get "$OUT" .msg)" 'no masquerade rule for [0-9.]+|chain CNI-'
 	ours DEL c1 /run/netns/c1 eth0 "$T/$B.json"
 	check_eq "$B: DEL after the rules vanished" "$RC" 0
 

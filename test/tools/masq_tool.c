@@ -2,7 +2,7 @@
  *   masq_tool names <net> <ifname> <cid>          print chain, comment, hashes
  *   masq_tool nft-setup <net> <ifname> <cid> <ip/prefix>...
  *   masq_tool nft-teardown <net> <ifname> <cid>
- *   masq_tool nft-check <net> <ifname> <cid> <n>
+ *   masq_tool nft-check <net> <ifname> <cid> <ip/prefix>...
  *   masq_tool nft-gc <net> [<cid>:<ifname>...]  keep only those attachments
  *   masq_tool ipt-setup <net> <cid> <ip/prefix>...
  *   masq_tool ipt-teardown <net> <cid> [<ip/prefix>...]
@@ -91,8 +91,9 @@ static int run(int argc, char **argv, struct cni_err *err)
 		NEED(3);
 		return masq_nft_teardown(a[0], a[1], a[2], err);
 	} else if (!strcmp(cmd, "nft-check")) {
-		NEED(4);
-		return masq_nft_check(a[0], a[1], a[2], (size_t)atoi(a[3]), err);
+		NEED(3);
+		IPS_FROM(3);
+		return masq_nft_check(a[0], a[1], a[2], ips, (size_t)nips, err);
 	} else if (!strcmp(cmd, "nft-gc")) {
 		NEED(1);
 		return gc(false, na - 1, a + 1, err);

@@ -106,6 +106,19 @@ static void test_bridge_iifname_and_mac(void **state)
 	nftnl_rule_free(r);
 }
 
+static void test_rule_compares(void **state)
+{
+	(void)state;
+	struct cni_ipnet ip = net("10.1.0.5/16");
+	struct cni_ipnet other = net("10.1.0.6/16");
+	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, "t", "c", NULL);
+	assert_int_equal(nft_expr_saddr_eq(r, &ip.ip), 0);
+	assert_true(nft_rule_compares(r, ip.ip.addr, 4));
+	assert_false(nft_rule_compares(r, other.ip.addr, 4));
+	assert_false(nft_rule_compares(r, ip.ip.addr, 3)); /* length matters */
+	nftnl_rule_free(r);
+}
+
 static void test_comment_round_trip(void **state)
 {
 	(void)state;
