@@ -139,6 +139,7 @@ int main(void)
 	    cmocka_unit_test(test_prefix_not_byte_aligned),
 	    cmocka_unit_test(test_ipv6_prefix),
 	    cmocka_unit_test(test_bridge_iifname_and_mac),
+	    cmocka_unit_test(test_rule_compares),
 	    cmocka_unit_test(test_comment_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
