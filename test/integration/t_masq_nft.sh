@@ -60,6 +60,43 @@ check_eq "nothing half-made (masq_checks not created)" \
 	"$(nft list chain inet cni_plugins_masquerade masq_checks >/dev/null 2>&1 && echo yes || echo no)" no
 nft delete table inet cni_plugins_masquerade
 
+# Interop with the reference's nftables backend. Debian's reference (v1.1.1)
+# predates it, so replay with `nft` the transaction its knftables code
+# writes (pkg/ip/ipmasq_nftables_linux.go), and its teardown (list
+# masq_checks, delete the rules whose comment starts with the hash).
+ref_nft_setup() { # NET IFNAME CID IP SUBNET
+	C=$("$MT" names "$1" "$2" "$3" | sed -n 's/^nft_comment=//p')
+	nft -f - <<NFT
+add table inet cni_plugins_masquerade { comment "Masquerading for plugins from github.com/containernetworking/plugins" ; }
+add chain inet cni_plugins_masquerade masq_checks { comment "Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet" ; }
+add chain inet cni_plugins_masquerade postrouting { type nat hook postrouting priority srcnat ; }
+flush chain inet cni_plugins_masquerade postrouting
+add rule inet cni_plugins_masquerade postrouting ip daddr == 224.0.0.0/4  return
+add rule inet cni_plugins_masquerade postrouting ip6 daddr == ff00::/8  return
+add rule inet cni_plugins_masquerade postrouting goto masq_checks
+add rule inet cni_plugins_masquerade masq_checks ip saddr == $4 ip daddr != $5 masquerade comment "$C"
+NFT
+}
+ref_nft_teardown() { # NET IFNAME CID
+	H=$("$MT" names "$1" "$2" "$3" | sed -n 's/^nft_hash=//p')
+	nft -j list chain inet cni_plugins_masquerade masq_checks |
+		jq -r --arg h "$H" '.nftables[] | select(.rule) | .rule | select((.comment // "") | startswith($h)) | .handle' |
+		while read -r handle; do
+			nft delete rule inet cni_plugins_masquerade masq_checks handle "$handle"
+		done
+}
+nft delete table inet cni_plugins_masquerade 2>/dev/null
+check "reference-style setup" ref_nft_setup net1 eth0 c1 10.1.0.5 10.1.0.0/16
+REFTABLE=$(nft list table inet cni_plugins_masquerade)
+check "our teardown of it" "$MT" nft-teardown net1 eth0 c1
+check_eq "no rule left" "$(nft_masq_rules | grep -c .)" 0
+nft delete table inet cni_plugins_masquerade
+check "our setup" "$MT" nft-setup net1 eth0 c1 10.1.0.5/16
+check_eq "our table lists exactly as the reference's" "$(nft list table inet cni_plugins_masquerade)" "$REFTABLE"
+check "reference-style teardown of ours" ref_nft_teardown net1 eth0 c1
+check_eq "no rule left after it" "$(nft_masq_rules | grep -c .)" 0
+nft delete table inet cni_plugins_masquerade
+
 # No process is started (netlink only).
 strace -f -qq -e trace=execve -o "$T/strace" "$MT" nft-setup net1 eth0 c1 10.1.0.5/16
 check_eq "strace: the only execve is masq_tool itself" "$(grep -c execve "$T/strace")" 1
