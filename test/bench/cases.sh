@@ -77,7 +77,7 @@ floor_bridge() {
 
 # with_floor V...: the variants, plus "floor" when the floor program exists.
 with_floor() {
-	if [ -x "$FLOOR" ] && floor_bridge; then echo "$@ floor"; else
+	if [ -x "$FLOOR" ] && floor_bridge; then echo "$* floor"; else
 		log "no floor program at $FLOOR: floor rows skipped"
 		echo "$@"
 	fi
@@ -86,6 +86,7 @@ with_floor() {
 case_serial() {
 	mkconf "$W/serial-ours.json" serial-ours cbo0 "$(ipam_v4 10.88.0.0/16)"
 	mkconf "$W/serial-ref.json" serial-ref cbr0 "$(ipam_v4 10.89.0.0/16)"
+	# shellcheck disable=SC2046 # a list of words
 	serial_case serial serial $(with_floor ours ref)
 }
 

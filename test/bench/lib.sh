@@ -95,7 +95,14 @@ plugin_dir() {
 
 # leases_left NETWORK: IP lease files still in the store (0 after a clean DEL).
 leases_left() {
-	ls "/var/lib/cni/networks/$1" 2>/dev/null | grep -cv -e '^lock$' -e '^last_reserved_ip'
+	_n=0
+	for _f in "/var/lib/cni/networks/$1"/*; do
+		case ${_f##*/} in
+		'*' | lock | last_reserved_ip*) ;;
+		*) _n=$((_n + 1)) ;;
+		esac
+	done
+	echo "$_n"
 }
 
 # veths_left: veth links still in the host netns (0 after every variant's DELs).

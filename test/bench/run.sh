@@ -46,6 +46,7 @@ mkdir -p "$OUT"
 # The floor program lives in test/tools (built by make) or test/bench (built here).
 if [ ! -x "$FLOOR" ] && [ -f "$TOP/test/bench/floor.c" ]; then
 	FLOOR=$OUT/floor
+	# shellcheck disable=SC2046 # pkg-config prints several words
 	cc -O2 -std=gnu11 -D_GNU_SOURCE -o "$FLOOR" "$TOP/test/bench/floor.c" \
 		$(pkg-config --cflags --libs libmnl) -lpthread || FLOOR=/nonexistent
 fi
@@ -98,10 +99,11 @@ for c in $CASES; do
 done
 log "measured in $(($(date +%s) - start)) s"
 # Other work on the machine shows up as spread; the load says how much there was.
-export BENCH_LOAD="before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+BENCH_LOAD="before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+export BENCH_LOAD
 
 export BENCH_SETTINGS="N=$N rounds=$ROUNDS burst=$BURST x$BURST_ROUNDS hl_leases=[$HL_LEASES] hl=${HL_N}x$HL_ROUNDS dad=$DAD_REPS"
-export BENCH_OURS_DIR=$OURS BENCH_REF_DIR=$REF
+export BENCH_OURS_DIR="$OURS" BENCH_REF_DIR="$REF"
 sh "$TOP/test/bench/report.sh" "$RAW" "$OUT/results.json" | tee "$OUT/report.txt"
 if [ -n "${BENCH_PLOT:-}" ]; then
 	sh "$TOP/test/bench/plot.sh" "$OUT/results.json" "$BENCH_PLOT"
