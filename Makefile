@@ -75,7 +75,7 @@ deps:
 	@sh test/deps.sh
 
 # The ASan+UBSan build of everything, in its own build directory.
-ASAN_BUILD := build/asan
+ASAN_BUILD ?= $(BUILD)/asan
 asan-build:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
