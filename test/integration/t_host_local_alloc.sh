@@ -102,6 +102,18 @@ DNS=$(tpl dns '{"cniVersion":"0.4.0","name":"dns","ipam":{"type":"host-local","d
  "resolvConf":"'"$T/resolv.conf"'","ranges":[[{"subnet":"10.6.0.0/24"}]]}}')
 both "resolvConf becomes dns" ADD r1 eth0 "$DNS"
 
+# a 70 KiB line: the reference's scanner refuses lines over 64 KiB, so do we
+head -c 71680 /dev/zero | tr '\0' a >"$T/long.conf"
+LONG=$(tpl long '{"cniVersion":"0.4.0","name":"dns","ipam":{"type":"host-local","dataDir":"@DATA@",
+ "resolvConf":"'"$T/long.conf"'","ranges":[[{"subnet":"10.6.0.0/24"}]]}}')
+sed "s|@DATA@|$T/ours|g" "$LONG" >"$T/o.json"
+hl ours ADD r2 eth0 "$T/o.json"
+check_match "resolvConf with a 70 KiB line is refused, naming the file" "$RC $(msg)" "^1 resolvConf .*long.conf: a line longer than 64 KiB"
+hl ref ADD r2 eth0 "$T/o.json"
+check_match "... as the reference refuses it" "$RC $(msg)" "^1 .*too long"
+hl ours CHECK r2 eth0 "$T/o.json"
+check_eq "... and no lease was taken" "$RC" 1
+
 # --- config errors: the reference's messages ------------------------------------
 cfg_err() { # DESC IPAM_JSON_FRAGMENT [VERSION]
 	_t=$(tpl cfg '{"cniVersion":"'"${3:-1.0.0}"'","name":"cfg","ipam":{"type":"host-local","dataDir":"@DATA@",'"$2"'}}')
