@@ -1,17 +1,17 @@
-/* Runs one delegated plugin: posix_spawn (vfork-fast, exec errors reported
- * back), pipes for stdin/stdout/stderr, a pidfd so that the poll loop also
- * sees the child's exit and the timeout covers every phase. */
+/* Runs one delegated plugin: fork + exec (exec errors reported back, the
+ * child dies with us), pipes for stdin/stdout/stderr, a pidfd so that the
+ * poll loop also sees the child's exit and the timeout covers every phase. */
 #include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -82,36 +82,77 @@ static char **child_env(char *cmd_var)
 	return envp;
 }
 
-static int spawn_once(const char *path, char **envp, const int fds[3], pid_t *pid)
+/* The child between fork and exec: async-signal-safe calls only. Reports
+ * a failure as its errno on errfd (close-on-exec, so a successful exec
+ * closes it and the parent reads EOF). */
+static void __attribute__((noreturn))
+exec_child(const char *path, char **envp, const int fds[3], pid_t parent, int errfd)
 {
 	char *argv[] = {(char *)path, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
 	sigset_t none;
-	int rc;
+	int tmp[3], e;
 
-	sigemptyset(&none);
-	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-		return rc;
-	if ((rc = posix_spawnattr_init(&at)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return rc;
+	/* The runtime may SIGKILL us mid-ADD (its timeout) and call DEL at
+	 * once: an IPAM child left running would allocate after that DEL has
+	 * released, leaking the lease and failing the container's next ADD
+	 * ("duplicate allocation"; t_chaos_kill.sh). So it dies with us. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		goto fail;
+	if (getppid() != parent) { /* we died before the prctl took effect */
+		errno = ESRCH;
+		goto fail;
 	}
-	for (int i = 0; i < 3 && rc == 0; i++)
-		rc = posix_spawn_file_actions_adddup2(&fa, fds[i], i);
+	/* Via fds >= 10 first: a pipe end may itself be 0, 1 or 2 when the
+	 * runtime started us with one of those closed. */
+	for (int i = 0; i < 3; i++)
+		if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			goto fail;
+	for (int i = 0; i < 3; i++)
+		if (dup2(tmp[i], i) < 0)
+			goto fail;
 	/* Belt and braces: every fd of ours is O_CLOEXEC already, but a library
 	 * (or the runtime that exec'd us) may have left one without it. */
-	if (rc == 0)
-		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigmask(&at, &none);
-	if (rc == 0)
-		rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	if (rc == 0)
-		rc = posix_spawn(pid, path, &fa, &at, argv, envp);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	return rc;
+	if (errfd > 3)
+		close_range(3, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0U, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(path, argv, envp);
+fail:
+	e = errno;
+	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	_exit(127);
+}
+
+static void reap(pid_t pid, int *status);
+
+/* fork + exec rather than posix_spawn, which cannot set a parent-death
+ * signal. Returns 0 or the errno of the failed exec (ETXTBSY included). */
+static int spawn_once(const char *path, char **envp, const int fds[3], pid_t *pid)
+{
+	pid_t parent = getpid();
+	int ep[2], e = 0, st;
+	ssize_t n;
+
+	if (pipe2(ep, O_CLOEXEC) != 0)
+		return errno;
+	*pid = fork();
+	if (*pid == 0)
+		exec_child(path, envp, fds, parent, ep[1]);
+	e = errno;
+	close(ep[1]);
+	if (*pid < 0) {
+		close(ep[0]);
+		return e;
+	}
+	while ((n = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(ep[0]);
+	if (n != (ssize_t)sizeof(e))
+		return 0; /* EOF: the exec happened */
+	reap(*pid, &st);
+	return e ? e : EIO;
 }
 
 /* ETXTBSY: the binary is still open for writing (being installed); Go
@@ -330,7 +371,7 @@ static int run_child(const struct ipam_spawn_req *rq, char **envp, struct ipam_o
 	int ours[3], theirs[3], rc = -1;
 	struct io_state s = {.in_fd = -1, .out_fd = -1, .err_fd = -1, .pid_fd = -1,
 			     .in_buf = rq->stdin_buf, .in_left = rq->stdin_len, .o = o};
-	pid_t pid;
+	pid_t pid = -1;
 
 	if (open_pipes(ours, theirs, err) != 0)
 		goto out;
