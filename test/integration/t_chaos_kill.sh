@@ -1,0 +1,140 @@
+#!/bin/sh
+# Fault injection: the runtime SIGKILLs our bridge at a random instant of
+# ADD (a few µs to the whole ADD), then calls DEL with the same config, as
+# containerd/CRI-O do after a timeout. After every round: DEL succeeded, and
+# no veth, container interface, lease, nftables or iptables rule is left;
+# then a full ADD of the same container works and its DEL cleans up.
+# Rounds rotate over four configs: plain; ipMasq with nftables; ipMasq with
+# iptables; ipMasq with iptables and host-local exec'd rather than run
+# in-process (a killed plugin then leaves children that go on working:
+# test/tools/kill_at waits for them before we look).
+# env: CHAOS_ITER rounds (default 240, 60 in the sanitizer pass; `make soak`
+# sets thousands), CHAOS_SECONDS stops earlier (default 45).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/t_bridge_lib.inc"
+. "$(dirname "$0")/t_masq_lib.inc"
+
+SANITIZED=${ASAN_OPTIONS:+yes}
+ITER=${CHAOS_ITER:-$([ -n "$SANITIZED" ] && echo 60 || echo 240)}
+SECONDS_MAX=${CHAOS_SECONDS:-45}
+VARIANTS="plain nft ipt exec"
+
+bconf "$T/plain.json" 10-bridge.conflist "" '.bridge = "kb0" |
+	.ipam.ranges = [[{"subnet": "10.81.0.0/24"}]]'
+jq '.ipMasq = true | .ipMasqBackend = "nftables"' "$T/plain.json" >"$T/nft.json"
+jq '.ipMasq = true | .ipMasqBackend = "iptables"' "$T/plain.json" >"$T/ipt.json"
+cp "$T/ipt.json" "$T/exec.json"
+netns_new k
+export CNI_CONTAINERID=ctr-k CNI_NETNS=/run/netns/k CNI_IFNAME=eth0 CNI_PATH="$BIN"
+
+# killer VARIANT MAX_US: one kill_at round; prints its summary line
+killer() {
+	if [ "$1" = exec ]; then
+		CNI_IPAM_NO_INPROC=1 "$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T"
+	else
+		"$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T"
+	fi
+}
+# state: what a settled host holds of ours, as "veths/ctr-ifs/leases/nft/ipt"
+state() {
+	printf '%s/%s/%s/%s/%s' "$(host_veths)" "$(ip -n k -o link show | grep -vc ': lo:')" \
+		"$(leases)" "$(nft_masq_rules | grep -c .)" "$(iptables-save -t nat | grep -c 'CNI-')"
+}
+
+# Calibrate: the kill window of each variant is 1.2 x its mean ADD time.
+for v in $VARIANTS; do
+	sum=0
+	for r in 1 2 3; do
+		line=$(killer $v 0)
+		sum=$((sum + $(printf '%s' "$line" | awk '{print $6}')))
+	done
+	eval "max_$v=$((sum * 2 / 5))"
+	diag "$v: ADD takes $((sum / 3)) us; kill window 1..$((sum * 2 / 5)) us"
+done
+check_eq "calibration rounds left nothing" "$(state)" 0/0/0/0/0
+
+start=$(date +%s)
+n=0 killed=0 bad=0 orphans=0 readd_fail=0
+for v in $VARIANTS; do eval "n_$v=0"; done
+while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
+	for v in $VARIANTS; do
+		[ $n -lt "$ITER" ] || break
+		n=$((n + 1))
+		eval "n_$v=\$((n_$v + 1)); max=\$max_$v"
+		line=$(killer $v "$max")
+		case $line in "add killed"*) killed=$((killed + 1)) ;; esac
+		orphans=$((orphans + $(printf '%s' "$line" | awk '{print $NF}')))
+		s=$(state)
+		case "$line $s" in
+		*" del exit:0 "*" 0/0/0/0/0") ;;
+		*)
+			bad=$((bad + 1))
+			if [ $bad -le 3 ]; then
+				diag "round $n ($v): $line; left veths/ctr-ifs/leases/nft/ipt = $s"
+				sed 's/^/#   DEL: /' "$T/del.out" | head -3
+				ip -o link show type veth | sed 's/^/#   /' | head -3
+				find /var/lib/cni/networks -type f | sed 's/^/#   /' | head -5
+				iptables-save -t nat | grep CNI- | sed 's/^/#   /' | head -3
+			fi
+			# start the next round from a clean host
+			ours DEL ctr-k /run/netns/k eth0 "$T/$v.json"
+			;;
+		esac
+		if [ "$v" = exec ]; then
+			CNI_IPAM_NO_INPROC=1 ours ADD ctr-k /run/netns/k eth0 "$T/$v.json"
+		else
+			ours ADD ctr-k /run/netns/k eth0 "$T/$v.json"
+		fi
+		if [ "$RC" != 0 ]; then
+			readd_fail=$((readd_fail + 1))
+			[ $readd_fail -le 3 ] && diag "round $n ($v): the next ADD failed: $OUT"
+		fi
+		ours DEL ctr-k /run/netns/k eth0 "$T/$v.json"
+		[ "$RC" = 0 ] || diag "round $n ($v): DEL after the next ADD failed: $OUT"
+	done
+done
+elapsed=$(($(date +%s) - start))
+diag "$n rounds in $elapsed s ($(for v in $VARIANTS; do eval "printf '%s ' $v=\$n_$v"; done)), $killed killed mid-ADD, $orphans orphaned children reaped"
+MIN=$((ITER < 40 ? ITER : 40))
+check "at least $MIN rounds ran ($n of $ITER)" [ "$n" -ge "$MIN" ]
+check "most ADDs were killed mid-way ($killed of $n)" [ $((killed * 2)) -ge "$n" ]
+check_eq "after each kill + DEL: DEL succeeded, no veth, container interface, lease or rule left" \
+	"$bad" 0
+check_eq "after each kill + DEL: the next ADD of the same container works" "$readd_fail" 0
+check_eq "finally nothing left (veths/ctr-ifs/leases/nft/ipt)" "$(state)" 0/0/0/0/0
+check_eq "one bridge, with its one gateway address" \
+	"$(ip -o link show type bridge | wc -l) $(ip -4 -o addr show kb0 | awk '{print $4}')" "1 10.81.0.1/24"
+check_eq "the lease store holds only lock, last_reserved_ip.0 and the index" \
+	"$(ls -a "/var/lib/cni/networks/$(jq -r .name "$T/plain.json")" 2>/dev/null | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" \
+	".cni-bridge-index last_reserved_ip.0 lock "
+
+# The windows random kills rarely hit, made wide: a child that is slow to
+# start its work outlives the killed bridge and the DEL that followed it.
+# An IPAM that needs 0.3 s: killed at 0.1 s, the child must die with the
+# bridge (lib/ipam sets PR_SET_PDEATHSIG), or it allocates after the DEL.
+mkdir -p "$T/slowipam" "$T/slowpath"
+printf '#!/bin/sh\n[ "$CNI_COMMAND" = ADD ] && sleep 0.3\nexec "%s/host-local"\n' "$BIN" \
+	>"$T/slowipam/host-local"
+chmod +x "$T/slowipam/host-local"
+line=$(CNI_PATH="$T/slowipam:$BIN" "$TOOLS/kill_at" 100000 "$BIN/bridge" "$T/plain.json" "$T")
+check_match "slow IPAM: the bridge was killed during IPAM ADD, DEL succeeded" "$line" \
+	'^add killed .* del exit:0 '
+check_eq "slow IPAM: no lease allocated after the DEL (veths/ctr-ifs/leases/nft/ipt)" \
+	"$(state)" 0/0/0/0/0
+CNI_PATH="$T/slowipam:$BIN" ours ADD ctr-k /run/netns/k eth0 "$T/plain.json"
+check_eq "slow IPAM: the next ADD of the container works" "$RC" 0
+CNI_PATH="$T/slowipam:$BIN" ours DEL ctr-k /run/netns/k eth0 "$T/plain.json"
+# An iptables-restore that needs 0.3 s: killed at 0.1 s, it commits the
+# container's chain after the DEL looked for it. Known bug in lib/ipt (it
+# uses posix_spawn, no parent-death signal); run with CHAOS_IPT_ORPHAN=1.
+if [ -n "${CHAOS_IPT_ORPHAN:-}" ]; then
+	printf '#!/bin/sh\nsleep 0.3\nexec %s "$@"\n' "$(command -v iptables-restore)" \
+		>"$T/slowpath/iptables-restore"
+	chmod +x "$T/slowpath/iptables-restore"
+	line=$(PATH="$T/slowpath:$PATH" "$TOOLS/kill_at" 100000 "$BIN/bridge" "$T/ipt.json" "$T")
+	check_match "slow iptables-restore: killed during it, DEL succeeded" "$line" \
+		'^add killed .* del exit:0 '
+	check_eq "slow iptables-restore: no rule committed after the DEL" "$(state)" 0/0/0/0/0
+	ours DEL ctr-k /run/netns/k eth0 "$T/ipt.json"
+fi
+done_testing

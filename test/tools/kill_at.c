@@ -1,0 +1,140 @@
+/* kill_at: one round of "the runtime killed the plugin during ADD, then
+ * called DEL", for t_chaos_kill.sh.
+ *
+ * usage: kill_at MAX_US PLUGIN CONF OUTDIR
+ * The CNI_* variables but CNI_COMMAND come from our environment. Runs PLUGIN
+ * with CNI_COMMAND=ADD and CONF on stdin, sends it SIGKILL after a uniformly
+ * random delay in [1, MAX_US] microseconds (MAX_US 0: never, the ADD runs to
+ * its end), then runs the DEL to its end at once, as a runtime would.
+ * The output of each goes to OUTDIR/{add,del}.{out,err}.
+ *
+ * A killed plugin may leave children running (an exec'd IPAM plugin, an
+ * iptables-restore): they would go on changing the host after the DEL. We
+ * are a child subreaper, so such orphans become ours, and we wait for every
+ * one of them before printing, so the caller inspects a settled host.
+ *
+ * Prints one line:
+ *   add killed|exit:<rc> delay_us <d> add_us <t> del exit:<rc> orphans <n>
+ * and exits 0 (2 on a usage or system error). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static int open_out(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+/* Forks PLUGIN with CNI_COMMAND=verb, stdin CONF, stdout/stderr to
+ * OUTDIR/<tag>.{out,err}. */
+static pid_t start(const char *plugin, const char *conf, const char *verb, const char *dir,
+		   const char *tag)
+{
+	char out[32], err[32];
+	pid_t pid;
+
+	snprintf(out, sizeof(out), "%s.out", tag);
+	snprintf(err, sizeof(err), "%s.err", tag);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	int in = open(conf, O_RDONLY | O_CLOEXEC), o = open_out(dir, out), e = open_out(dir, err);
+	if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+		_exit(126);
+	setenv("CNI_COMMAND", verb, 1);
+	execl(plugin, plugin, (char *)NULL);
+	_exit(127);
+}
+
+static void describe(int st, char *buf, size_t len)
+{
+	if (WIFSIGNALED(st))
+		snprintf(buf, len, "%s", WTERMSIG(st) == SIGKILL ? "killed" : "signal");
+	else
+		snprintf(buf, len, "exit:%d", WEXITSTATUS(st));
+}
+
+static long random_delay(long max_us)
+{
+	unsigned long r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (unsigned long)now_us();
+	return 1 + (long)(r % (unsigned long)max_us);
+}
+
+/* Reaps every remaining child (orphans of the killed plugin included). */
+static int reap_all(void)
+{
+	int n = 0, st;
+
+	for (;;) {
+		pid_t p = wait(&st);
+		if (p > 0) {
+			n++;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		return n;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char add_st[16], del_st[16];
+	long max_us, delay = 0, t0, add_us;
+	pid_t pid;
+	int st;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: kill_at MAX_US PLUGIN CONF OUTDIR\n");
+		return 2;
+	}
+	max_us = atol(argv[1]);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		perror("kill_at: PR_SET_CHILD_SUBREAPER");
+		return 2;
+	}
+	t0 = now_us();
+	pid = start(argv[2], argv[3], "ADD", argv[4], "add");
+	if (pid < 0)
+		return 2;
+	if (max_us > 0) {
+		delay = random_delay(max_us);
+		struct timespec ts = {delay / 1000000, (delay % 1000000) * 1000};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		kill(pid, SIGKILL);
+	}
+	waitpid(pid, &st, 0);
+	add_us = now_us() - t0;
+	describe(st, add_st, sizeof(add_st));
+	pid = start(argv[2], argv[3], "DEL", argv[4], "del");
+	if (pid < 0)
+		return 2;
+	waitpid(pid, &st, 0);
+	describe(st, del_st, sizeof(del_st));
+	printf("add %s delay_us %ld add_us %ld del %s orphans %d\n", add_st, delay, add_us, del_st,
+	       reap_all());
+	return 0;
+}
