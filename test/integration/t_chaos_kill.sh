@@ -8,14 +8,14 @@
 # iptables; ipMasq with iptables and host-local exec'd rather than run
 # in-process (a killed plugin then leaves children that go on working:
 # test/tools/kill_at waits for them before we look).
-# env: CHAOS_ITER rounds (default 240, 60 in the sanitizer pass; `make soak`
+# env: CHAOS_ITER rounds (default 240, 120 in the sanitizer pass; `make soak`
 # sets thousands), CHAOS_SECONDS stops earlier (default 45).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/t_bridge_lib.inc"
 . "$(dirname "$0")/t_masq_lib.inc"
 
 SANITIZED=${ASAN_OPTIONS:+yes}
-ITER=${CHAOS_ITER:-$([ -n "$SANITIZED" ] && echo 60 || echo 240)}
+ITER=${CHAOS_ITER:-$([ -n "$SANITIZED" ] && echo 120 || echo 240)}
 SECONDS_MAX=${CHAOS_SECONDS:-45}
 VARIANTS="plain nft ipt exec"
 
