@@ -4,6 +4,7 @@
 #include "ipam.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -94,8 +95,9 @@ out:
 	return rc;
 }
 
-/* The child exited non-zero: pass its error on, or describe what it did. */
-static int plugin_error(const struct ipam_output *o, struct cni_err *err)
+/* The child exited non-zero: pass its error on, or describe what it did.
+ * *reported: it printed a CNI error, so it owns what it left (spec). */
+static int plugin_error(const struct ipam_output *o, bool *reported, struct cni_err *err)
 {
 	char exit[64], quoted[CNI_ERR_MSG_MAX];
 	struct cni_err why = {0};
@@ -108,8 +110,10 @@ static int plugin_error(const struct ipam_output *o, struct cni_err *err)
 		go_quote(o->errtext, o->err_len, quoted, sizeof(quoted) / 2);
 		return cni_err_set(err, CNI_ERR_INTERNAL, "netplugin failed: %s: %s", quoted, exit);
 	}
-	if (decode_error_json(o, exit, err, &why) == 0)
+	if (decode_error_json(o, exit, err, &why) == 0) {
+		*reported = true;
 		return -1;
+	}
 	go_quote(o->out, o->out_len, quoted, sizeof(quoted) / 2);
 	return cni_err_set(err, CNI_ERR_INTERNAL,
 			   "netplugin failed but error parsing its diagnostic message %s: %s", quoted,
@@ -118,11 +122,16 @@ static int plugin_error(const struct ipam_output *o, struct cni_err *err)
 
 /* Finds and runs type with CNI_COMMAND=verb: in-process when the file found
  * is the build linked into us (inproc.h), else as a child. 0 when it exited
- * 0 (o holds its output), -1 with err set otherwise. The child's stderr is
- * copied to ours either way: it is the only trace of what it logged. */
+ * 0 (o holds its output), -1 with err set otherwise; then *unknown says
+ * whether the plugin ran without telling how far it got (killed, timed out,
+ * failed without a CNI error). The child's stderr is copied to ours either
+ * way: it is the only trace of what it logged. */
 static int invoke(const struct cni_request *req, const char *type, const char *verb,
-		  struct ipam_output *o, struct cni_err *err)
+		  struct ipam_output *o, bool *unknown, struct cni_err *err)
 {
+	bool reported = false;
+
+	*unknown = false;
 	char path[PATH_MAX];
 	struct ipam_spawn_req rq = {
 		.path = path,
@@ -144,15 +153,37 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
 		return -1;
 	inproc = ipam_inproc_match(ipam_inproc_builtin, type, path);
-	if (inproc ? ipam_inproc_run(inproc, req, verb, o, err) : ipam_spawn(&rq, o, err))
+	if (inproc ? ipam_inproc_run(inproc, req, verb, o, err) : ipam_spawn(&rq, o, err)) {
+		*unknown = o->started; /* timed out or too much output */
 		return -1;
+	}
 	if (o->err_len) {
 		fwrite(o->errtext, 1, o->err_len, stderr);
 		fflush(stderr);
 	}
-	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 0)
-		return plugin_error(o, err);
+	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 0) {
+		plugin_error(o, &reported, err);
+		*unknown = !reported;
+		return -1;
+	}
 	return 0;
+}
+
+/* An ADD that ended without a CNI error or a usable result may have
+ * allocated before it died, hung or printed garbage; nobody would ever
+ * release that (the caller rolls back only what it was told of), and the
+ * container's next ADD would fail on it ("duplicate allocation"). DEL is
+ * idempotent, so one is sent, best effort. A plugin that printed a CNI
+ * error is trusted to have undone its own work, and is not DEL'd: a DEL
+ * after "already allocated to this container" would free a live lease. */
+static void release_unknown_add(const struct cni_request *req, const char *type)
+{
+	struct ipam_output o = {0};
+	struct cni_err ignored = {0};
+	bool unknown;
+
+	invoke(req, type, "DEL", &o, &unknown, &ignored);
+	ipam_output_free(&o);
 }
 
 int ipam_exec_add(const struct cni_request *req, const char *type, struct cni_result *res,
@@ -160,19 +191,23 @@ int ipam_exec_add(const struct cni_request *req, const char *type, struct cni_re
 {
 	struct ipam_output o = {0};
 	cJSON *j = NULL;
+	bool unknown = false;
 	int rc = -1;
 
-	if (invoke(req, type, "ADD", &o, err) != 0)
+	if (invoke(req, type, "ADD", &o, &unknown, err) != 0)
 		goto out;
 	j = json_parse(o.out, o.out_len, "IPAM result", err);
 	if (!j || cni_result_parse(j, req->version, res, err) != 0) {
 		cni_err_prefix(err, "IPAM plugin \"%s\" returned an unusable result", type);
+		unknown = true;
 		goto out;
 	}
 	rc = 0;
 out:
 	cJSON_Delete(j);
 	ipam_output_free(&o);
+	if (unknown)
+		release_unknown_add(req, type);
 	return rc;
 }
 
@@ -180,7 +215,8 @@ static int exec_no_result(const struct cni_request *req, const char *type, const
 			  struct cni_err *err)
 {
 	struct ipam_output o = {0};
-	int rc = invoke(req, type, verb, &o, err);
+	bool unknown;
+	int rc = invoke(req, type, verb, &o, &unknown, err);
 
 	ipam_output_free(&o);
 	return rc;

@@ -114,10 +114,11 @@ int ipam_inproc_run(const struct ipam_inproc *p, const struct cni_request *req, 
 	fclose(in);
 	if (fclose(out) != 0 || !o->out) {
 		free(o->out);
-		*o = (struct ipam_output){0};
+		*o = (struct ipam_output){.started = true};
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "running %s in-process",
 				     p->type);
 	}
 	o->status = W_EXITCODE(rc, 0);
+	o->started = true;
 	return 0;
 }

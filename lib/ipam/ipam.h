@@ -34,7 +34,10 @@ int ipam_find(const char *type, const char *cni_path, char *buf, size_t len, str
 
 /* ADD: parses the child's result (any version; no cniVersion = config's) into
  * *res (1.x model). An error JSON from the child is passed on with its own
- * code. */
+ * code. When the plugin ran but ended without a CNI error or a usable
+ * result (killed, timed out, failed without an error JSON, printed garbage),
+ * a DEL is sent to it before returning, best effort, so that whatever it
+ * had allocated is released; err still describes the ADD. */
 int ipam_exec_add(const struct cni_request *req, const char *type, struct cni_result *res,
 		  struct cni_err *err);
 /* DEL, CHECK, STATUS, GC: success is exit 0; an error is passed on. */

@@ -379,6 +379,7 @@ static int run_child(const struct ipam_spawn_req *rq, char **envp, struct ipam_o
 	ours[0] = ours[1] = ours[2] = -1; /* now owned by s */
 	if (spawn_child(rq, envp, theirs, &pid, err) != 0)
 		goto out;
+	o->started = true;
 	for (int i = 0; i < 3; i++)
 		close_fd(&theirs[i]);
 	s.pid_fd = pidfd_of(pid);

@@ -1,6 +1,7 @@
 /* Private to lib/ipam: run one plugin process and collect what it says.
  * Runs on the calling (host) thread; never call it from a netns_run worker. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include "../cni/error.h"
 
@@ -21,7 +22,8 @@ struct ipam_output {
 	size_t out_len;
 	char *errtext; /* stderr (first IPAM_STDERR_MAX bytes), NUL-terminated */
 	size_t err_len;
-	int status; /* waitpid status */
+	int status;   /* waitpid status */
+	bool started; /* the plugin ran (or began to): its store may have changed */
 };
 
 /* Starts path with our environment (CNI_COMMAND replaced by verb), only fds
