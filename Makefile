@@ -30,7 +30,7 @@ BINS  := $(BUILD)/bin/bridge $(BUILD)/bin/host-local
 UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps test test-unit asan-build test-asan test-valgrind fuzz demo bench install clean format
+.PHONY: all deps test test-unit asan-build test-asan test-valgrind fuzz demo bench soak install clean format
 all: $(BINS) $(UNITS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
@@ -110,6 +110,13 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh test/bench/run.sh $(BUILD)
+
+# The chaos tests for longer than CI affords: SOAK_ITER SIGKILL rounds
+# (t_chaos_kill.sh), then the rest of t_chaos_*.sh.
+SOAK_ITER ?= 5000
+soak: all
+	@CHAOS_ITER=$(SOAK_ITER) CHAOS_SECONDS=$${CHAOS_SECONDS:-7200} TESTS=t_chaos_ \
+	  sh test/run.sh $(BUILD) integration
 
 # Each binary is written under a temporary name and renamed into place, so a
 # runtime exec'ing the plugin at that moment sees the old or the new file.
