@@ -136,7 +136,8 @@ int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *ou
 	return 0;
 }
 
-int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, struct cni_err *err)
+int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_t *mac,
+		     struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
 	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
@@ -147,6 +148,8 @@ int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, struct cni_e
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, NL_MAC_LEN, mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, info);
@@ -169,6 +172,11 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
+	/* txqueuelen 0 on both ends, as the reference (Go's netlink sends the
+	 * zero LinkAttrs.TxQLen); the kernel default would be 1000. It only
+	 * matters once a qdisc is attached (tuning, bandwidth), and there the
+	 * drop-in must behave the same (test/diff found it). */
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
 	if (req->mac)
@@ -182,6 +190,7 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	memset(pifi, 0, sizeof(*pifi));
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->peer_name);
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
 	mnl_attr_nest_end(nlh, peer);

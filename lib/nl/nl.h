@@ -61,8 +61,10 @@ int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *ou
 
 /* Creates a bridge. Returns 0, -EEXIST when a link with that name exists
  * (err untouched; the caller decides whether that is fine), -1 otherwise.
- * mtu 0 = kernel default. */
-int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, struct cni_err *err);
+ * mtu 0 = kernel default; mac NULL = kernel's random one, which then
+ * follows the lowest port MAC until set explicitly. */
+int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_t *mac,
+		     struct cni_err *err);
 
 struct nl_veth_req {
 	const char *name;      /* created in the netns of ns_fd */

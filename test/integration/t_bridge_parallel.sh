@@ -36,6 +36,10 @@ check_eq "all $N parallel ADDs succeed" "$fails" 0
 check_eq "exactly one bridge" "$(ip -o link show type bridge | wc -l)" 1
 check_eq "exactly one gateway address on it" "$(ip -4 -o addr show par0 | awk '{print $4}')" 10.44.0.1/24
 check_eq "$N ports on the bridge" "$(ip -o link show master par0 | wc -l)" $N
+check_eq "every result names the same bridge MAC (CHECK compares it)" \
+	"$(cat "$T"/out.ADD.* | jq -r '.interfaces[0].mac' 2>/dev/null | sort -u | wc -l)" 1
+check_eq "... and it is the bridge's MAC now" \
+	"$(cat "$T"/out.ADD.1 | jq -r '.interfaces[0].mac')" "$(cat /sys/class/net/par0/address)"
 check_eq "$N distinct container addresses" \
 	"$(cat "$T"/out.ADD.* | jq -r '.ips[0].address' 2>/dev/null | sort -u | wc -l)" $N
 check "first and last container reach each other" \

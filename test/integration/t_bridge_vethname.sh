@@ -31,6 +31,8 @@ check "build the getrandom shim" cc -shared -fPIC -o "$T/fixrand.so" "$T/fixrand
 
 bconf "$T/c.json" 10-bridge.conflist
 netns_new a
+# The bridge exists already, so the only getrandom() calls are for names.
+ip link add cni0 type bridge
 ip link add vethaabbccdd type veth peer name clash-peer
 add_fixed() { # CID NETNS FIXRAND
 	# ASan (make test-asan) wants its runtime first; the shim must win.

@@ -67,12 +67,14 @@ static void test_bridge(void **state)
 	struct cni_err err = {0};
 	const uint8_t mac[6] = {0x02, 1, 2, 3, 4, 5};
 
-	assert_int_equal(nl_bridge_create(&nl, "tbr0", 1400, &err), 0);
-	assert_int_equal(nl_bridge_create(&nl, "tbr0", 0, &err), -EEXIST);
+	const uint8_t born[6] = {0x02, 9, 9, 9, 9, 9};
+	assert_int_equal(nl_bridge_create(&nl, "tbr0", 1400, born, &err), 0);
+	assert_int_equal(nl_bridge_create(&nl, "tbr0", 0, NULL, &err), -EEXIST);
 	assert_int_equal(err.code, 0);
 	assert_int_equal(get(&nl, "tbr0", &l), 0);
 	assert_string_equal(l.kind, "bridge");
 	assert_int_equal(l.mtu, 1400);
+	assert_memory_equal(l.mac, born, 6);
 	assert_int_equal(nl_link_set_up(&nl, l.ifindex, "tbr0", &err), 0);
 	assert_int_equal(nl_link_set_promisc(&nl, l.ifindex, "tbr0", &err), 0);
 	assert_int_equal(nl_link_set_mac(&nl, l.ifindex, mac, "tbr0", &err), 0);
