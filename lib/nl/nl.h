@@ -3,7 +3,8 @@
  * Every call takes the socket explicitly. A NETLINK_ROUTE socket stays bound
  * to the netns it was created in, so the same function configures the host
  * (socket made on the main thread) or a container (socket made inside a
- * netns_run worker, usable afterwards from any thread).
+ * netns_run worker, usable afterwards from any thread, one thread at a time).
+ * Keep a socket per netns; close it with nl_close (or cleanup_nl).
  *
  * Errors: functions return 0 or -1 with err filled (code 999, message naming
  * the object and the errno text). Functions documented as returning an errno
