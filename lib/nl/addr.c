@@ -83,7 +83,8 @@ int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, s
 		 struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
-	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
+	struct nlmsghdr *nlh =
+	    nl_msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addr_dump d = {.ifindex = ifindex};
 	int rc;
@@ -118,7 +119,8 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const cha
 		struct cni_err *err)
 {
 	char buf[NL_REQ_BUF], s[CNI_IPNET_STRLEN];
-	struct nlmsghdr *nlh = addr_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
+	struct nlmsghdr *nlh =
+	    addr_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
 	int rc;
 
 	/* Like `ip addr add` and Go's netlink.AddrAdd: IPv4 gets the subnet
@@ -127,7 +129,9 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const cha
 		uint8_t brd[4];
 		for (int i = 0; i < 4; i++) {
 			int bits = a->prefix - i * 8;
-			uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+			uint8_t mask = bits >= 8   ? 0xff
+				       : bits <= 0 ? 0
+						   : (uint8_t)(0xff << (8 - bits));
 			brd[i] = a->ip.addr[i] | (uint8_t)~mask;
 		}
 		mnl_attr_put(nlh, IFA_BROADCAST, 4, brd);

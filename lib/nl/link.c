@@ -37,8 +37,8 @@ static int brport_cb(const struct nlattr *a, void *data)
 static void copy_str(char *dst, size_t len, const struct nlattr *a)
 {
 	if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
-		snprintf(dst, len, "%.*s", (int)strnlen(mnl_attr_get_payload(a),
-							mnl_attr_get_payload_len(a)),
+		snprintf(dst, len, "%.*s",
+			 (int)strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a)),
 			 (const char *)mnl_attr_get_payload(a));
 }
 
@@ -140,8 +140,8 @@ int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_
 		     struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
-	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-					    sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh =
+	    nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	struct nlattr *info;
 	int rc;
 
@@ -164,8 +164,8 @@ int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_
 int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
-	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-					    sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh =
+	    nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	struct nlattr *info, *data, *peer;
 	struct ifinfomsg *pifi;
 	int rc;
@@ -200,12 +200,13 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	if (rc == -EEXIST)
 		return -EEXIST;
 	if (rc)
-		return nl_fail(err, rc, "failed to make veth pair %s/%s", req->name, req->peer_name);
+		return nl_fail(err, rc, "failed to make veth pair %s/%s", req->name,
+			       req->peer_name);
 	return 0;
 }
 
-static int link_change(struct nl *nl, int ifindex, unsigned flag, const char *what, const char *doing,
-		       struct cni_err *err)
+static int link_change(struct nl *nl, int ifindex, unsigned flag, const char *what,
+		       const char *doing, struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
 	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));

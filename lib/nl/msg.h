@@ -27,4 +27,5 @@ int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 const char *nl_ext_msg(void);
 
 /* err = code 999, "<fmt...>: <strerror(-rc)>[ (<extack>)]". Returns -1. */
-int nl_fail(struct cni_err *err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int nl_fail(struct cni_err *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));

@@ -29,7 +29,10 @@ struct nl {
 /* Opens a NETLINK_ROUTE socket in the calling thread's netns. */
 int nl_open(struct nl *nl, struct cni_err *err);
 void nl_close(struct nl *nl);
-static inline void nl_closep(struct nl *nl) { nl_close(nl); }
+static inline void nl_closep(struct nl *nl)
+{
+	nl_close(nl);
+}
 #define cleanup_nl __attribute__((cleanup(nl_closep)))
 
 /* ---- links (link.c) ---- */
@@ -41,16 +44,16 @@ static inline void nl_closep(struct nl *nl) { nl_close(nl); }
 struct nl_link {
 	int ifindex;
 	char name[IFNAMSIZ];
-	char kind[16];       /* IFLA_INFO_KIND: "bridge", "veth", "" when none */
+	char kind[16];	     /* IFLA_INFO_KIND: "bridge", "veth", "" when none */
 	char slave_kind[16]; /* IFLA_INFO_SLAVE_KIND: "bridge" for a bridge port */
 	uint8_t mac[NL_MAC_LEN];
 	unsigned mac_len;
 	unsigned mtu;
-	unsigned flags;     /* IFF_* */
-	int master;         /* 0 = none */
-	int peer_ifindex;   /* IFLA_LINK (a veth's peer index in its own netns) */
-	uint8_t operstate;  /* IF_OPER_* */
-	int brport_state;   /* BR_STATE_* from the bridge slave data; -1 = not a port */
+	unsigned flags;	     /* IFF_* */
+	int master;	     /* 0 = none */
+	int peer_ifindex;    /* IFLA_LINK (a veth's peer index in its own netns) */
+	uint8_t operstate;   /* IF_OPER_* */
+	int brport_state;    /* BR_STATE_* from the bridge slave data; -1 = not a port */
 	uint8_t brport_mode; /* hairpin flag as reported */
 	uint8_t brport_isolated;
 };
@@ -69,9 +72,9 @@ int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_
 
 struct nl_veth_req {
 	const char *name;      /* created in the netns of ns_fd */
-	int ns_fd;             /* the container netns */
+	int ns_fd;	       /* the container netns */
 	const char *peer_name; /* created in the socket's netns */
-	unsigned mtu;          /* both ends; 0 = default */
+	unsigned mtu;	       /* both ends; 0 = default */
 	const uint8_t *mac;    /* of `name`; NULL = random */
 };
 /* One RTM_NEWLINK from the host socket: top-level IFLA_NET_NS_FD places
@@ -97,7 +100,7 @@ int nl_link_del(struct nl *nl, int ifindex, const char *what, struct cni_err *er
 struct nl_addr {
 	struct cni_ipnet ipnet;
 	unsigned char scope; /* RT_SCOPE_* */
-	unsigned flags;      /* IFA_F_*, from IFA_FLAGS when present */
+	unsigned flags;	     /* IFA_F_*, from IFA_FLAGS when present */
 };
 
 /* All addresses of ifindex in family (AF_UNSPEC = both). *out is malloc'd
@@ -128,8 +131,7 @@ struct nl_route {
  * -EEXIST (err untouched), -1. */
 int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err);
 /* Routes of family in every table (unicast only). *out malloc'd. */
-int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n,
-		  struct cni_err *err);
+int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct cni_err *err);
 
 /* ---- sysctls (sysctl.c) ----
  * /proc/sys/net follows the netns of the thread that opens the file: call
@@ -143,8 +145,8 @@ int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n,
 int nl_sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err);
 int nl_sysctl_write(const char *path, const char *value, struct cni_err *err);
 /* Per-interface knob: proto "ipv4"/"ipv6", e.g. ("ipv6", "eth0", "accept_dad"). */
-int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key,
-			  const char *value, struct cni_err *err);
+int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
+			  struct cni_err *err);
 /* Writes value unless the file already holds it (forwarding is only
  * written when not already on, as the reference does). */
 int nl_sysctl_ensure(const char *path, const char *value, struct cni_err *err);

@@ -8,7 +8,8 @@
 int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err)
 {
 	char buf[NL_REQ_BUF], d[CNI_IPNET_STRLEN], g[CNI_IPNET_STRLEN];
-	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
+	struct nlmsghdr *nlh =
+	    nl_msg_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	int family = r->dst.ip.family, len = cni_ip_len(family), rc;
 
@@ -34,7 +35,8 @@ int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err)
 	if (rc == -EEXIST)
 		return -EEXIST;
 	if (rc)
-		return nl_fail(err, rc, "failed to add route '%s via %s'", cni_ipnet_format(&r->dst, d),
+		return nl_fail(err, rc, "failed to add route '%s via %s'",
+			       cni_ipnet_format(&r->dst, d),
 			       r->has_gw ? cni_ip_format(&r->gw, g) : "(none)");
 	return 0;
 }
@@ -112,11 +114,11 @@ static void route_reset(void *data)
 	d->n = 0;
 }
 
-int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n,
-		  struct cni_err *err)
+int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
-	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
+	struct nlmsghdr *nlh =
+	    nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct route_dump d = {0};
 	int rc;

@@ -62,7 +62,8 @@ struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, int type, int flags, siz
 
 static int extack_attr_cb(const struct nlattr *a, void *data)
 {
-	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 		snprintf(data, sizeof(ext_msg), "%s", mnl_attr_get_str(a));
 	return MNL_CB_OK;
 }
@@ -132,8 +133,7 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	return rc ? rc : intr ? -EINTR : 0;
 }
 
-int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-	    void (*reset)(void *data))
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(void *data))
 {
 	int rc = -EINTR;
 
@@ -155,6 +155,7 @@ int nl_fail(struct cni_err *err, int rc, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (ext_msg[0])
-		return cni_err_set(err, CNI_ERR_INTERNAL, "%s: %s (%s)", what, strerror(-rc), ext_msg);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "%s: %s (%s)", what, strerror(-rc),
+				   ext_msg);
 	return cni_err_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-rc));
 }

@@ -52,8 +52,8 @@ int nl_sysctl_write(const char *path, const char *value, struct cni_err *err)
 	return rc;
 }
 
-int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key,
-			  const char *value, struct cni_err *err)
+int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
+			  struct cni_err *err)
 {
 	char p[128];
 

@@ -81,8 +81,9 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	 * udev may rewrite the host veth's (reference #805). */
 	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0 ||
 	    nl_link_get(&a->host, NULL, a->port.ifindex, &port, err) != 0)
-		return cni_err_isset(err) ? -1
-					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge or host veth vanished");
+		return cni_err_isset(err)
+			   ? -1
+			   : cni_err_set(err, CNI_ERR_INTERNAL, "bridge or host veth vanished");
 	nl_mac_format(br.mac, br.mac_len, m[0]);
 	nl_mac_format(port.mac, port.mac_len, m[1]);
 	nl_mac_format(a->ctr.mac, NL_MAC_LEN, m[2]);
@@ -114,7 +115,7 @@ static int build_result(struct add *a, struct cni_result *res, struct cni_err *e
 	for (size_t i = 0; i < a->ipam.n_routes; i++)
 		if (cni_result_add_route(res, &a->ipam.routes[i], err) < 0)
 			return -1;
-	const struct cni_dns *dns = a->conf.has_dns		 ? &a->conf.dns
+	const struct cni_dns *dns = a->conf.has_dns		   ? &a->conf.dns
 				    : cni_dns_is_set(&a->ipam.dns) ? &a->ipam.dns
 								   : NULL;
 	if (dns) {

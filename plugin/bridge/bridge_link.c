@@ -18,7 +18,8 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		 * concurrent ADD made it first; that one is ours too. */
 		uint8_t mac[NL_MAC_LEN];
 		if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
-			return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot pick a bridge MAC");
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+					     "cannot pick a bridge MAC");
 		mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 		rc = nl_bridge_create(host, c->bridge, c->mtu, mac, err);
 		if (rc == -1)
@@ -26,13 +27,15 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		rc = nl_link_get(host, c->bridge, 0, br, err);
 		if (rc == -ENOENT)
 			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "bridge %s vanished right after it was created", c->bridge);
+					   "bridge %s vanished right after it was created",
+					   c->bridge);
 	}
 	if (rc)
 		return -1;
 	if (strcmp(br->kind, "bridge"))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "\"%s\" already exists but is not a bridge%s%s",
-				   c->bridge, br->kind[0] ? " but a " : "", br->kind);
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "\"%s\" already exists but is not a bridge%s%s", c->bridge,
+				   br->kind[0] ? " but a " : "", br->kind);
 	if (c->promisc && !(br->flags & IFF_PROMISC) &&
 	    nl_link_set_promisc(host, br->ifindex, c->bridge, err) < 0)
 		return -1;
@@ -79,10 +82,11 @@ int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struc
 			continue;
 		if (!c->force_address) {
 			char have[CNI_IPNET_STRLEN];
-			rc = cni_err_set(err, CNI_ERR_INTERNAL,
-					 "\"%s\" already has an IP address different from %s (it has %s; "
-					 "set forceAddress to replace it)",
-					 c->bridge, want, cni_ipnet_format(&addrs[i].ipnet, have));
+			rc = cni_err_set(
+			    err, CNI_ERR_INTERNAL,
+			    "\"%s\" already has an IP address different from %s (it has %s; "
+			    "set forceAddress to replace it)",
+			    c->bridge, want, cni_ipnet_format(&addrs[i].ipnet, have));
 		} else {
 			rc = nl_addr_del(host, br->ifindex, &addrs[i].ipnet, c->bridge, err);
 		}

@@ -24,18 +24,19 @@ static int find_ifaces(const struct cni_request *req, const struct bridge_conf *
 		if (strcmp(f->name, req->env.ifname) || !f->sandbox)
 			continue;
 		if (strcmp(f->sandbox, req->env.netns))
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "Sandbox in prevResult %s doesn't match configured netns: %s",
-					   f->sandbox, req->env.netns);
+			return cni_err_set(
+			    err, CNI_ERR_INTERNAL,
+			    "Sandbox in prevResult %s doesn't match configured netns: %s",
+			    f->sandbox, req->env.netns);
 		*ctr = (int)i;
 	}
 	if (*br < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "prevResult has no interface for bridge %s",
-				   c->bridge);
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "prevResult has no interface for bridge %s", c->bridge);
 	if (*ctr < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "prevResult has no interface %s with sandbox %s", req->env.ifname,
-				   req->env.netns);
+				   "prevResult has no interface %s with sandbox %s",
+				   req->env.ifname, req->env.netns);
 	return 0;
 }
 
@@ -47,8 +48,9 @@ static int mac_differs(const char *name, const struct nl_link *l, const char *wa
 
 	if (!want || (bridge_mac_parse(want, m) == 0 && !memcmp(m, l->mac, NL_MAC_LEN)))
 		return 0;
-	return cni_err_set(err, CNI_ERR_INTERNAL, "%s MAC %s does not match the MAC in prevResult (%s)",
-			   name, nl_mac_format(l->mac, l->mac_len, have), want);
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "%s MAC %s does not match the MAC in prevResult (%s)", name,
+			   nl_mac_format(l->mac, l->mac_len, have), want);
 }
 
 static int check_bridge(struct nl *host, const struct bridge_conf *c, const struct cni_iface *f,
@@ -57,7 +59,8 @@ static int check_bridge(struct nl *host, const struct bridge_conf *c, const stru
 	int rc = nl_link_get(host, c->bridge, 0, br, err);
 
 	if (rc == -ENOENT)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "CNI created bridge %s in host namespace was not found",
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "CNI created bridge %s in host namespace was not found",
 				   c->bridge);
 	if (rc)
 		return -1;
@@ -66,8 +69,9 @@ static int check_bridge(struct nl *host, const struct bridge_conf *c, const stru
 	if (mac_differs(c->bridge, br, f->mac, err))
 		return -1;
 	if (c->promisc != !!(br->flags & IFF_PROMISC))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "bridge %s promiscuous mode is %s, config says %s",
-				   c->bridge, c->promisc ? "off" : "on", c->promisc ? "on" : "off");
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "bridge %s promiscuous mode is %s, config says %s", c->bridge,
+				   c->promisc ? "off" : "on", c->promisc ? "on" : "off");
 	return 0;
 }
 
@@ -83,15 +87,16 @@ static int check_host_veth(struct nl *host, const struct cni_result *prev, int b
 			continue;
 		int rc = nl_link_get(host, f->name, 0, &l, err);
 		if (rc == -ENOENT)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "interface %s from prevResult does not exist",
-					   f->name);
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "interface %s from prevResult does not exist", f->name);
 		if (rc)
 			return -1;
 		if (strcmp(l.kind, "veth") || l.ifindex != peer)
 			continue;
 		if (l.master != br->ifindex)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s is not attached to bridge %s",
-					   f->name, br->name);
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "host veth %s is not attached to bridge %s", f->name,
+					   br->name);
 		return mac_differs(f->name, &l, f->mac, err);
 	}
 	return cni_err_set(err, CNI_ERR_INTERNAL, "CNI veth created for bridge %s was not found",
@@ -112,7 +117,9 @@ static int check_steps(const struct cni_request *req, const struct bridge_conf *
 		return -1;
 	if (netns_open(req->env.netns, &ns, err) != NETNS_OK)
 		return -1;
-	struct ctr_check cc = {.ifname = req->env.ifname, .mac = prev->ifaces[ctr_i].mac, .prev = prev,
+	struct ctr_check cc = {.ifname = req->env.ifname,
+			       .mac = prev->ifaces[ctr_i].mac,
+			       .prev = prev,
 			       .iface = ctr_i};
 	rc = ctr_check(&ns, &cc, err);
 	netns_close(&ns);
@@ -136,7 +143,8 @@ int bridge_check(const struct cni_request *req, struct cni_err *err)
 	if (rc == 0) {
 		rc = cni_conf_prev_result(req, &prev, err);
 		if (rc == 0)
-			rc = cni_err_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
+			rc =
+			    cni_err_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
 		else if (rc == 1)
 			rc = check_steps(req, &c, &prev, err);
 	}

@@ -13,13 +13,14 @@ static int check_link(struct nl *nl, struct ctr_check *c, struct nl_link *l, str
 	int rc = nl_link_get(nl, c->ifname, 0, l, err);
 
 	if (rc == -ENOENT)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "CNI created interface in container %s not found",
-				   c->ifname);
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "CNI created interface in container %s not found", c->ifname);
 	if (rc)
 		return -1;
 	if (strcmp(l->kind, "veth"))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "container interface %s is a %s, not a veth",
-				   c->ifname, l->kind[0] ? l->kind : "device without kind");
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "container interface %s is a %s, not a veth", c->ifname,
+				   l->kind[0] ? l->kind : "device without kind");
 	nl_mac_format(l->mac, l->mac_len, have);
 	if (c->mac && (bridge_mac_parse(c->mac, want) < 0 || memcmp(want, l->mac, NL_MAC_LEN)))
 		return cni_err_set(err, CNI_ERR_INTERNAL,
@@ -81,8 +82,9 @@ static int route_missing(const struct cni_ipnet *dst, const struct cni_ip *gw, s
 {
 	char d[CNI_IPNET_STRLEN], g[CNI_IPNET_STRLEN];
 
-	return cni_err_set(err, CNI_ERR_INTERNAL, "route %s%s%s from prevResult is missing in the container",
-			   cni_ipnet_format(dst, d), gw ? " via " : "", gw ? cni_ip_format(gw, g) : "");
+	return cni_err_set(
+	    err, CNI_ERR_INTERNAL, "route %s%s%s from prevResult is missing in the container",
+	    cni_ipnet_format(dst, d), gw ? " via " : "", gw ? cni_ip_format(gw, g) : "");
 }
 
 static int check_routes(struct nl *nl, const struct ctr_check *c, struct cni_err *err)
@@ -96,7 +98,8 @@ static int check_routes(struct nl *nl, const struct ctr_check *c, struct cni_err
 	/* The kernel's prefix route of each address. */
 	for (size_t i = 0; i < c->prev->n_ips && rc == 0; i++) {
 		const struct cni_ipconf *ip = &c->prev->ips[i];
-		if (ip_points_here(c, ip) && !route_present(v, n, &ip->address, NULL, RT_TABLE_MAIN))
+		if (ip_points_here(c, ip) &&
+		    !route_present(v, n, &ip->address, NULL, RT_TABLE_MAIN))
 			rc = route_missing(&ip->address, NULL, err);
 	}
 	for (size_t i = 0; i < c->prev->n_routes && rc == 0; i++) {

@@ -14,19 +14,22 @@ struct bool_key {
 	size_t off;
 };
 
-#define BK(k, f) {k, offsetof(struct bridge_conf, f)}
+#define BK(k, f)                                                                                   \
+	{                                                                                          \
+		k, offsetof(struct bridge_conf, f)                                                 \
+	}
 static const struct bool_key bool_keys[] = {
-	BK("isGateway", is_gw),
-	BK("isDefaultGateway", is_default_gw),
-	BK("forceAddress", force_address),
-	BK("hairpinMode", hairpin),
-	BK("promiscMode", promisc),
-	BK("enabledad", enable_dad),
-	BK("ipMasq", ip_masq),
-	BK("preserveDefaultVlan", preserve_default_vlan),
-	BK("macspoofchk", macspoofchk),
-	BK("portIsolation", port_isolation),
-	BK("disableContainerInterface", disable_container_iface),
+    BK("isGateway", is_gw),
+    BK("isDefaultGateway", is_default_gw),
+    BK("forceAddress", force_address),
+    BK("hairpinMode", hairpin),
+    BK("promiscMode", promisc),
+    BK("enabledad", enable_dad),
+    BK("ipMasq", ip_masq),
+    BK("preserveDefaultVlan", preserve_default_vlan),
+    BK("macspoofchk", macspoofchk),
+    BK("portIsolation", port_isolation),
+    BK("disableContainerInterface", disable_container_iface),
 };
 
 int bridge_mac_parse(const char *s, uint8_t mac[6])
@@ -64,8 +67,8 @@ int bridge_mac_parse(const char *s, uint8_t mac[6])
 static int set_mac(struct bridge_conf *c, const char *s, const char *from, struct cni_err *err)
 {
 	if (bridge_mac_parse(s, c->mac) < 0)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address %s=\"%s\"", from,
-				   s);
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address %s=\"%s\"",
+				   from, s);
 	if (c->mac[0] & 1)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid MAC address %s=\"%s\": a multicast address cannot be "
@@ -97,7 +100,8 @@ static int parse_mac(const struct cni_request *req, struct bridge_conf *c, struc
 	    json_get_object(a, "cni", &cni, err) < 0)
 		return -1;
 	s = NULL;
-	if (json_get_string(cni, "mac", &s, err) < 0 || (s && set_mac(c, s, "args.cni.mac", err) < 0))
+	if (json_get_string(cni, "mac", &s, err) < 0 ||
+	    (s && set_mac(c, s, "args.cni.mac", err) < 0))
 		return -1;
 	if (json_get_object(req->conf, "runtimeConfig", &rc, err) < 0)
 		return -1;
@@ -115,7 +119,8 @@ static bool ifname_ok(const char *s)
 	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		    iscntrl((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -132,23 +137,26 @@ static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni
 		if (!cJSON_IsObject(item))
 			return cni_err_set(err, CNI_ERR_DECODE,
 					   "\"vlanTrunk\": each entry must be an object");
-		if (json_get_int(item, "id", &id, err) < 0 || json_get_int(item, "minID", &min, err) < 0 ||
+		if (json_get_int(item, "id", &id, err) < 0 ||
+		    json_get_int(item, "minID", &min, err) < 0 ||
 		    json_get_int(item, "maxID", &max, err) < 0)
 			return -1;
 		if (id != -1 && (id < 1 || id > 4094))
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid VLAN ID %lld in vlanTrunk (must be between 1 and 4094)",
-					   id);
+			return cni_err_set(
+			    err, CNI_ERR_INVALID_CONFIG,
+			    "invalid VLAN ID %lld in vlanTrunk (must be between 1 and 4094)", id);
 		if ((min == -1) != (max == -1))
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 					   "vlanTrunk: minID and maxID must be given together");
 		if (min != -1 && (min < 1 || max > 4094 || min > max))
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid vlanTrunk range %lld-%lld (1 <= minID <= maxID <= 4094)",
-					   min, max);
+			return cni_err_set(
+			    err, CNI_ERR_INVALID_CONFIG,
+			    "invalid vlanTrunk range %lld-%lld (1 <= minID <= maxID <= 4094)", min,
+			    max);
 		if (id == -1 && min == -1)
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "vlanTrunk: each entry needs \"id\" or \"minID\"/\"maxID\"");
+			return cni_err_set(
+			    err, CNI_ERR_INVALID_CONFIG,
+			    "vlanTrunk: each entry needs \"id\" or \"minID\"/\"maxID\"");
 		c->n_vlan_trunk++;
 	}
 	return 0;
@@ -194,7 +202,8 @@ static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_er
 				   "unknown ipmasq backend \"%s\" (ipMasqBackend must be "
 				   "\"iptables\" or \"nftables\")",
 				   c->ipmasq_backend);
-	if (json_get_object(conf, "ipam", &ipam, err) < 0 || json_get_string(ipam, "type", &type, err) < 0)
+	if (json_get_object(conf, "ipam", &ipam, err) < 0 ||
+	    json_get_string(ipam, "type", &type, err) < 0)
 		return -1;
 	c->ipam_type = type && *type ? type : NULL;
 	if (json_get_object(conf, "dns", &dns, err) < 0)
@@ -251,10 +260,11 @@ int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err
 		key = "vlanTrunk", val = "[...]";
 	if (!key)
 		return 0;
-	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-			   "unsupported field \"%s\": %s (not implemented in this build yet; remove "
-			   "the key or set it to its default)",
-			   key, val);
+	return cni_err_set(
+	    err, CNI_ERR_UNSUPPORTED_FIELD,
+	    "unsupported field \"%s\": %s (not implemented in this build yet; remove "
+	    "the key or set it to its default)",
+	    key, val);
 }
 
 void bridge_conf_free(struct bridge_conf *c)

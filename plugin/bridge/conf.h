@@ -10,23 +10,23 @@
 
 struct bridge_conf {
 	char bridge[IFNAMSIZ]; /* default "cni0" */
-	bool is_gw;            /* isGateway (forced on by isDefaultGateway) */
+	bool is_gw;	       /* isGateway (forced on by isDefaultGateway) */
 	bool is_default_gw;    /* isDefaultGateway */
 	bool force_address;    /* forceAddress */
-	bool hairpin;          /* hairpinMode */
-	bool promisc;          /* promiscMode */
+	bool hairpin;	       /* hairpinMode */
+	bool promisc;	       /* promiscMode */
 	bool enable_dad;       /* enabledad */
-	unsigned mtu;          /* 0 = kernel default */
+	unsigned mtu;	       /* 0 = kernel default */
 	const char *ipam_type; /* NULL = L2 mode */
-	bool has_dns;          /* dns given and set (cni_dns_is_set): replaces IPAM's */
+	bool has_dns;	       /* dns given and set (cni_dns_is_set): replaces IPAM's */
 	struct cni_dns dns;    /* owned: bridge_conf_free */
-	bool has_mac;          /* container MAC from CNI_ARGS / args / runtimeConfig */
+	bool has_mac;	       /* container MAC from CNI_ARGS / args / runtimeConfig */
 	uint8_t mac[6];
 
-	bool ip_masq;               /* ipMasq (masq.c) */
-	const char *ipmasq_backend; /* "iptables" | "nftables" | NULL = detect */
-	bool macspoofchk;           /* macspoofchk (masq.c) */
-	bool port_isolation;          /* portIsolation: "isolated" flag on the port */
+	bool ip_masq;		      /* ipMasq (masq.c) */
+	const char *ipmasq_backend;   /* "iptables" | "nftables" | NULL = detect */
+	bool macspoofchk;	      /* macspoofchk (masq.c) */
+	bool port_isolation;	      /* portIsolation: "isolated" flag on the port */
 	bool disable_container_iface; /* disableContainerInterface: container end stays down (L2) */
 
 	/* Keys of features not implemented yet: parsed and validated so a typo

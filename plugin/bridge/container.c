@@ -54,8 +54,7 @@ static bool has_v6(const struct cni_result *r)
 	return false;
 }
 
-static int add_addresses(struct nl *nl, const struct ctr_setup *s, int ifindex,
-			 struct cni_err *err)
+static int add_addresses(struct nl *nl, const struct ctr_setup *s, int ifindex, struct cni_err *err)
 {
 	if (has_v6(s->ipam) && enable_ipv6(s->ifname, err) < 0)
 		return -1;
@@ -63,9 +62,10 @@ static int add_addresses(struct nl *nl, const struct ctr_setup *s, int ifindex,
 		int rc = nl_addr_add(nl, ifindex, &s->ipam->ips[i].address, s->ifname, err);
 		if (rc == -EEXIST) {
 			char a[CNI_IPNET_STRLEN];
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "failed to add IP addr %s to %s: address already present",
-					   cni_ipnet_format(&s->ipam->ips[i].address, a), s->ifname);
+			return cni_err_set(
+			    err, CNI_ERR_INTERNAL,
+			    "failed to add IP addr %s to %s: address already present",
+			    cni_ipnet_format(&s->ipam->ips[i].address, a), s->ifname);
 		}
 		if (rc < 0)
 			return -1;
@@ -88,9 +88,10 @@ static int settle_addresses(struct nl *nl, int ifindex, const char *ifname, stru
 		for (size_t i = 0; i < n; i++) {
 			if (a[i].flags & IFA_F_DADFAILED) {
 				char s[CNI_IPNET_STRLEN];
-				cni_err_set(err, CNI_ERR_INTERNAL,
-					    "link %s has address %s in DADFAILED state (duplicate address)",
-					    ifname, cni_ipnet_format(&a[i].ipnet, s));
+				cni_err_set(
+				    err, CNI_ERR_INTERNAL,
+				    "link %s has address %s in DADFAILED state (duplicate address)",
+				    ifname, cni_ipnet_format(&a[i].ipnet, s));
 				free(a);
 				return -1;
 			}
@@ -101,7 +102,8 @@ static int settle_addresses(struct nl *nl, int ifindex, const char *ifname, stru
 			return 0;
 		if (waited >= 5000000)
 			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "link %s still has tentative IPv6 addresses after 5 s", ifname);
+					   "link %s still has tentative IPv6 addresses after 5 s",
+					   ifname);
 		sleep_us(delay);
 		waited += delay;
 		delay = delay * 2 > 50000 ? 50000 : delay * 2;
@@ -136,9 +138,9 @@ static bool same_route(const struct nl_route *a, const struct nl_route *b)
 {
 	struct cni_ipnet na = cni_ipnet_network(&a->dst), nb = cni_ipnet_network(&b->dst);
 
-	return na.prefix == nb.prefix && cni_ip_equal(&na.ip, &nb.ip) &&
-	       a->has_gw == b->has_gw && (!a->has_gw || cni_ip_equal(&a->gw, &b->gw)) &&
-	       a->priority == b->priority && a->table == b->table;
+	return na.prefix == nb.prefix && cni_ip_equal(&na.ip, &nb.ip) && a->has_gw == b->has_gw &&
+	       (!a->has_gw || cni_ip_equal(&a->gw, &b->gw)) && a->priority == b->priority &&
+	       a->table == b->table;
 }
 
 /* A gw-less IPAM default route gets the same gateway as the one
@@ -159,9 +161,10 @@ static int add_routes(struct nl *nl, const struct cni_result *r, int oif, struct
 		int rc = nl_route_add(nl, &rt, err);
 		if (rc == -EEXIST) {
 			char d[CNI_IPNET_STRLEN];
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "failed to add route %s: an identical route already exists",
-					   cni_ipnet_format(&rt.dst, d));
+			return cni_err_set(
+			    err, CNI_ERR_INTERNAL,
+			    "failed to add route %s: an identical route already exists",
+			    cni_ipnet_format(&rt.dst, d));
 		}
 		if (rc < 0)
 			return -1;
@@ -180,8 +183,8 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 		return -1;
 	rc = nl_link_get(&nl, s->ifname, 0, &l, err);
 	if (rc == -ENOENT)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "%s not found in the container after creation",
-				   s->ifname);
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "%s not found in the container after creation", s->ifname);
 	if (rc)
 		return -1;
 	/* L2 leaves the container's IPv6/ARP defaults alone, as the reference:

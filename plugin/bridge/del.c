@@ -53,7 +53,8 @@ int bridge_del(const struct cni_request *req, struct cni_err *err)
 	 * netns is gone or CNI_NETNS is empty (reference issue #810). */
 	if (bridge_spoofchk_del(req, &c, err_slot(rc, err, &later)) < 0)
 		rc = -1;
-	if (c.ipam_type && bridge_masq_del(req, &c, t.addrs, t.n_addrs, err_slot(rc, err, &later)) < 0)
+	if (c.ipam_type &&
+	    bridge_masq_del(req, &c, t.addrs, t.n_addrs, err_slot(rc, err, &later)) < 0)
 		rc = -1;
 	free(t.addrs);
 	bridge_conf_free(&c);

@@ -55,7 +55,8 @@ int bridge_calc_gateways(const struct bridge_conf *c, struct cni_result *ipam, i
 			ip->has_gateway = true;
 		}
 		if (c->is_default_gw && ip->has_gateway && !default_done[f]) {
-			if (!has_default_with_gw(ipam, fam) && add_default_route(ipam, &ip->gateway, err) < 0)
+			if (!has_default_with_gw(ipam, fam) &&
+			    add_default_route(ipam, &ip->gateway, err) < 0)
 				return -1;
 			default_done[f] = true;
 		}

@@ -3,10 +3,10 @@
 #include "verbs.h"
 
 const struct cni_plugin bridge_plugin = {
-	.name = "bridge",
-	.add = bridge_add,
-	.del = bridge_del,
-	.check = bridge_check,
-	.status = bridge_status,
-	.gc = bridge_gc,
+    .name = "bridge",
+    .add = bridge_add,
+    .del = bridge_del,
+    .check = bridge_check,
+    .status = bridge_status,
+    .gc = bridge_gc,
 };

@@ -57,7 +57,7 @@ struct ctr_setup {
 	const char *ifname;
 	const struct cni_result *ipam; /* NULL in L2 mode; every IP is ours */
 	uint8_t mac[NL_MAC_LEN];       /* out: the container end's MAC */
-	int peer_ifindex;              /* out */
+	int peer_ifindex;	       /* out */
 };
 int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
 
@@ -77,7 +77,7 @@ struct ctr_check {
 	const char *ifname;
 	const char *mac;
 	const struct cni_result *prev;
-	int iface; /* index of the container interface in prev */
+	int iface;	  /* index of the container interface in prev */
 	int peer_ifindex; /* out */
 };
 int ctr_check(const struct netns *ns, struct ctr_check *c, struct cni_err *err);

@@ -24,11 +24,11 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err)
 {
 	struct nl_veth_req req = {
-		.name = ifname,
-		.ns_fd = ns->fd,
-		.peer_name = host_name,
-		.mtu = c->mtu,
-		.mac = c->has_mac ? c->mac : NULL,
+	    .name = ifname,
+	    .ns_fd = ns->fd,
+	    .peer_name = host_name,
+	    .mtu = c->mtu,
+	    .mac = c->has_mac ? c->mac : NULL,
 	};
 
 	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
@@ -77,7 +77,7 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 static const char *oper_name(int s)
 {
 	static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown",
-					    "testing", "dormant", "up"};
+					    "testing", "dormant",    "up"};
 	return s >= 0 && s <= 6 ? names[s] : "?";
 }
 
@@ -92,7 +92,8 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 	for (;;) {
 		int rc = nl_link_get(host, NULL, port->ifindex, &now, err);
 		if (rc == -ENOENT)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", port->name);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished",
+					   port->name);
 		if (rc)
 			return -1;
 		/* Without STP the port forwards as soon as it is enabled. With
@@ -107,7 +108,8 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 		waited_us += delay_us;
 		delay_us = delay_us * 2 > 100000 ? 100000 : delay_us * 2;
 	}
-	return cni_err_set(err, CNI_ERR_INTERNAL,
-			   "bridge port in error state: %s (port %s, bridge state %d, after %ld ms)",
-			   oper_name(now.operstate), port->name, now.brport_state, waited_us / 1000);
+	return cni_err_set(
+	    err, CNI_ERR_INTERNAL,
+	    "bridge port in error state: %s (port %s, bridge state %d, after %ld ms)",
+	    oper_name(now.operstate), port->name, now.brport_state, waited_us / 1000);
 }

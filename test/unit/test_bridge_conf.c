@@ -100,8 +100,8 @@ static void test_unimplemented_refused(void **state)
 {
 	(void)state;
 	const char *cases[][2] = {
-		{"{\"vlan\":7}", "\"vlan\": 7"},
-		{"{\"vlanTrunk\":[{\"id\":5}]}", "\"vlanTrunk\""},
+	    {"{\"vlan\":7}", "\"vlan\": 7"},
+	    {"{\"vlanTrunk\":[{\"id\":5}]}", "\"vlanTrunk\""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bridge_conf c;
@@ -216,7 +216,7 @@ static void test_gateway_default_without_gw(void **state)
 
 	ipconf(&r, "10.0.0.9/24", "10.0.0.1");
 	ipconf(&r, "10.0.1.9/24", "10.0.1.1"); /* second v4: no second default */
-	route(&r, "0.0.0.0/0", NULL);          /* without gw: the bridge adds its own */
+	route(&r, "0.0.0.0/0", NULL);	       /* without gw: the bridge adds its own */
 	assert_int_equal(bridge_calc_gateways(&c, &r, 2, &gws, &err), 0);
 	assert_int_equal(r.n_routes, 2);
 	assert_true(r.routes[1].has_gw);
@@ -244,15 +244,15 @@ static void test_not_gateway(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_go_habits),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_unimplemented_refused),
-		cmocka_unit_test(test_mac_precedence),
-		cmocka_unit_test(test_mac_forms),
-		cmocka_unit_test(test_gateways),
-		cmocka_unit_test(test_gateway_default_without_gw),
-		cmocka_unit_test(test_not_gateway),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_go_habits),
+	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_unimplemented_refused),
+	    cmocka_unit_test(test_mac_precedence),
+	    cmocka_unit_test(test_mac_forms),
+	    cmocka_unit_test(test_gateways),
+	    cmocka_unit_test(test_gateway_default_without_gw),
+	    cmocka_unit_test(test_not_gateway),
 	};
 	int rc = cmocka_run_group_tests_name("bridge_conf", tests, NULL, NULL);
 	cJSON_Delete(held);

@@ -102,8 +102,8 @@ static void test_veth_into_other_netns(void **state)
 	struct nl_link hl, cl, br;
 	struct cni_err err = {0};
 	const uint8_t mac[6] = {0x02, 0xaa, 0, 0, 0, 1};
-	struct nl_veth_req req = {.name = "eth0", .ns_fd = other_ns, .peer_name = "vethtest1",
-				  .mtu = 1300, .mac = mac};
+	struct nl_veth_req req = {
+	    .name = "eth0", .ns_fd = other_ns, .peer_name = "vethtest1", .mtu = 1300, .mac = mac};
 
 	assert_int_equal(nl_veth_create(&host, &req, &err), 0);
 	assert_int_equal(get(&host, "vethtest1", &hl), 0);
@@ -139,8 +139,8 @@ static void test_kernel_error_is_named(void **state)
 	(void)state;
 	struct nl nl = sock();
 	struct cni_err err = {0};
-	struct nl_veth_req req = {.name = "bad0", .ns_fd = host_ns, .peer_name = "bad1",
-				  .mtu = 1000000};
+	struct nl_veth_req req = {
+	    .name = "bad0", .ns_fd = host_ns, .peer_name = "bad1", .mtu = 1000000};
 
 	assert_int_equal(nl_veth_create(&nl, &req, &err), -1);
 	assert_int_equal(err.code, CNI_ERR_INTERNAL);
@@ -247,20 +247,22 @@ static void test_mac_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_socket_cloexec),
-		cmocka_unit_test(test_link_lookup),
-		cmocka_unit_test(test_bridge),
-		cmocka_unit_test(test_veth_into_other_netns),
-		cmocka_unit_test(test_kernel_error_is_named),
-		cmocka_unit_test(test_addresses),
-		cmocka_unit_test(test_routes),
-		cmocka_unit_test(test_sysctl),
-		cmocka_unit_test(test_mac_format),
+	    cmocka_unit_test(test_socket_cloexec),
+	    cmocka_unit_test(test_link_lookup),
+	    cmocka_unit_test(test_bridge),
+	    cmocka_unit_test(test_veth_into_other_netns),
+	    cmocka_unit_test(test_kernel_error_is_named),
+	    cmocka_unit_test(test_addresses),
+	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test(test_sysctl),
+	    cmocka_unit_test(test_mac_format),
 	};
 	/* Two private namespaces: "host" for this thread and "other" as the
 	 * container. Nothing here touches the machine's real network. */
-	if (unshare(CLONE_NEWNET) < 0 || (other_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
-	    unshare(CLONE_NEWNET) < 0 || (host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+	if (unshare(CLONE_NEWNET) < 0 ||
+	    (other_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    unshare(CLONE_NEWNET) < 0 ||
+	    (host_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
 		printf("not ok 1 - cannot make private network namespaces (run as root): %s\n",
 		       strerror(errno));
 		return 1;
