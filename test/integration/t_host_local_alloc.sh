@@ -59,6 +59,48 @@ check_eq "same lease files as the reference" "$(leases "$T/ours/rr")" "$(leases 
 check_eq "same last_reserved_ip.0" "$(cat "$T/ours/rr/last_reserved_ip.0")" "$(cat "$T/ref/rr/last_reserved_ip.0")"
 check_eq "same last_reserved_ip.1" "$(cat "$T/ours/rr/last_reserved_ip.1")" "$(cat "$T/ref/rr/last_reserved_ip.1")"
 
+# --- a seeded random walk of ADDs and DELs, step by step like the reference ---
+RW=$(tpl rw '{"cniVersion":"1.0.0","name":"rw","ipam":{"type":"host-local","dataDir":"@DATA@",
+ "ranges":[[{"subnet":"10.8.0.0/29","rangeStart":"10.8.0.2","rangeEnd":"10.8.0.5","gateway":"10.8.0.3"},
+            {"subnet":"10.8.1.0/30"}],[{"subnet":"fd00:8::/126"},{"subnet":"fd00:9::/125","rangeStart":"fd00:9::4"}]]}}')
+# The walk keeps the protocol: a container is ADDed again only after a DEL
+# (a failed ADD counts as attached until its DEL, as with a runtime).
+awk -v seed="${HL_WALK_SEED:-4}" 'BEGIN { srand(seed); for (i = 0; i < 80; i++) {
+	c = int(rand() * 9); r = rand();
+	if (att[c]) { print "DEL", "w" c; att[c] = 0 }
+	else if (r < 0.1) print "DEL", "w" c
+	else { print (r < 0.25 ? "ADDIP" : "ADD"), "w" c; att[c] = 1 } } }' >"$T/walk"
+same=0
+steps=0
+while read -r op ctr; do
+	args=""
+	[ "$op" = ADDIP ] && op=ADD && args="IP=10.8.0.4"
+	sed "s|@DATA@|$T/ours|g" "$RW" >"$T/o.json"
+	sed "s|@DATA@|$T/ref|g" "$RW" >"$T/r.json"
+	hl ours "$op" "$ctr" eth0 "$T/o.json" "$args"
+	o="$RC $(summary)"
+	hl ref "$op" "$ctr" eth0 "$T/r.json" "$args"
+	r="$RC $(summary)"
+	steps=$((steps + 1))
+	if [ "$o" = "$r" ]; then same=$((same + 1)); else
+		diag "step $steps $op $ctr $args: ours $o"
+		diag "step $steps $op $ctr $args: ref  $r"
+	fi
+done <"$T/walk"
+check_eq "random walk of $steps ADD/DEL steps: every answer equals the reference's" "$same" "$steps"
+check_eq "... and so do the lease files" "$(leases "$T/ours/rw")" "$(leases "$T/ref/rw")"
+
+# Deliberate difference: a second ADD of an attached container (a protocol
+# violation) that fails keeps the container's existing leases; the reference
+# releases every lease of (id, ifname) then, pulling addresses from under a
+# running container.
+for c in 0 1 2 3 4 5 6 7 8; do hl ours DEL "w$c" eth0 "$T/o.json"; done
+hl ours ADD dupe eth0 "$T/o.json"
+check_eq "ADD on the emptied pool" "$RC $(leases "$T/ours/rw" | wc -w)" "0 2"
+held=$(leases "$T/ours/rw")
+hl ours ADD dupe eth0 "$T/o.json" "IP=10.8.1.2"
+check_eq "a failed second ADD leaves the first ADD's leases alone" "$RC $(leases "$T/ours/rw")" "1 $held"
+
 # --- requested addresses ------------------------------------------------------
 RQ=$(tpl rq '{"cniVersion":"1.0.0","name":"rq","ipam":{"type":"host-local","dataDir":"@DATA@",
  "ranges":[[{"subnet":"10.3.0.0/24"}],[{"subnet":"fd00:3::/64"}]]}}')
