@@ -23,6 +23,18 @@ check_eq "exhausted range: no interface in the container" "$(ip -n b -o link sho
 nothing_left "exhausted range" 1 1
 ours DEL ctr-a /run/netns/a eth0 "$T/small.json"
 
+# --- IPAM succeeds without an IP: an error, and the allocation is released
+mkdir "$T/plug"
+ln -s "$BIN/bridge" "$T/plug/bridge"
+printf '#!/bin/sh\necho "$CNI_COMMAND" >>%s/spy.log\necho "{\\"cniVersion\\":\\"1.0.0\\"}"\n' "$T" >"$T/plug/noip"
+chmod +x "$T/plug/noip"
+bconf "$T/noip.json" 10-bridge.conflist "" '.bridge = "rb1" | .ipam = {"type": "noip"}'
+netns_new n
+cni "$T/plug" bridge ADD ctr-n /run/netns/n eth0 "$T/noip.json"
+check_match "IPAM without IPs: error" "$(json_get "$OUT" .msg)" 'IPAM plugin returned missing IP config'
+check_eq "IPAM without IPs: IPAM DEL sent after its ADD" "$(tr '\n' ' ' <"$T/spy.log")" "ADD DEL "
+nothing_left "IPAM without IPs" 0 0
+
 # --- a later step fails: CNI_IFNAME already exists in the netns
 bconf "$T/c.json" 10-bridge.conflist
 netns_new c
