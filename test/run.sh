@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every test program and script, each printing TAP ("ok N - name" /
 # "not ok N - name"), and ends with the one line "N passed, N failed".
-# usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,fuzz}/t_*.sh)
+# usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,diff,fuzz}/t_*.sh)
 #        test/run.sh BUILD_DIR full ASAN_BUILD_DIR     (what `make test` runs: three passes, one sum)
 #   full = the whole suite on BUILD_DIR; the whole suite again on the
 #          ASan+UBSan build (names prefixed "asan:"); the unit tests under
@@ -100,7 +100,8 @@ run_pass() {
 		done
 	fi
 	if [ "$2" = all ] || [ "$2" = integration ]; then
-		for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/fuzz/t_*.sh; do
+		for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/diff/t_*.sh \
+			"$TOP"/test/fuzz/t_*.sh; do
 			[ -f "$t" ] || continue
 			selected "$t" || continue
 			name="$(basename "$(dirname "$t")")/$(basename "$t")"
