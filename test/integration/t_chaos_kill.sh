@@ -4,10 +4,10 @@
 # containerd/CRI-O do after a timeout. After every round: DEL succeeded, and
 # no veth, container interface, lease, nftables or iptables rule is left;
 # then a full ADD of the same container works and its DEL cleans up.
-# Rounds rotate over four configs: plain; ipMasq with nftables; ipMasq with
-# iptables; ipMasq with iptables and host-local exec'd rather than run
-# in-process (a killed plugin then leaves children that go on working:
-# test/tools/kill_at waits for them before we look).
+# Rounds rotate over four configs: plain; ipMasq with nftables and
+# macspoofchk; ipMasq with iptables; ipMasq with iptables and host-local
+# exec'd rather than run in-process (a killed plugin then leaves children
+# that go on working: test/tools/kill_at waits for them before we look).
 # env: CHAOS_ITER rounds (default 240, 120 in the sanitizer pass; `make soak`
 # sets thousands), CHAOS_SECONDS stops earlier (default 45).
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +21,7 @@ VARIANTS="plain nft ipt exec"
 
 bconf "$T/plain.json" 10-bridge.conflist "" '.bridge = "kb0" |
 	.ipam.ranges = [[{"subnet": "10.81.0.0/24"}]]'
-jq '.ipMasq = true | .ipMasqBackend = "nftables"' "$T/plain.json" >"$T/nft.json"
+jq '.ipMasq = true | .ipMasqBackend = "nftables" | .macspoofchk = true' "$T/plain.json" >"$T/nft.json"
 jq '.ipMasq = true | .ipMasqBackend = "iptables"' "$T/plain.json" >"$T/ipt.json"
 cp "$T/ipt.json" "$T/exec.json"
 netns_new k
@@ -36,9 +36,11 @@ killer() {
 	fi
 }
 # state: what a settled host holds of ours, as "veths/ctr-ifs/leases/nft/ipt"
+# (nft: masquerade and spoof-check rules)
 state() {
 	printf '%s/%s/%s/%s/%s' "$(host_veths)" "$(ip -n k -o link show | grep -vc ': lo:')" \
-		"$(leases)" "$(nft_masq_rules | grep -c .)" "$(iptables-save -t nat | grep -c 'CNI-')"
+		"$(leases)" "$(($(nft_masq_rules | grep -c .) + $(nft list table bridge nat 2>/dev/null |
+			grep -c macspoofchk)))" "$(iptables-save -t nat | grep -c 'CNI-')"
 }
 
 # Calibrate: the kill window of each variant is 1.2 x its mean ADD time.
@@ -46,7 +48,7 @@ for v in $VARIANTS; do
 	sum=0
 	for r in 1 2 3; do
 		line=$(killer $v 0)
-		sum=$((sum + $(printf '%s' "$line" | awk '{print $6}')))
+		sum=$((sum + $(printf '%s' "$line" | awk '{print $6 + 0}')))
 	done
 	eval "max_$v=$((sum * 2 / 5))"
 	diag "$v: ADD takes $((sum / 3)) us; kill window 1..$((sum * 2 / 5)) us"
@@ -63,7 +65,7 @@ while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 		eval "n_$v=\$((n_$v + 1)); max=\$max_$v"
 		line=$(killer $v "$max")
 		case $line in "add killed"*) killed=$((killed + 1)) ;; esac
-		orphans=$((orphans + $(printf '%s' "$line" | awk '{print $NF}')))
+		orphans=$((orphans + $(printf '%s' "$line" | awk '{print $NF + 0}')))
 		s=$(state)
 		case "$line $s" in
 		*" del exit:0 "*" 0/0/0/0/0") ;;
