@@ -260,6 +260,10 @@ static bool load_records(struct hl_index *x, char *p)
 		}
 		if ((op != '+' && op != '-') || !*p || !unescape(p) || (owner && !unescape(owner)))
 			return false;
+		/* names become unlinkat() paths: only plain entries of this
+		 * directory (verify_names checks them against readdir too) */
+		if (strchr(p, '/') || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
+			return false;
 		if (op == '+' ? apply_put_b(x, p, ino, owner, true) < 0 : (apply_del(x, p), 0))
 			return false;
 		x->file_records++;

@@ -182,6 +182,14 @@ static void test_torn_tail_and_garbage(void **state)
 	close(fd);
 	assert_false(reopen(f, &x));
 	close_index(f, &x);
+	/* a name that would be a path elsewhere */
+	fd = openat(f->dirfd, HL_INDEX_NAME, O_WRONLY | O_APPEND | O_CLOEXEC);
+	const char *rec = "+..%2Fvictim 1 c%0D%0Aeth0\n";
+	assert_int_equal(write(fd, rec, strlen(rec)), (ssize_t)strlen(rec));
+	close(fd);
+	assert_false(reopen(f, &x));
+	assert_null(owner_of(&x, "../victim"));
+	close_index(f, &x);
 	/* a header of the right length that is not ours */
 	fd = openat(f->dirfd, HL_INDEX_NAME, O_WRONLY | O_CLOEXEC);
 	assert_int_equal(pwrite(fd, "xxxxxxxxxxxxxxxxxxx", 19, 0), 19);
