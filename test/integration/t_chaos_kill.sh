@@ -43,15 +43,12 @@ state() {
 			grep -c macspoofchk)))" "$(iptables-save -t nat | grep -c 'CNI-')"
 }
 
-# Calibrate: the kill window of each variant is 1.2 x its mean ADD time.
+# Calibrate: the kill window of each variant is 1.2 x its median ADD time
+# (of 5; the first ADD of a variant makes its tables and is slow).
 for v in $VARIANTS; do
-	sum=0
-	for r in 1 2 3; do
-		line=$(killer $v 0)
-		sum=$((sum + $(printf '%s' "$line" | awk '{print $6 + 0}')))
-	done
-	eval "max_$v=$((sum * 2 / 5))"
-	diag "$v: ADD takes $((sum / 3)) us; kill window 1..$((sum * 2 / 5)) us"
+	med=$(for r in 1 2 3 4 5; do killer $v 0 | awk '{print $6 + 0}'; done | sort -n | sed -n 3p)
+	eval "max_$v=$((med * 6 / 5))"
+	diag "$v: ADD takes $med us (median); kill window 1..$((med * 6 / 5)) us"
 done
 check_eq "calibration rounds left nothing" "$(state)" 0/0/0/0/0
 
@@ -99,7 +96,7 @@ elapsed=$(($(date +%s) - start))
 diag "$n rounds in $elapsed s ($(for v in $VARIANTS; do eval "printf '%s ' $v=\$n_$v"; done)), $killed killed mid-ADD, $orphans orphaned children reaped"
 MIN=$((ITER < 40 ? ITER : 40))
 check "at least $MIN rounds ran ($n of $ITER)" [ "$n" -ge "$MIN" ]
-check "most ADDs were killed mid-way ($killed of $n)" [ $((killed * 2)) -ge "$n" ]
+check "a third or more of the ADDs were killed mid-way ($killed of $n)" [ $((killed * 3)) -ge "$n" ]
 check_eq "after each kill + DEL: DEL succeeded, no veth, container interface, lease or rule left" \
 	"$bad" 0
 check_eq "after each kill + DEL: the next ADD of the same container works" "$readd_fail" 0
