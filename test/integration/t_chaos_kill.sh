@@ -3,7 +3,8 @@
 # ADD (a few µs to the whole ADD), then calls DEL with the same config, as
 # containerd/CRI-O do after a timeout. After every round: DEL succeeded, and
 # no veth, container interface, lease, nftables or iptables rule is left;
-# then a full ADD of the same container works and its DEL cleans up.
+# then a full ADD of the same container works and its DEL cleans up. Every
+# 7th round starts without the bridge, so kills also land in its setup.
 # Rounds rotate over four configs: plain; ipMasq with nftables and
 # macspoofchk; ipMasq with iptables; ipMasq with iptables and host-local
 # exec'd rather than run in-process (a killed plugin then leaves children
@@ -53,13 +54,19 @@ done
 check_eq "calibration rounds left nothing" "$(state)" 0/0/0/0/0
 
 start=$(date +%s)
-n=0 killed=0 bad=0 orphans=0 readd_fail=0
+n=0 killed=0 bad=0 orphans=0 readd_fail=0 fresh=0 noping=0
 for v in $VARIANTS; do eval "n_$v=0"; done
 while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 	for v in $VARIANTS; do
 		[ $n -lt "$ITER" ] || break
 		n=$((n + 1))
 		eval "n_$v=\$((n_$v + 1)); max=\$max_$v"
+		# Every 7th round on a fresh host: the kill may then land while
+		# the bridge, its gateway address or forwarding is being set up.
+		if [ $((n % 7)) = 0 ]; then
+			ip link del kb0
+			fresh=$((fresh + 1))
+		fi
 		line=$(killer $v "$max")
 		case $line in "add killed"*) killed=$((killed + 1)) ;; esac
 		orphans=$((orphans + $(printf '%s' "$line" | awk '{print $NF + 0}')))
@@ -87,19 +94,24 @@ while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 		if [ "$RC" != 0 ]; then
 			readd_fail=$((readd_fail + 1))
 			[ $readd_fail -le 3 ] && diag "round $n ($v): the next ADD failed: $OUT"
+		elif [ $((n % 7)) = 0 ] && ! ip netns exec k ping -c 1 -w 2 10.81.0.1 >/dev/null; then
+			noping=$((noping + 1))
+			[ $noping -le 3 ] && diag "round $n ($v): the gateway is unreachable after the next ADD"
 		fi
 		ours DEL ctr-k /run/netns/k eth0 "$T/$v.json"
 		[ "$RC" = 0 ] || diag "round $n ($v): DEL after the next ADD failed: $OUT"
 	done
 done
 elapsed=$(($(date +%s) - start))
-diag "$n rounds in $elapsed s ($(for v in $VARIANTS; do eval "printf '%s ' $v=\$n_$v"; done)), $killed killed mid-ADD, $orphans orphaned children reaped"
+diag "$n rounds ($fresh on a fresh bridge) in $elapsed s ($(for v in $VARIANTS; do eval "printf '%s ' $v=\$n_$v"; done)), $killed killed mid-ADD, $orphans orphaned children reaped"
 MIN=$((ITER < 40 ? ITER : 40))
 check "at least $MIN rounds ran ($n of $ITER)" [ "$n" -ge "$MIN" ]
 check "a third or more of the ADDs were killed mid-way ($killed of $n)" [ $((killed * 3)) -ge "$n" ]
 check_eq "after each kill + DEL: DEL succeeded, no veth, container interface, lease or rule left" \
 	"$bad" 0
 check_eq "after each kill + DEL: the next ADD of the same container works" "$readd_fail" 0
+check_eq "after a kill while the bridge was being made: the container reaches the gateway ($fresh rounds)" \
+	"$noping" 0
 check_eq "finally nothing left (veths/ctr-ifs/leases/nft/ipt)" "$(state)" 0/0/0/0/0
 check_eq "one bridge, with its one gateway address" \
 	"$(ip -o link show type bridge | wc -l) $(ip -4 -o addr show kb0 | awk '{print $4}')" "1 10.81.0.1/24"
