@@ -2,7 +2,7 @@
 # every test and ends with one line "N passed, N failed".
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libmnl libnl-3.0 libnl-route-3.0 libcjson libnftnl
+PKGS    := libmnl libcjson libnftnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 OPT     ?= -O2
