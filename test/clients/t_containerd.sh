@@ -3,6 +3,7 @@
 # gets its address from our plugins (ADD with CNI_CONTAINERID=default-<id>,
 # CNI_NETNS=/proc/<pid>/ns/net), and the DEL ctr sends after the task exits,
 # with an empty CNI_NETNS and a stale prevResult, leaves nothing behind.
+# Then the shipped conf/k8s-node conflist (bridge + portmap) under ctr.
 # containerd runs on a private config, root, state and socket (CRI disabled),
 # started in the background and stopped by its PID. ctr only reads
 # /etc/cni/net.d and /opt/cni/bin, so the sandbox's private mount namespace
@@ -151,6 +152,30 @@ for _t in $(seq 50); do
 done
 check_eq "failed ADD through ctr: no veth left" "$(host_veths | tr '\n' ' ')" ""
 check_eq "failed ADD through ctr: no lease left" "$(leases "$NET" | tr '\n' ' ')" ""
+
+# The shipped Kubernetes-node conflist (conf/k8s-node, bridge + portmap with
+# its capability) as containerd reads it from /etc/cni/net.d, our types
+# swapped in and the reference portmap next to them.
+cp "$REF/portmap" /opt/cni/bin/
+rm -f "$C"/net.d/*
+jq --arg b "$PUT_BRIDGE" --arg i "$PUT_IPAM" '(.plugins[] | select(.type == "bridge")) |=
+	(.type = $b | .ipam.type = $i)' "$TOP/conf/k8s-node/10-containerd.conflist" >"$C/net.d/10-k8s.conflist"
+K8SNET=$(jq -r .name "$C/net.d/10-k8s.conflist")
+OUT=$(c run --rm --cni --rootfs "$ROOTFS" "$CN-k8s" /bin/sh -c \
+	'ip -4 -o addr show dev eth0; ip route show default
+	 ping -c1 -w4 10.244.1.1 >/dev/null && echo PING-OK' 2>&1)
+check_eq "conf/k8s-node: ctr run --rm --cni exits 0" "$?" 0
+check_match "conf/k8s-node: the container got an address in the node's pod subnet" "$OUT" \
+	'inet 10\.244\.1\.[0-9]+/24'
+check_match "conf/k8s-node: default route via the bridge" "$OUT" 'default via 10\.244\.1\.1'
+check_match "conf/k8s-node: the container pings its gateway" "$OUT" PING-OK
+c containers rm "$CN-k8s" >/dev/null 2>&1
+for _t in $(seq 50); do
+	[ -z "$(host_veths)" ] && break
+	sleep 0.1
+done
+check_eq "conf/k8s-node: no veth left" "$(host_veths | tr '\n' ' ')" ""
+check_eq "conf/k8s-node: no lease left" "$(leases "$K8SNET" | tr '\n' ' ')" ""
 
 stop_containerd
 finish
