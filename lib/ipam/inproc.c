@@ -77,8 +77,14 @@ const struct ipam_inproc *ipam_inproc_match(const struct ipam_inproc *table, con
 	unsigned char id[64];
 	int n = -2; /* not read yet: most lookups never need it */
 	const char *off = getenv("CNI_IPAM_NO_INPROC");
+	const char *timeout = getenv("CNI_IPAM_TIMEOUT_SECONDS");
 
 	if (!table || (off && *off && strcmp(off, "0") != 0))
+		return NULL;
+	/* A timeout can only be enforced on a child (an in-process host-local
+	 * blocked on a store lock that a stuck process holds would block us):
+	 * whoever asks for one gets the exec. */
+	if (timeout && *timeout)
 		return NULL;
 	for (const struct ipam_inproc *p = table; p->type; p++) {
 		if (strcmp(p->type, type) != 0 || !p->build_id_len)

@@ -8,7 +8,8 @@
  * thread, and its stdout is handled exactly like a child's: same result
  * parsing, same error pass-through. Differences from exec: no timeout (a
  * plugin blocked on its store lock blocks us), and the plugin's stderr
- * goes straight to ours. CNI_IPAM_NO_INPROC=1 forces exec. */
+ * goes straight to ours. CNI_IPAM_NO_INPROC=1 forces exec, and so does
+ * CNI_IPAM_TIMEOUT_SECONDS set (non-empty): only a child can be timed out. */
 #pragma once
 #include <stddef.h>
 #include "../cni/skel.h"

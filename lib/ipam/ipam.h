@@ -6,7 +6,8 @@
  * anything. Only fds 0, 1, 2 reach the child; its signal mask is empty.
  * When the file found is the host-local of our own build (same ELF build
  * id), it runs in-process instead, with the same output handling
- * (lib/ipam/inproc.h; CNI_IPAM_NO_INPROC=1 forces exec).
+ * (lib/ipam/inproc.h; CNI_IPAM_NO_INPROC=1 or CNI_IPAM_TIMEOUT_SECONDS
+ * set forces exec).
  *
  * Every ipam_exec_* returns 0, or -1 with err set:
  *  - the child's error JSON: its code, msg and details unchanged (a code

@@ -95,6 +95,26 @@ check "IPAM hanging: ADD gave up within 4 s (${secs} s)" [ "$secs" -le 4 ]
 ipam_case garbagehl "printing garbage after it allocated" 6 \
 	'^IPAM plugin "garbagehl" returned an unusable result: '
 ipam_case crashhl "crashing after it allocated" 999 'signal: segmentation fault'
+# Our own host-local, stuck on its store lock (a hung process holds it):
+# with CNI_IPAM_TIMEOUT_SECONDS set it is exec'd, not run in-process, so
+# the timeout holds.
+STORE=/var/lib/cni/networks/$(jq -r .name "$T/c.json")
+mkdir -p "$STORE"
+flock "$STORE/lock" sleep 5 &
+holder=$!
+sleep 0.2
+t0=$(date +%s)
+OUT=$(env CNI_COMMAND=ADD CNI_CONTAINERID=ctr-i CNI_NETNS=/run/netns/i CNI_IFNAME=eth0 \
+	CNI_PATH="$BIN" CNI_IPAM_TIMEOUT_SECONDS=1 "$BIN/bridge" <"$T/nft.json" 2>/dev/null)
+RC=$?
+secs=$(($(date +%s) - t0))
+check_eq "host-local blocked on its lock: ADD fails with code 11" "$RC $(err_code)" "1 11"
+check_match "host-local blocked on its lock: the message names the timeout" "$(json_get "$OUT" .msg)" \
+	'host-local" \(ADD\) did not finish within 1 s'
+check "host-local blocked on its lock: gave up within 4 s (${secs} s)" [ "$secs" -le 4 ]
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+check_eq "host-local blocked on its lock: no veth, lease or rule left" "$(state)" 0/0/0/0
 ours ADD ctr-i /run/netns/i eth0 "$T/nft.json"
 check_eq "after the IPAM faults, ADD with host-local works" "$RC $(state)" "0 1/1/1/0"
 ours DEL ctr-i /run/netns/i eth0 "$T/nft.json"
