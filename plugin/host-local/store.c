@@ -73,6 +73,24 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 	return 0;
 }
 
+int hl_store_exists(const char *data_dir, const char *network, struct cni_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (!data_dir || !*data_dir)
+		data_dir = HL_DEFAULT_DATA_DIR;
+	if (snprintf(path, sizeof(path), "%s/%s", data_dir, network) >= (int)sizeof(path))
+		return cni_err_set(err, CNI_ERR_INTERNAL, "dataDir %s: path too long", data_dir);
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0
+				       : cni_err_errno(err, CNI_ERR_INTERNAL, errno, "lease store %s",
+						       path);
+	if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+		return cni_err_set(err, CNI_ERR_INTERNAL, "lease store %s is not a directory",
+				   path);
+	return 1;
+}
+
 int hl_store_lock(struct hl_store *s, struct cni_err *err)
 {
 	while (flock(s->lockfd, LOCK_EX) < 0)

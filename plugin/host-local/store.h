@@ -32,6 +32,11 @@ struct hl_store {
  * as a refused symlink. */
 int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 		  struct cni_err *err);
+/* Whether <data_dir>/<network> exists, without creating anything (GC and
+ * STATUS only read): 1 yes, 0 no (ENOENT anywhere on the path), -1 with
+ * err (code 999 naming the path and errno) when it cannot be looked at or
+ * is not a directory. A symlink counts as present; hl_store_open refuses it. */
+int hl_store_exists(const char *data_dir, const char *network, struct cni_err *err);
 /* Takes the lock and loads (or rebuilds) the lease index. */
 int hl_store_lock(struct hl_store *s, struct cni_err *err);
 /* Writes the index back and drops the lock. Safe to call when not locked. */
