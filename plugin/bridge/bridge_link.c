@@ -33,9 +33,12 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 	if (rc)
 		return -1;
 	if (strcmp(br->kind, "bridge"))
-		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "\"%s\" already exists but is not a bridge%s%s", c->bridge,
-				   br->kind[0] ? " but a " : "", br->kind);
+		return cni_err_set(
+		    err, CNI_ERR_INTERNAL,
+		    "failed to create bridge \"%s\": \"%s\" already exists but is not a bridge "
+		    "(it is %s%s)",
+		    c->bridge, c->bridge, br->kind[0] ? "a " : "a device with no link kind",
+		    br->kind);
 	if (c->promisc && !(br->flags & IFF_PROMISC) &&
 	    nl_link_set_promisc(host, br->ifindex, c->bridge, err) < 0)
 		return -1;

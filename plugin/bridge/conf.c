@@ -260,11 +260,13 @@ int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err
 		key = "vlanTrunk", val = "[...]";
 	if (!key)
 		return 0;
-	return cni_err_set(
-	    err, CNI_ERR_UNSUPPORTED_FIELD,
-	    "unsupported field \"%s\": %s (not implemented in this build yet; remove "
-	    "the key or set it to its default)",
-	    key, val);
+	/* Says what this build lacks, not what the host lacks: nothing here
+	 * probed the kernel. */
+	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
+			   "unsupported field \"%s\": %s (not supported by this build: VLANs need "
+			   "bridge VLAN filtering, which this plugin does not implement yet; "
+			   "remove the key or set it to its default)",
+			   key, val);
 }
 
 void bridge_conf_free(struct bridge_conf *c)

@@ -29,11 +29,14 @@ struct bridge_conf {
 	bool port_isolation;	      /* portIsolation: "isolated" flag on the port */
 	bool disable_container_iface; /* disableContainerInterface: container end stays down (L2) */
 
-	/* Keys of features not implemented yet: parsed and validated so a typo
-	 * is caught, refused by bridge_conf_refuse_unimplemented(). */
+	/* VLAN keys: parsed and validated so a typo is caught; a non-zero
+	 * vlan or a vlanTrunk is refused by bridge_conf_refuse_unimplemented()
+	 * (no bridge VLAN filtering in this build). preserveDefaultVlan only
+	 * acts together with them, so alone it is accepted, as a no-op, like
+	 * the reference. */
 	int vlan;
 	size_t n_vlan_trunk;
-	bool preserve_default_vlan; /* meaningful only with vlan/vlanTrunk */
+	bool preserve_default_vlan;
 };
 
 /* Reads every key of reference section 2.1 from req->conf with the Go
@@ -41,8 +44,9 @@ struct bridge_conf {
  * runtimeConfig.mac (later wins). Errors: 6 wrong JSON type, 7 invalid value,
  * 999 bad CNI_ARGS (as the reference). On error *c is freed. */
 int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err);
-/* Code 2 naming the key for a non-default value of a feature this build
- * does not implement yet. ADD and CHECK call it; DEL does not (it must
+/* Code 2 naming the key (vlan, vlanTrunk) when a VLAN feature is asked
+ * for; the message says this build lacks VLAN filtering support (nothing
+ * is probed on the host). ADD and CHECK call it; DEL does not (it must
  * clean up whatever it can). */
 int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err);
 void bridge_conf_free(struct bridge_conf *c);

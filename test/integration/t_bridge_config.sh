@@ -36,6 +36,13 @@ check_eq "broken JSON: code 6" "$(err_code)" 6
 bconf "$T/bad.json" 10-bridge.conflist "" '.vlanTrunk = [{"id": 5}]'
 ours ADD ctr-bad /run/netns/c eth0 "$T/bad.json"
 check_match "unsupported field: message names the key" "$(json_get "$OUT" .msg)" '"vlanTrunk"'
+check_match "unsupported field: message says why (this build, not the host)" "$(json_get "$OUT" .msg)" \
+	'not supported by this build: VLANs need bridge VLAN filtering'
+bconf "$T/pdv.json" 10-bridge.conflist "" '.bridge = "pdv0" | .preserveDefaultVlan = true |
+	.ipam.ranges = [[{"subnet": "10.70.0.0/24"}]]'
+ours ADD ctr-pdv /run/netns/c eth0 "$T/pdv.json"
+check_eq "preserveDefaultVlan alone: accepted (a no-op without vlan, as the reference)" "$RC" 0
+ours DEL ctr-pdv /run/netns/c eth0 "$T/pdv.json"
 
 # Go decoder habits: case-insensitive keys, last duplicate wins, null keeps
 # the default, unknown keys ignored.

@@ -100,7 +100,8 @@ ip link add notbr type veth peer name notbr-peer
 bconf "$T/nb.json" 10-bridge.conflist "" '.bridge = "notbr"'
 netns_new f
 ours ADD ctr-f /run/netns/f eth0 "$T/nb.json"
-check_match "not a bridge: message" "$(json_get "$OUT" .msg)" '"notbr" already exists but is not a bridge'
+check_eq "not a bridge: message (the reference's, plus what the link is)" "$(json_get "$OUT" .msg)" \
+	'failed to create bridge "notbr": "notbr" already exists but is not a bridge (it is a veth)'
 nothing_left "not a bridge" 2 0 # the two are notbr and its peer
 ip link del notbr
 
