@@ -37,7 +37,8 @@ cni_exec() {
 
 # record CASE VARIANT OP: reads bench_exec output on stdin, appends to $RAW
 # OP_fail (0/1) per run, and for successful runs only (a failed call is not a
-# fast call) OP_wall_us, OP_cpu_us (user+sys, children included), OP_rss_kb; OP_burst_wall_us / OP_burst_fail per burst, and for DAD watching
+# fast call) OP_wall_us, OP_cpu_us (user+sys, children included), OP_rss_kb,
+# OP_blocked (voluntary context switches); OP_burst_wall_us / OP_burst_fail per burst, and for DAD watching
 # OP_dad_us (first address tentative -> last one valid: the kernel's share),
 # OP_over_dad_us (wall minus that: the plugin's own work and its polling lag)
 # and OP_dad_unfinished (1: the plugin returned with an address still tentative);
@@ -48,7 +49,7 @@ record() {
 	$1 == "run" { print c, v, op "_fail", ($3 != 0); ok[$2] = ($3 == 0) }
 	$1 == "run" && $3 == 0 {
 		print c, v, op "_wall_us", $4; print c, v, op "_cpu_us", $5 + $6
-		print c, v, op "_rss_kb", $7
+		print c, v, op "_rss_kb", $7; print c, v, op "_blocked", $8
 		wall[$2] = $4
 	}
 	$1 == "burst" { print c, v, op "_burst_wall_us", $4; print c, v, op "_burst_fail", $3 }

@@ -115,6 +115,13 @@ echo
 echo "== machine: $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
 echo "== load average ${BENCH_LOAD:-?}; ${BENCH_SETTINGS:-}"
 echo "== git $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo ?), $(date -u '+%Y-%m-%d %H:%M UTC')"
+# Another job on the machine makes every call wait for a CPU: wall times then
+# mostly measure the run queue. Say so next to the numbers.
+load1=$(echo "${BENCH_LOAD:-}" | awk '{ print $2 + 0 }')
+if awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+	echo "== WARNING: load average $load1 on $(nproc) CPUs before the run: wall times include"
+	echo "==          waiting for a CPU; compare the CPU rows and the ratios, not absolute walls"
+fi
 echo
 echo "== issue 8 targets (medians; ratios are the headline) =="
 awk -F'\t' '{ printf "%-44s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"

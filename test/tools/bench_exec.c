@@ -9,11 +9,13 @@
  * START..START+COUNT-1 one after the other, or with -P all at once (each child
  * forked first and held at a gate, then released together: the burst).
  *
- * Prints one line per run:  run IDX RC WALL_US USER_US SYS_US MAXRSS_KB
+ * Prints one line per run:  run IDX RC WALL_US USER_US SYS_US MAXRSS_KB VCSW
  * CPU and peak RSS come from wait4(), which reports the child together with
  * the children it waited for (the kernel fills it as RUSAGE_BOTH): CPU is the
  * sum, MAXRSS the largest single process of the tree (the plugin or its IPAM
- * child, whichever is bigger).
+ * child, whichever is bigger). VCSW counts the times the tree blocked (waited
+ * for a thread, a child, a lock, the kernel): on a busy machine each one can
+ * cost a scheduling delay, which is where wall time beyond CPU time goes.
  * With -P, also:              burst COUNT FAILED WALL_US
  * With -D, watches IPv6 address events in NETNS_PATH during each run and adds
  *                             dad IDX TENTATIVE_US DONE_US PENDING
@@ -180,8 +182,8 @@ static void print_run(int idx, const struct run *r)
 {
 	long long user = r->ru.ru_utime.tv_sec * 1000000LL + r->ru.ru_utime.tv_usec;
 	long long sys = r->ru.ru_stime.tv_sec * 1000000LL + r->ru.ru_stime.tv_usec;
-	printf("run %d %d %lld %lld %lld %ld\n", idx, r->rc, r->wall_us, user, sys,
-	       r->ru.ru_maxrss);
+	printf("run %d %d %lld %lld %lld %ld %ld\n", idx, r->rc, r->wall_us, user, sys,
+	       r->ru.ru_maxrss, r->ru.ru_nvcsw);
 }
 
 /* ---- DAD watching: a netlink socket bound inside the container netns ---- */
