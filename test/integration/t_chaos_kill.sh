@@ -36,6 +36,8 @@ killer() {
 		"$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T"
 	fi
 }
+# flat TEXT: one line, for diag
+flat() { printf '%s' "$1" | tr -s '\n ' ' ' | head -c 300; }
 # state: what a settled host holds of ours, as "veths/ctr-ifs/leases/nft/ipt"
 # (nft: masquerade and spoof-check rules)
 state() {
@@ -54,7 +56,7 @@ done
 check_eq "calibration rounds left nothing" "$(state)" 0/0/0/0/0
 
 start=$(date +%s)
-n=0 killed=0 bad=0 orphans=0 readd_fail=0 fresh=0 noping=0
+n=0 killed=0 bad=0 orphans=0 readd_fail=0 redel_fail=0 fresh=0 noping=0
 for v in $VARIANTS; do eval "n_$v=0"; done
 while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 	for v in $VARIANTS; do
@@ -77,7 +79,7 @@ while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 			bad=$((bad + 1))
 			if [ $bad -le 3 ]; then
 				diag "round $n ($v): $line; left veths/ctr-ifs/leases/nft/ipt = $s"
-				sed 's/^/#   DEL: /' "$T/del.out" | head -3
+				diag "  DEL said: $(tr -s '\n ' ' ' <"$T/del.out" | head -c 300)"
 				ip -o link show type veth | sed 's/^/#   /' | head -3
 				find /var/lib/cni/networks -type f | sed 's/^/#   /' | head -5
 				iptables-save -t nat | grep CNI- | sed 's/^/#   /' | head -3
@@ -93,13 +95,16 @@ while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 		fi
 		if [ "$RC" != 0 ]; then
 			readd_fail=$((readd_fail + 1))
-			[ $readd_fail -le 3 ] && diag "round $n ($v): the next ADD failed: $OUT"
+			[ $readd_fail -le 3 ] && diag "round $n ($v): the next ADD failed: $(flat "$OUT")"
 		elif [ $((n % 7)) = 0 ] && ! ip netns exec k ping -c 1 -w 2 10.81.0.1 >/dev/null; then
 			noping=$((noping + 1))
 			[ $noping -le 3 ] && diag "round $n ($v): the gateway is unreachable after the next ADD"
 		fi
 		ours DEL ctr-k /run/netns/k eth0 "$T/$v.json"
-		[ "$RC" = 0 ] || diag "round $n ($v): DEL after the next ADD failed: $OUT"
+		if [ "$RC" != 0 ]; then
+			redel_fail=$((redel_fail + 1))
+			[ $redel_fail -le 3 ] && diag "round $n ($v): DEL after the next ADD failed: $(flat "$OUT")"
+		fi
 	done
 done
 elapsed=$(($(date +%s) - start))
@@ -110,6 +115,7 @@ check "a third or more of the ADDs were killed mid-way ($killed of $n)" [ $((kil
 check_eq "after each kill + DEL: DEL succeeded, no veth, container interface, lease or rule left" \
 	"$bad" 0
 check_eq "after each kill + DEL: the next ADD of the same container works" "$readd_fail" 0
+check_eq "... and its DEL too" "$redel_fail" 0
 check_eq "after a kill while the bridge was being made: the container reaches the gateway ($fresh rounds)" \
 	"$noping" 0
 check_eq "finally nothing left (veths/ctr-ifs/leases/nft/ipt)" "$(state)" 0/0/0/0/0

@@ -44,7 +44,7 @@ wave() {
 	while [ $i -le $N ]; do
 		if [ "$(cat "$T/rc.$1.$i")" != 0 ]; then
 			FAILS=$((FAILS + 1))
-			[ $FAILS -le 3 ] && diag "$1 $i: $(cat "$T/out.$1.$i" "$T/err.$1.$i" | head -c 400)"
+			[ $FAILS -le 3 ] && diag "$1 $i: $(cat "$T/out.$1.$i" "$T/err.$1.$i" | tr -s '\n ' ' ' | head -c 400)"
 		fi
 		i=$((i + 1))
 	done
