@@ -72,6 +72,23 @@ int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
 	return -1;
 }
 
+int cni_err_join(struct cni_err *err, const struct cni_err *more)
+{
+	if (!err)
+		return -1;
+	if (!cni_err_isset(more))
+		return cni_err_isset(err) ? -1 : 0;
+	if (!cni_err_isset(err)) {
+		*err = *more;
+		return -1;
+	}
+	size_t len = strlen(err->msg);
+	if (snprintf(err->msg + len, sizeof(err->msg) - len, "; %s", more->msg) >=
+	    (int)(sizeof(err->msg) - len))
+		err->msg[sizeof(err->msg) - 1] = '\0';
+	return -1;
+}
+
 void cni_err_clear(struct cni_err *err)
 {
 	if (!err)

@@ -44,6 +44,11 @@ int cni_err_details(struct cni_err *err, const char *fmt, ...)
  * CNI_ERR_MSG_MAX - 1 bytes are cut. */
 int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* For verbs that keep going after a failure (GC): records `more` into err.
+ * An unset err takes more as it is; a set one keeps its code and gets
+ * "; <more's message>" appended (cut at CNI_ERR_MSG_MAX - 1). An unset
+ * `more` changes nothing. Returns -1 when err ends up set, else 0. */
+int cni_err_join(struct cni_err *err, const struct cni_err *more);
 void cni_err_clear(struct cni_err *err);
 static inline int cni_err_isset(const struct cni_err *err) { return err && err->code != 0; }
 

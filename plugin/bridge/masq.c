@@ -105,9 +105,11 @@ int bridge_masq_gc(const struct cni_request *req, struct cni_err *err)
 		return 0;
 	rc = cni_conf_valid_attachments(req, &valid, &n, err);
 	if (rc == 1) {
+		/* keep going: a broken nftables must not keep iptables rules */
+		struct cni_err ipt = {0};
 		rc = masq_nft_gc(req->name, valid, n, err);
-		if (rc == 0)
-			rc = masq_ipt_gc(req->name, valid, n, err);
+		if (masq_ipt_gc(req->name, valid, n, &ipt) < 0)
+			rc = cni_err_join(err, &ipt);
 	}
 	free(valid);
 	return rc < 0 ? -1 : 0;

@@ -32,8 +32,12 @@ int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c
  * network whose attachment is not in cni.dev/valid-attachments; nothing
  * without that list. Reads only ipMasq from the config (GC has no
  * container, so bridge_conf_parse's CNI_ARGS handling does not apply).
- * Spoof-check chains carry no network name, so GC leaves them to DEL. */
+ * Both backends run even when one fails; the errors are joined. */
 int bridge_masq_gc(const struct cni_request *req, struct cni_err *err);
+/* GC (gc_spoofchk.c): with macspoofchk on, removes the spoof-check rules
+ * and chains of attachments not in the list whose host veth is a port of
+ * this network's bridge ("bridge", default cni0) or no longer exists. */
+int bridge_spoofchk_gc(const struct cni_request *req, struct cni_err *err);
 
 /* macspoofchk (no-ops unless c->macspoofchk). ADD after the veth exists:
  * frames from host_ifname must carry the container's mac. */
