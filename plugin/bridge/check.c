@@ -75,9 +75,31 @@ static int check_bridge(struct nl *host, const struct bridge_conf *c, const stru
 	return 0;
 }
 
+static const char *on_off(bool b)
+{
+	return b ? "on" : "off";
+}
+
+/* The port flags ADD set from the config (the reference checks neither). */
+static int check_port_flags(const struct bridge_conf *c, const struct nl_link *port,
+			    struct cni_err *err)
+{
+	if (!!port->brport_mode != c->hairpin)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "host veth %s: hairpin is %s, config says hairpinMode %s",
+				   port->name, on_off(port->brport_mode), on_off(c->hairpin));
+	if (!!port->brport_isolated != c->port_isolation)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "host veth %s: isolated is %s, config says portIsolation %s",
+				   port->name, on_off(port->brport_isolated),
+				   on_off(c->port_isolation));
+	return 0;
+}
+
 /* The host veth: a prevResult interface on the host that is the peer of the
- * container end and a port of the bridge. */
-static int check_host_veth(struct nl *host, const struct cni_result *prev, int br_i, int ctr_i,
+ * container end and a port of the bridge, with the configured port flags. */
+static int check_host_veth(struct nl *host, const struct bridge_conf *c,
+			   const struct cni_result *prev, int br_i, int ctr_i,
 			   const struct nl_link *br, int peer, struct cni_err *err)
 {
 	for (size_t i = 0; i < prev->n_ifaces; i++) {
@@ -97,7 +119,9 @@ static int check_host_veth(struct nl *host, const struct cni_result *prev, int b
 			return cni_err_set(err, CNI_ERR_INTERNAL,
 					   "host veth %s is not attached to bridge %s", f->name,
 					   br->name);
-		return mac_differs(f->name, &l, f->mac, err);
+		if (mac_differs(f->name, &l, f->mac, err))
+			return -1;
+		return check_port_flags(c, &l, err);
 	}
 	return cni_err_set(err, CNI_ERR_INTERNAL, "CNI veth created for bridge %s was not found",
 			   br->name);
@@ -128,7 +152,7 @@ static int check_steps(const struct cni_request *req, const struct bridge_conf *
 	if (bridge_masq_check(req, c, prev, ctr_i, err) < 0 ||
 	    bridge_spoofchk_check(req, c, prev->ifaces[ctr_i].mac, err) < 0)
 		return -1;
-	return check_host_veth(&host, prev, br_i, ctr_i, &br, cc.peer_ifindex, err);
+	return check_host_veth(&host, c, prev, br_i, ctr_i, &br, cc.peer_ifindex, err);
 }
 
 int bridge_check(const struct cni_request *req, struct cni_err *err)
