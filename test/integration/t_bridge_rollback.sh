@@ -72,6 +72,25 @@ check_eq "forceAddress: ADD replaces the address" "$RC" 0
 check_eq "forceAddress: only the gateway remains" "$(ip -4 -o addr show cni0 | awk '{print $4}')" 10.22.0.1/16
 ours DEL ctr-e /run/netns/e eth0 "$T/force.json"
 
+# --- IPv6 (the reference's rule): only an address whose subnet overlaps the
+# gateway's conflicts; one in another subnet stays beside it.
+bconf "$T/v6.json" 10-bridge.conflist "" '.bridge = "v6br" | .ipam.ranges = [[{"subnet": "fd00:66::/64"}]]'
+ip link add v6br type bridge
+ip link set v6br up
+ip addr add fd00:77::1/64 dev v6br nodad
+ours ADD ctr-e /run/netns/e eth0 "$T/v6.json"
+check_eq "IPv6: an address in another subnet does not conflict" "$RC" 0
+check_eq "IPv6: both addresses on the bridge" \
+	"$(ip -6 -o addr show dev v6br scope global | awk '{print $4}' | sort | tr '\n' ' ')" "fd00:66::1/64 fd00:77::1/64 "
+ours DEL ctr-e /run/netns/e eth0 "$T/v6.json"
+ip addr flush dev v6br scope global
+ip addr add fd00:66::99/64 dev v6br nodad
+ours ADD ctr-e /run/netns/e eth0 "$T/v6.json"
+check_match "IPv6: an address in the same subnet conflicts" "$RC $(json_get "$OUT" .msg)" \
+	'^1 "v6br" already has an IP address different from fd00:66::1/64 \(it has fd00:66::99/64'
+nothing_left "IPv6 bridge address conflict" 0 0
+ip link del v6br
+
 # --- forwarding: written only when not already on, and a failed write is
 # fatal. A read-only file bound over the sysctl stands in for a host that
 # forbids the write (the sandbox has its own mount namespace).
