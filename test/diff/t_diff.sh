@@ -118,6 +118,8 @@ run_side() {
 			continue
 			;;
 		RMLINK) ip -n "dc-$ctr" link del "$ifname"; snapshot "$n"; continue ;;
+		SETMAC) ip -n "dc-$ctr" link set "$ifname" address 0a:58:00:00:00:99; snapshot "$n"; continue ;;
+		RMADDR) ip -n "dc-$ctr" addr flush dev "$ifname"; snapshot "$n"; continue ;;
 		ADD | CHECK) [ -e "$ns" ] || netns_new "dc-$ctr" ;;
 		DELNONS) verb=DEL ns= ;;
 		esac
@@ -198,7 +200,7 @@ printf 'nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n' >"$T/reso
 
 trim() { printf '%s' "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
 # verbs STEPS: how many steps call a plugin
-verbs() { printf '%s\n' $1 | grep -vc '^GONE\|^RMLINK'; }
+verbs() { printf '%s\n' $1 | grep -vc '^GONE\|^RMLINK\|^SETMAC\|^RMADDR'; }
 
 ncases=0
 # Not read -r: "\|" in a column is a literal pipe (jq filters need it).
