@@ -116,7 +116,8 @@ while IFS='|' read -r plugin code want envs input; do
 	case $plugin in '' | '#'*) continue ;; esac
 	code=$(trim "$code") want=$(trim "$want") envs=$(trim "$envs") input=$(trim "$input")
 	ncases=$((ncases + 1))
-	label="#$ncases $plugin: $(printf '%.70s' "$envs${envs:+ }$input")"
+	# (backslashes doubled: lib.sh prints with dash's echo, which expands them)
+	label="#$ncases $plugin: $(printf '%.70s' "$envs${envs:+ }$input" | sed 's/\\/\\\\/g')"
 	if ! stdin_for "$input" "$T/in"; then
 		not_ok "$label: stdin spec"
 		continue
