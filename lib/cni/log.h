@@ -31,7 +31,9 @@ struct cni_log_conf {
  * config key). Absent keys leave lc->path NULL. Errors: a non-string value
  * (6); a relative logFile, since it would land in whatever directory the
  * runtime runs in (7); an unknown logLevel (7, names it). On a bad logLevel
- * lc->path is still set, with level error, so the refusal is logged too. */
+ * lc->path is still set, with level error, so the refusal is logged too.
+ * skel fails every verb on these errors except DEL, which warns on stderr
+ * and goes on (a typo in the trail must not keep leases from release). */
 int cni_log_conf_parse(const cJSON *conf, struct cni_log_conf *lc, struct cni_err *err);
 
 /* Appends the line for one finished verb (err NULL or unset = success) if

@@ -273,6 +273,21 @@ static void print_about(const struct cni_plugin *plugin, FILE *log)
 	fputc('\n', log);
 }
 
+/* A bad logFile/logLevel fails every verb but DEL: a typo in a key that
+ * only affects the trail must not keep DEL from releasing what ADD made
+ * (leases, rules). DEL warns on stderr and goes on. */
+static int log_conf(const struct cni_request *req, struct cni_log_conf *trail, FILE *log,
+		    struct cni_err *err)
+{
+	if (cni_log_conf_parse(req->conf, trail, err) == 0)
+		return 0;
+	if (req->cmd != CNI_CMD_DEL)
+		return -1;
+	fprintf(log, "warning: %s (DEL goes on)\n", err->msg);
+	cni_err_clear(err);
+	return 0;
+}
+
 int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in, FILE *out,
 	    FILE *log)
 {
@@ -300,8 +315,7 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 		goto out;
 	req.stdin_buf = buf;
 	/* The trail is known from here on; failures before it have no file. */
-	if (load_config(&req, &raw_version, &err) < 0 ||
-	    cni_log_conf_parse(req.conf, &trail, &err) < 0 ||
+	if (load_config(&req, &raw_version, &err) < 0 || log_conf(&req, &trail, log, &err) < 0 ||
 	    version_gate(req.cmd, req.version, &err) < 0)
 		goto out;
 	if ((req.cmd == CNI_CMD_ADD || req.cmd == CNI_CMD_CHECK) &&

@@ -64,7 +64,7 @@ struct cni_plugin {
  *   GC/STATUS need PATH; an empty value is missing); container ID and
  *   ifname rules (4, control characters refused too); VERSION prints its reply here and never reads stdin;
  *   stdin larger than JSON_MAX_INPUT (6) or unreadable (5); JSON (6);
- *   "name" (7); cniVersion type (6); logFile/logLevel (6/7, see log.h); CHECK < 0.4.0, GC/STATUS < 1.1.0 (1);
+ *   "name" (7); cniVersion type (6); logFile/logLevel (6/7, see log.h; DEL only warns); CHECK < 0.4.0, GC/STATUS < 1.1.0 (1);
  *   cniVersion not exactly a supported one (1); own netns (8); for GC a
  *   malformed cni.dev/valid-attachments (6); handler.
  * Error JSON carries the config's cniVersion when the config had one.

@@ -77,6 +77,14 @@ jq '.logFile = 5' "$T/info.json" >"$T/num.json"
 ours ADD ctr-7 /run/netns/c1 eth0 "$T/num.json"
 check_eq "logFile of the wrong JSON type: code 6" "$RC/$(json_get "$OUT" .code)" "1/6"
 check_eq "nothing left by the refused ADDs" "$(ip -o link show type veth | wc -l)" 0
+# ... except on DEL: a typo in the trail keys must not keep DEL from
+# releasing what an ADD made under the good config.
+ours ADD ctr-8 /run/netns/c1 eth0 "$T/info.json"
+ours DEL ctr-8 /run/netns/c1 eth0 "$T/lvl.json"
+check_eq "DEL with an unknown logLevel succeeds" "$RC" 0
+check_match "... and warns on stderr naming the value" "$ERR" 'warning: logLevel "verbose".*DEL goes on'
+check_eq "... and released the lease" \
+	"$(find /var/lib/cni/networks/lognet -name '10.*' | wc -l)" 0
 
 # Unwritable logs never fail the verb; the line goes to stderr.
 for target in missing-dir symlink directory fifo; do
