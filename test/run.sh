@@ -105,11 +105,16 @@ run_pass() {
 			[ -f "$t" ] || continue
 			selected "$t" || continue
 			name="$(basename "$(dirname "$t")")/$(basename "$t")"
-			# The harnesses are ASan+UBSan builds of their own (clang,
-			# libFuzzer); a second run here would add minutes, not coverage.
-			if [ -n "$SANITIZE" ] && [ "$name" = fuzz/t_fuzz.sh ]; then
-				echo "$PASS$name: not run in a sanitizer pass (the fuzz harnesses are sanitizer builds; they run in the normal pass)"
-				continue
+			# Not in a sanitizer pass: the fuzz harnesses are ASan+UBSan
+			# builds of their own (a second run adds minutes, not
+			# coverage), and valgrind cannot run ASan binaries.
+			if [ -n "$SANITIZE" ]; then
+				case $name in
+				fuzz/t_fuzz.sh | integration/t_valgrind.sh)
+					echo "$PASS$name: not run in a sanitizer pass (runs in the normal pass)"
+					continue
+					;;
+				esac
 			fi
 			run_one "$name" sh "$t"
 		done
