@@ -172,11 +172,11 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
-	/* txqueuelen 0 on both ends, as the reference (Go's netlink sends the
-	 * zero LinkAttrs.TxQLen); the kernel default would be 1000. It only
-	 * matters once a qdisc is attached (tuning, bandwidth), and there the
-	 * drop-in must behave the same (test/diff found it). */
-	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
+	/* No IFLA_TXQLEN: the kernel's default (1000) on both ends, as the
+	 * current reference. Plugins up to v1.5 sent the zero of Go's
+	 * LinkAttrs.TxQLen by accident, which leaves a qdisc attached later
+	 * (bandwidth shaping, tc) with a zero default queue; upstream PR #1100
+	 * (v1.6.0) fixed that. */
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
 	if (req->mac)
@@ -190,7 +190,6 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	memset(pifi, 0, sizeof(*pifi));
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->peer_name);
-	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
 	mnl_attr_nest_end(nlh, peer);
