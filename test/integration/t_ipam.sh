@@ -172,6 +172,23 @@ check_eq "a grandchild keeping stdout open does not delay the result" \
 check "... returned within 2 s" [ "$MS" -lt 2000 ]
 kill "$(cat "$T/daemon.pid")" 2>/dev/null
 
+# --- an ADD that ends without a CNI error may have allocated: it gets a
+# DEL (best effort); one that printed a CNI error does not ---
+# verbs NAME BODY-FOR-ADD: a plugin that logs each verb it gets to $T/verbs
+verbs() { script "$1" 'echo "$CNI_COMMAND" >>"'"$T"'/verbs"; [ "$CNI_COMMAND" = ADD ] || exit 0; '"$2"; }
+verbs vgarbage 'echo "not json"'
+verbs verrjson 'printf "{\"code\": 7, \"msg\": \"bad\"}"; exit 1'
+verbs vstderr 'echo oops >&2; exit 2'
+verbs vkilled 'kill -KILL $$'
+verbs vhang 'exec sleep 30'
+verbs vok 'exec "'"$TOOLS"'/ipam_fake"'
+for v in vok: verrjson: vgarbage:DEL vstderr:DEL vkilled:DEL vhang:DEL; do
+	rm -f "$T/verbs"
+	CNI_IPAM_TIMEOUT_SECONDS=1 ipam add "${v%%:*}"
+	check_eq "ADD of ${v%%:*}: the verbs it got" "$(xargs <"$T/verbs")" "$(echo ADD "${v#*:}" | xargs)"
+done
+check_eq "... the error reported is the ADD's (vhang: timeout, code 11)" "$(code)" 11
+
 # --- ETXTBSY: retried 1 s apart (Go), then a clear error ---
 cp "$TOOLS/ipam_fake" "$D3/busy"
 (exec 9>>"$D3/busy" && sleep 1.5) &
