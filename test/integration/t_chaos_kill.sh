@@ -143,7 +143,8 @@ check_eq "slow IPAM: the next ADD of the container works" "$RC" 0
 CNI_PATH="$T/slowipam:$BIN" ours DEL ctr-k /run/netns/k eth0 "$T/plain.json"
 # An iptables-restore that needs 0.3 s: killed at 0.1 s, it commits the
 # container's chain after the DEL looked for it. Known bug in lib/ipt (it
-# uses posix_spawn, no parent-death signal); run with CHAOS_IPT_ORPHAN=1.
+# uses posix_spawn, no parent-death signal; random kills hit it about once
+# in 750 iptables rounds); run with CHAOS_IPT_ORPHAN=1.
 if [ -n "${CHAOS_IPT_ORPHAN:-}" ]; then
 	printf '#!/bin/sh\nsleep 0.3\nexec %s "$@"\n' "$(command -v iptables-restore)" \
 		>"$T/slowpath/iptables-restore"
