@@ -32,6 +32,14 @@ static const struct bool_key bool_keys[] = {
     BK("disableContainerInterface", disable_container_iface),
 };
 
+/* Where a bad value goes: *bad keeps the first one and parsing goes on
+ * (NULL once one is recorded: cni_err_set ignores a NULL err). A wrong
+ * JSON type still stops parsing at once through err. */
+static struct cni_err *first(struct cni_err *bad)
+{
+	return cni_err_isset(bad) ? NULL : bad;
+}
+
 int bridge_mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];
@@ -64,51 +72,52 @@ int bridge_mac_parse(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static int set_mac(struct bridge_conf *c, const char *s, const char *from, struct cni_err *err)
+static void set_mac(struct bridge_conf *c, const char *s, const char *from, struct cni_err *bad)
 {
 	if (bridge_mac_parse(s, c->mac) < 0)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address %s=\"%s\"",
-				   from, s);
-	if (c->mac[0] & 1)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid MAC address %s=\"%s\": a multicast address cannot be "
-				   "an interface address",
-				   from, s);
-	if (!(c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]))
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid MAC address %s=\"%s\": all zeros", from, s);
-	c->has_mac = true;
-	return 0;
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG, "invalid MAC address %s=\"%s\"",
+			    from, s);
+	else if (c->mac[0] & 1)
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid MAC address %s=\"%s\": a multicast address cannot be "
+			    "an interface address",
+			    from, s);
+	else if (!(c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]))
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid MAC address %s=\"%s\": all zeros", from, s);
+	else
+		c->has_mac = true;
 }
 
 /* CNI_ARGS MAC < args.cni.mac < runtimeConfig.mac: each later source wins. */
-static int parse_mac(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err)
+static int parse_mac(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err,
+		     struct cni_err *bad)
 {
 	struct cni_args args = {0};
 	const cJSON *a = NULL, *cni = NULL, *rc = NULL;
 	const char *s = NULL;
-	int ret;
 
 	if (cni_args_parse(req->env.args, bridge_cni_args, &args, err) < 0)
 		return -1;
 	s = cni_args_get(&args, "MAC");
-	ret = s ? set_mac(c, s, "CNI_ARGS MAC", err) : 0;
+	if (s)
+		set_mac(c, s, "CNI_ARGS MAC", bad);
 	cni_args_free(&args);
-	if (ret < 0)
-		return -1;
 	if (json_get_object(req->conf, "args", &a, err) < 0 ||
 	    json_get_object(a, "cni", &cni, err) < 0)
 		return -1;
 	s = NULL;
-	if (json_get_string(cni, "mac", &s, err) < 0 ||
-	    (s && set_mac(c, s, "args.cni.mac", err) < 0))
+	if (json_get_string(cni, "mac", &s, err) < 0)
 		return -1;
+	if (s)
+		set_mac(c, s, "args.cni.mac", bad);
 	if (json_get_object(req->conf, "runtimeConfig", &rc, err) < 0)
 		return -1;
 	s = NULL;
-	if (json_get_string(rc, "mac", &s, err) < 0 ||
-	    (s && set_mac(c, s, "runtimeConfig.mac", err) < 0))
+	if (json_get_string(rc, "mac", &s, err) < 0)
 		return -1;
+	if (s)
+		set_mac(c, s, "runtimeConfig.mac", bad);
 	return 0;
 }
 
@@ -125,7 +134,25 @@ static bool ifname_ok(const char *s)
 	return true;
 }
 
-static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+static void check_trunk_entry(long long id, long long min, long long max, struct cni_err *bad)
+{
+	if (id != -1 && (id < 1 || id > 4094))
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid VLAN ID %lld in vlanTrunk (must be between 1 and 4094)", id);
+	else if ((min == -1) != (max == -1))
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "vlanTrunk: minID and maxID must be given together");
+	else if (min != -1 && (min < 1 || max > 4094 || min > max))
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid vlanTrunk range %lld-%lld (1 <= minID <= maxID <= 4094)", min,
+			    max);
+	else if (id == -1 && min == -1)
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "vlanTrunk: each entry needs \"id\" or \"minID\"/\"maxID\"");
+}
+
+static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni_err *err,
+			    struct cni_err *bad)
 {
 	const cJSON *trunk = NULL, *item;
 
@@ -141,45 +168,34 @@ static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni
 		    json_get_int(item, "minID", &min, err) < 0 ||
 		    json_get_int(item, "maxID", &max, err) < 0)
 			return -1;
-		if (id != -1 && (id < 1 || id > 4094))
-			return cni_err_set(
-			    err, CNI_ERR_INVALID_CONFIG,
-			    "invalid VLAN ID %lld in vlanTrunk (must be between 1 and 4094)", id);
-		if ((min == -1) != (max == -1))
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "vlanTrunk: minID and maxID must be given together");
-		if (min != -1 && (min < 1 || max > 4094 || min > max))
-			return cni_err_set(
-			    err, CNI_ERR_INVALID_CONFIG,
-			    "invalid vlanTrunk range %lld-%lld (1 <= minID <= maxID <= 4094)", min,
-			    max);
-		if (id == -1 && min == -1)
-			return cni_err_set(
-			    err, CNI_ERR_INVALID_CONFIG,
-			    "vlanTrunk: each entry needs \"id\" or \"minID\"/\"maxID\"");
+		check_trunk_entry(id, min, max, bad);
 		c->n_vlan_trunk++;
 	}
 	return 0;
 }
 
-static int parse_numbers(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+static int parse_numbers(const cJSON *conf, struct bridge_conf *c, struct cni_err *err,
+			 struct cni_err *bad)
 {
 	long long mtu = 0, vlan = 0;
 
 	if (json_get_int(conf, "mtu", &mtu, err) < 0 || json_get_int(conf, "vlan", &vlan, err) < 0)
 		return -1;
 	if (mtu < 0 || mtu > 65535)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid \"mtu\": %lld (must be between 0 and 65535)", mtu);
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid \"mtu\": %lld (must be between 0 and 65535)", mtu);
+	else
+		c->mtu = (unsigned)mtu;
 	if (vlan < 0 || vlan > 4094)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid VLAN ID %lld (must be between 0 and 4094)", vlan);
-	c->mtu = (unsigned)mtu;
-	c->vlan = (int)vlan;
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid VLAN ID %lld (must be between 0 and 4094)", vlan);
+	else
+		c->vlan = (int)vlan;
 	return 0;
 }
 
-static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_err *err)
+static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_err *err,
+			 struct cni_err *bad)
 {
 	const char *br = "cni0", *type = NULL;
 	const cJSON *ipam = NULL, *dns = NULL;
@@ -189,19 +205,19 @@ static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_er
 	if (!*br)
 		br = "cni0"; /* Go: an empty string is the zero value, then defaulted */
 	if (!ifname_ok(br))
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid \"bridge\": \"%s\" is not a valid interface name "
-				   "(1-15 bytes, no '/', ':', spaces or control characters)",
-				   br);
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "invalid \"bridge\": \"%s\" is not a valid interface name "
+			    "(1-15 bytes, no '/', ':', spaces or control characters)",
+			    br);
 	snprintf(c->bridge, sizeof(c->bridge), "%s", br);
 	if (json_get_string(conf, "ipMasqBackend", &c->ipmasq_backend, err) < 0)
 		return -1;
 	if (c->ipmasq_backend && strcmp(c->ipmasq_backend, "iptables") &&
 	    strcmp(c->ipmasq_backend, "nftables"))
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "unknown ipmasq backend \"%s\" (ipMasqBackend must be "
-				   "\"iptables\" or \"nftables\")",
-				   c->ipmasq_backend);
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "unknown ipmasq backend \"%s\" (ipMasqBackend must be "
+			    "\"iptables\" or \"nftables\")",
+			    c->ipmasq_backend);
 	if (json_get_object(conf, "ipam", &ipam, err) < 0 ||
 	    json_get_string(ipam, "type", &type, err) < 0)
 		return -1;
@@ -225,27 +241,50 @@ static int parse_bools(const cJSON *conf, struct bridge_conf *c, struct cni_err 
 	return 0;
 }
 
-static int check_combinations(const struct bridge_conf *c, struct cni_err *err)
+static void check_combinations(const struct bridge_conf *c, struct cni_err *bad)
 {
 	if (c->hairpin && c->promisc)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "cannot set hairpin mode and promiscuous mode at the same time");
-	if (c->disable_container_iface && c->ipam_type)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "cannot use IPAM when DisableContainerInterface flag is set");
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "cannot set hairpin mode and promiscuous mode at the same time");
+	else if (c->disable_container_iface && c->ipam_type)
+		cni_err_set(first(bad), CNI_ERR_INVALID_CONFIG,
+			    "cannot use IPAM when DisableContainerInterface flag is set");
+}
+
+static int parse(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err,
+		 struct cni_err *bad)
+{
+	memset(c, 0, sizeof(*c));
+	if (parse_bools(req->conf, c, err) < 0 || parse_numbers(req->conf, c, err, bad) < 0 ||
+	    parse_vlan_trunk(req->conf, c, err, bad) < 0 ||
+	    parse_strings(req->conf, c, err, bad) < 0 || parse_mac(req, c, err, bad) < 0) {
+		bridge_conf_free(c);
+		return -1;
+	}
+	check_combinations(c, bad);
 	return 0;
 }
 
 int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err)
 {
-	memset(c, 0, sizeof(*c));
-	if (parse_bools(req->conf, c, err) < 0 || parse_numbers(req->conf, c, err) < 0 ||
-	    parse_vlan_trunk(req->conf, c, err) < 0 || parse_strings(req->conf, c, err) < 0 ||
-	    check_combinations(c, err) < 0 || parse_mac(req, c, err) < 0) {
-		bridge_conf_free(c);
+	struct cni_err bad = {0};
+
+	if (parse(req, c, err, &bad) < 0)
 		return -1;
-	}
-	return 0;
+	if (!cni_err_isset(&bad))
+		return 0;
+	bridge_conf_free(c);
+	if (err)
+		*err = bad;
+	return -1;
+}
+
+int bridge_conf_parse_for_del(const struct cni_request *req, struct bridge_conf *c,
+			      struct cni_err *err)
+{
+	struct cni_err bad = {0};
+
+	return parse(req, c, err, &bad);
 }
 
 int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err)

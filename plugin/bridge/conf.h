@@ -41,9 +41,18 @@ struct bridge_conf {
 
 /* Reads every key of reference section 2.1 from req->conf with the Go
  * decoder's habits, CNI_ARGS (MAC, IgnoreUnknown), args.cni.mac and
- * runtimeConfig.mac (later wins). Errors: 6 wrong JSON type, 7 invalid value,
- * 999 bad CNI_ARGS (as the reference). On error *c is freed. */
+ * runtimeConfig.mac (later wins). Errors: 6 wrong JSON type, 7 invalid value
+ * (the first one found), 999 bad CNI_ARGS (as the reference). On error *c
+ * is freed; on success the caller frees it with bridge_conf_free. */
 int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err);
+/* The same for DEL, where invalid values (code 7: a bridge name, MTU, MAC,
+ * VLAN range, backend name or key combination ADD would refuse) are
+ * ignored: a conflist edited into something ADD refuses must not keep DEL
+ * from releasing leases and rules (the reference only fails ADD for most
+ * of them). The fields such a value would fill keep their defaults. Wrong
+ * JSON types and bad CNI_ARGS still fail, as in the reference. */
+int bridge_conf_parse_for_del(const struct cni_request *req, struct bridge_conf *c,
+			      struct cni_err *err);
 /* Code 2 naming the key (vlan, vlanTrunk) when a VLAN feature is asked
  * for; the message says this build lacks VLAN filtering support (nothing
  * is probed on the host). ADD and CHECK call it; DEL does not (it must

@@ -44,7 +44,7 @@ int bridge_del(const struct cni_request *req, struct cni_err *err)
 	struct cni_err later = {0};
 	int rc;
 
-	if (bridge_conf_parse(req, &c, err) < 0)
+	if (bridge_conf_parse_for_del(req, &c, err) < 0)
 		return -1;
 	rc = del_link(req, &t, err);
 	if (c.ipam_type && ipam_exec_del(req, c.ipam_type, err_slot(rc, err, &later)) < 0)

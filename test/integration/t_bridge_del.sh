@@ -96,6 +96,29 @@ ip netns del l2
 ours DEL ctr-l2 /run/netns/l2 eth0 "$T/l2.json"
 check_eq "L2, netns gone: DEL succeeds" "$RC" 0
 
+# A conflist edited into values ADD refuses while the pod runs: DEL still
+# removes the interface and releases the lease (a value check only guards
+# what ADD would create); a wrong JSON type still fails, as the reference.
+for edit in '.mtu = 70000' '.hairpinMode = true | .promiscMode = true' \
+	'.bridge = "a-very-long-bridge-name"' '.runtimeConfig = {"mac": "01:00:5e:00:00:01"}' \
+	'.ipMasq = true | .ipMasqBackend = "pf"' '.vlanTrunk = [{"id": 5000}]'; do
+	add e
+	jq "$edit" "$T/c.json" >"$T/edited.json"
+	ours ADD ctr-e2 /run/netns/e eth1 "$T/edited.json"
+	check_eq "edited to '$edit': ADD refuses it (code 7)" "$(err_code)" 7
+	ours DEL ctr-e /run/netns/e eth0 "$T/edited.json"
+	check_eq "edited to '$edit': DEL succeeds" "$RC" 0
+	check_eq "edited to '$edit': interface gone, lease released" \
+		"$(ip -n e -o link show eth0 2>/dev/null | wc -l)/$(leases)" 0/0
+	ip netns del e
+done
+add e
+jq '.mtu = "1500"' "$T/c.json" >"$T/edited.json"
+ours DEL ctr-e /run/netns/e eth0 "$T/edited.json"
+check_eq "edited to a wrong JSON type: DEL fails with code 6 (as the reference)" "$(err_code)" 6
+ours DEL ctr-e /run/netns/e eth0 "$T/c.json"
+ip netns del e
+
 ours DEL ctr-x /run/netns/x eth0 "$T/c.json" "FOO=bar"
 check_eq "DEL with bad CNI_ARGS still fails as the reference (code 999)" "$(err_code)" 999
 wait_veths_gone
