@@ -84,6 +84,8 @@ check_match "mtu: new bridge" "$(ip link show mtu0)" 'mtu 1400'
 check_match "mtu: host veth" "$(ip link show "$HV")" 'mtu 1400'
 check_match "mtu: container veth" "$(ip -n c link show eth0)" 'mtu 1400'
 check_match "hairpinMode: flag on the port" "$(ip -d link show "$HV")" 'hairpin on'
+check_eq "txqueuelen: the kernel's default on both veth ends (as upstream since v1.6.0)" \
+	"$(cat /sys/class/net/"$HV"/tx_queue_len)/$(ip netns exec c cat /sys/class/net/eth0/tx_queue_len)" 1000/1000
 ours DEL ctr-mtu /run/netns/c eth0 "$T/mtu.json"
 bconf "$T/pr.json" 10-bridge.conflist "" '.bridge = "pr0" | .hairpinMode = false | .promiscMode = true |
 	.ipam.ranges = [[{"subnet": "10.68.0.0/24"}]]'
