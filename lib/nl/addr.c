@@ -9,8 +9,7 @@
 
 struct addr_dump {
 	int ifindex;
-	struct nl_addr *v;
-	size_t n, cap;
+	struct nl_vec vec; /* of struct nl_addr */
 };
 
 struct addr_attrs {
@@ -52,18 +51,9 @@ static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
 	ip = t.local ? t.local : t.address;
 	if (!ip || mnl_attr_get_payload_len(ip) != (unsigned)len)
 		return MNL_CB_OK;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		void *nv = realloc(d->v, cap * sizeof(*d->v));
-		if (!nv) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		d->v = nv;
-		d->cap = cap;
-	}
-	a = &d->v[d->n++];
-	memset(a, 0, sizeof(*a));
+	a = nl_vec_push(&d->vec);
+	if (!a)
+		return MNL_CB_ERROR;
 	a->ipnet.ip.family = ifa->ifa_family;
 	memcpy(a->ipnet.ip.addr, mnl_attr_get_payload(ip), len);
 	a->ipnet.prefix = ifa->ifa_prefixlen;
@@ -76,7 +66,7 @@ static void addr_reset(void *data)
 {
 	struct addr_dump *d = data;
 
-	d->n = 0;
+	nl_vec_reset(&d->vec);
 }
 
 int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, size_t *n,
@@ -86,17 +76,17 @@ int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, s
 	struct nlmsghdr *nlh =
 	    nl_msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct addr_dump d = {.ifindex = ifindex};
+	struct addr_dump d = {.ifindex = ifindex, .vec = {.elem = sizeof(struct nl_addr)}};
 	int rc;
 
 	ifa->ifa_family = (unsigned char)family;
 	rc = nl_dump(nl, nlh, addr_msg_cb, &d, addr_reset);
 	if (rc) {
-		free(d.v);
+		free(d.vec.v);
 		return nl_fail(err, rc, "cannot list the addresses of link %d", ifindex);
 	}
-	*out = d.v;
-	*n = d.n;
+	*out = d.vec.v;
+	*n = d.vec.n;
 	return 0;
 }
 

@@ -41,11 +41,6 @@ int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err)
 	return 0;
 }
 
-struct route_dump {
-	struct nl_route *v;
-	size_t n, cap;
-};
-
 static int route_attr_cb(const struct nlattr *a, void *data)
 {
 	struct nl_route *r = data;
@@ -81,9 +76,9 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 
 static int route_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct route_dump *d = data;
+	struct nl_vec *routes = data;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct nl_route r = {0};
+	struct nl_route r = {0}, *slot;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_type != RTN_UNICAST ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
@@ -93,25 +88,11 @@ static int route_msg_cb(const struct nlmsghdr *nlh, void *data)
 	r.table = rtm->rtm_table;
 	r.scope = rtm->rtm_scope;
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, &r);
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		void *nv = realloc(d->v, cap * sizeof(*d->v));
-		if (!nv) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		d->v = nv;
-		d->cap = cap;
-	}
-	d->v[d->n++] = r;
+	slot = nl_vec_push(routes);
+	if (!slot)
+		return MNL_CB_ERROR;
+	*slot = r;
 	return MNL_CB_OK;
-}
-
-static void route_reset(void *data)
-{
-	struct route_dump *d = data;
-
-	d->n = 0;
 }
 
 int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct cni_err *err)
@@ -120,11 +101,11 @@ int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, s
 	struct nlmsghdr *nlh =
 	    nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct route_dump d = {0};
+	struct nl_vec d = {.elem = sizeof(struct nl_route)};
 	int rc;
 
 	rtm->rtm_family = (unsigned char)family;
-	rc = nl_dump(nl, nlh, route_msg_cb, &d, route_reset);
+	rc = nl_dump(nl, nlh, route_msg_cb, &d, nl_vec_reset);
 	if (rc) {
 		free(d.v);
 		return nl_fail(err, rc, "cannot list routes");

@@ -10,7 +10,7 @@ static int check_link(struct nl *nl, struct ctr_check *c, struct nl_link *l, str
 {
 	char have[18];
 	uint8_t want[NL_MAC_LEN];
-	int rc = nl_link_get(nl, c->ifname, 0, l, err);
+	int rc = ctr_open_link(nl, c->ifname, l, err);
 
 	if (rc == -ENOENT)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
@@ -118,7 +118,7 @@ static int check_in_ns(void *arg, struct cni_err *err)
 	cleanup_nl struct nl nl = {0};
 	struct nl_link l;
 
-	if (nl_open(&nl, err) < 0 || check_link(&nl, c, &l, err) < 0)
+	if (check_link(&nl, c, &l, err) < 0)
 		return -1;
 	if (check_addrs(&nl, c, l.ifindex, err) < 0)
 		return -1;

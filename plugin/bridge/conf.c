@@ -89,6 +89,19 @@ static void set_mac(struct bridge_conf *c, const char *s, const char *from, stru
 		c->has_mac = true;
 }
 
+/* obj.mac (obj may be NULL: no key) as the container MAC; `from` names it. */
+static int mac_key(const cJSON *obj, const char *from, struct bridge_conf *c, struct cni_err *err,
+		   struct cni_err *bad)
+{
+	const char *s = NULL;
+
+	if (json_get_string(obj, "mac", &s, err) < 0)
+		return -1;
+	if (s)
+		set_mac(c, s, from, bad);
+	return 0;
+}
+
 /* CNI_ARGS MAC < args.cni.mac < runtimeConfig.mac: each later source wins. */
 static int parse_mac(const struct cni_request *req, struct bridge_conf *c, struct cni_err *err,
 		     struct cni_err *bad)
@@ -104,20 +117,11 @@ static int parse_mac(const struct cni_request *req, struct bridge_conf *c, struc
 		set_mac(c, s, "CNI_ARGS MAC", bad);
 	cni_args_free(&args);
 	if (json_get_object(req->conf, "args", &a, err) < 0 ||
-	    json_get_object(a, "cni", &cni, err) < 0)
+	    json_get_object(a, "cni", &cni, err) < 0 ||
+	    mac_key(cni, "args.cni.mac", c, err, bad) < 0 ||
+	    json_get_object(req->conf, "runtimeConfig", &rc, err) < 0 ||
+	    mac_key(rc, "runtimeConfig.mac", c, err, bad) < 0)
 		return -1;
-	s = NULL;
-	if (json_get_string(cni, "mac", &s, err) < 0)
-		return -1;
-	if (s)
-		set_mac(c, s, "args.cni.mac", bad);
-	if (json_get_object(req->conf, "runtimeConfig", &rc, err) < 0)
-		return -1;
-	s = NULL;
-	if (json_get_string(rc, "mac", &s, err) < 0)
-		return -1;
-	if (s)
-		set_mac(c, s, "runtimeConfig.mac", bad);
 	return 0;
 }
 

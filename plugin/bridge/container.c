@@ -172,16 +172,20 @@ static int add_routes(struct nl *nl, const struct cni_result *r, int oif, struct
 	return 0;
 }
 
+int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err)
+{
+	if (nl_open(nl, err) < 0)
+		return -1;
+	return nl_link_get(nl, ifname, 0, l, err);
+}
+
 static int setup_in_ns(void *arg, struct cni_err *err)
 {
 	struct ctr_setup *s = arg;
 	cleanup_nl struct nl nl = {0};
 	struct nl_link l;
-	int rc;
+	int rc = ctr_open_link(&nl, s->ifname, &l, err);
 
-	if (nl_open(&nl, err) < 0)
-		return -1;
-	rc = nl_link_get(&nl, s->ifname, 0, &l, err);
 	if (rc == -ENOENT)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "%s not found in the container after creation", s->ifname);
@@ -217,11 +221,8 @@ static int teardown_in_ns(void *arg, struct cni_err *err)
 	struct ctr_teardown *t = arg;
 	cleanup_nl struct nl nl = {0};
 	struct nl_link l;
-	int rc;
+	int rc = ctr_open_link(&nl, t->ifname, &l, err);
 
-	if (nl_open(&nl, err) < 0)
-		return -1;
-	rc = nl_link_get(&nl, t->ifname, 0, &l, err);
 	if (rc == -ENOENT) {
 		t->gone = true;
 		return 0;

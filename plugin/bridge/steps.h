@@ -52,6 +52,11 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
 
 /* container.c: everything inside CNI_NETNS in one netns_run. */
+
+/* Inside the netns (a netns_run worker): opens *nl there and looks ifname
+ * up. Returns 0, -ENOENT (err untouched; nl stays open) or -1. The caller
+ * closes nl (cleanup_nl). */
+int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err);
 struct ctr_setup {
 	const struct bridge_conf *conf;
 	const char *ifname;
