@@ -6,30 +6,35 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* Born with an explicit MAC, the bridge never follows its ports' MACs, so
+ * racing ADDs all report the same one. EEXIST: a concurrent ADD made it
+ * first; that one is ours too. Fills *br. */
+static int create(struct nl *host, const struct bridge_conf *c, struct nl_link *br,
+		  struct cni_err *err)
+{
+	uint8_t mac[NL_MAC_LEN];
+	int rc;
+
+	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot pick a bridge MAC");
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+	if (nl_bridge_create(host, c->bridge, c->mtu, mac, err) == -1)
+		return -1;
+	rc = nl_link_get(host, c->bridge, 0, br, err);
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "bridge %s vanished right after it was created", c->bridge);
+	return rc ? -1 : 0;
+}
+
 int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *br,
 		  struct cni_err *err)
 {
 	char path[64];
 	int rc = nl_link_get(host, c->bridge, 0, br, err);
 
-	if (rc == -ENOENT) {
-		/* Born with an explicit MAC, the bridge never follows its ports'
-		 * MACs, so racing ADDs all report the same one. EEXIST: a
-		 * concurrent ADD made it first; that one is ours too. */
-		uint8_t mac[NL_MAC_LEN];
-		if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
-			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
-					     "cannot pick a bridge MAC");
-		mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
-		rc = nl_bridge_create(host, c->bridge, c->mtu, mac, err);
-		if (rc == -1)
-			return -1;
-		rc = nl_link_get(host, c->bridge, 0, br, err);
-		if (rc == -ENOENT)
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "bridge %s vanished right after it was created",
-					   c->bridge);
-	}
+	if (rc == -ENOENT)
+		rc = create(host, c, br, err);
 	if (rc)
 		return -1;
 	if (strcmp(br->kind, "bridge"))
