@@ -58,8 +58,9 @@ struct nl_link {
 	uint8_t brport_isolated;
 };
 
-/* Looks a link up by name (ifindex 0) or by index. Returns 0, -ENOENT when
- * there is none (err untouched), -1 on other failures. */
+/* Looks a link up by name (ifindex 0) or by index, in the socket's netns,
+ * and fills *out (no allocation). Returns 0, -ENOENT when there is none
+ * (err untouched), -1 on other failures. */
 int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *out,
 		struct cni_err *err);
 
@@ -72,7 +73,7 @@ int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_
 
 struct nl_veth_req {
 	const char *name;      /* created in the netns of ns_fd */
-	int ns_fd;	       /* the container netns */
+	int ns_fd;	       /* the container netns; borrowed, not closed */
 	const char *peer_name; /* created in the socket's netns */
 	unsigned mtu;	       /* both ends; 0 = default */
 	const uint8_t *mac;    /* of `name`; NULL = random */

@@ -51,12 +51,18 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
  * (forwarding, or listening/learning on an STP bridge). */
 int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
 
-/* container.c: everything inside CNI_NETNS in one netns_run. */
+/* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
+ * work happens on a worker thread inside CNI_NETNS (its own netlink
+ * socket, /proc/sys/net of the container) while the calling host thread
+ * waits. Pointers in the structs are borrowed from the caller. */
 
 /* Inside the netns (a netns_run worker): opens *nl there and looks ifname
  * up. Returns 0, -ENOENT (err untouched; nl stays open) or -1. The caller
  * closes nl (cleanup_nl). */
 int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err);
+
+/* ADD: container sysctls (L3 only), addresses, link up (unless
+ * disableContainerInterface), IPv6 settle, routes; reports the MAC. */
 struct ctr_setup {
 	const struct bridge_conf *conf;
 	const char *ifname;
@@ -70,7 +76,7 @@ int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
  * masquerade teardown). *gone is set when there was nothing to delete. */
 struct ctr_teardown {
 	const char *ifname;
-	struct nl_addr *addrs; /* out, malloc'd */
+	struct nl_addr *addrs; /* out, malloc'd; the caller frees it, also after an error */
 	size_t n_addrs;
 	bool gone;
 };
