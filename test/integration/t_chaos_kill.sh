@@ -15,6 +15,11 @@
 . "$(dirname "$0")/t_bridge_lib.inc"
 . "$(dirname "$0")/t_masq_lib.inc"
 
+# Private copies (same build ids, so host-local still runs in-process): a
+# rebuild of the tree during the ~40 s run must not fail rounds.
+mkdir -p "$T/bin"
+cp "$BIN/bridge" "$BIN/host-local" "$TOOLS/kill_at" "$T/bin/"
+BIN=$T/bin TOOLS=$T/bin
 SANITIZED=${ASAN_OPTIONS:+yes}
 ITER=${CHAOS_ITER:-$([ -n "$SANITIZED" ] && echo 120 || echo 240)}
 SECONDS_MAX=${CHAOS_SECONDS:-45}
