@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fault injection: the runtime SIGKILLs our bridge at a random instant of
 # ADD (a few µs to the whole ADD), then calls DEL with the same config, as
-# containerd/CRI-O do after a timeout. After every round: DEL succeeded, and
+# containerd/CRI-O do after a timeout. Every 3rd round kills a DEL instead
+# and retries it. After every round: DEL succeeded, and
 # no veth, container interface, lease, nftables or iptables rule is left;
 # then a full ADD of the same container works and its DEL cleans up. Every
 # 7th round starts without the bridge, so kills also land in its setup.
@@ -33,12 +34,12 @@ cp "$T/ipt.json" "$T/exec.json"
 netns_new k
 export CNI_CONTAINERID=ctr-k CNI_NETNS=/run/netns/k CNI_IFNAME=eth0 CNI_PATH="$BIN"
 
-# killer VARIANT MAX_US: one kill_at round; prints its summary line
+# killer VARIANT MAX_US [add|del]: one kill_at round; prints its summary line
 killer() {
 	if [ "$1" = exec ]; then
-		CNI_IPAM_NO_INPROC=1 "$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T"
+		CNI_IPAM_NO_INPROC=1 "$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T" ${3:-add}
 	else
-		"$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T"
+		"$TOOLS/kill_at" "$2" "$BIN/bridge" "$T/$1.json" "$T" ${3:-add}
 	fi
 }
 # flat TEXT: one line, for diag
@@ -51,31 +52,42 @@ state() {
 			grep -c macspoofchk)))" "$(iptables-save -t nat | grep -c 'CNI-')"
 }
 
-# Calibrate: the kill window of each variant is 1.2 x its median ADD time
-# (of 5; the first ADD of a variant makes its tables and is slow).
+# Calibrate: the kill window of each variant and verb is 1.2 x its median
+# time (of 5; the first ADD of a variant makes its tables and is slow).
 for v in $VARIANTS; do
-	med=$(for r in 1 2 3 4 5; do killer $v 0 | awk '{print $6 + 0}'; done | sort -n | sed -n 3p)
-	eval "max_$v=$((med * 6 / 5))"
-	diag "$v: ADD takes $med us (median); kill window 1..$((med * 6 / 5)) us"
+	for verb in add del; do
+		med=$(for r in 1 2 3 4 5; do killer $v 0 $verb | awk '{print $6 + 0}'; done |
+			sort -n | sed -n 3p)
+		eval "max_${verb}_$v=$((med * 6 / 5))"
+		diag "$v: $verb takes $med us (median); kill window 1..$((med * 6 / 5)) us"
+	done
 done
 check_eq "calibration rounds left nothing" "$(state)" 0/0/0/0/0
 
 start=$(date +%s)
-n=0 killed=0 bad=0 orphans=0 readd_fail=0 redel_fail=0 fresh=0 noping=0
+n=0 killed=0 dels=0 dels_killed=0 bad=0 orphans=0 readd_fail=0 redel_fail=0 fresh=0 noping=0
 for v in $VARIANTS; do eval "n_$v=0"; done
 while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 	for v in $VARIANTS; do
 		[ $n -lt "$ITER" ] || break
 		n=$((n + 1))
-		eval "n_$v=\$((n_$v + 1)); max=\$max_$v"
+		# Every 3rd round kills the DEL instead (after a whole ADD), and
+		# a second DEL must then finish the job.
+		verb=add
+		[ $((n % 3)) = 0 ] && verb=del
+		eval "n_$v=\$((n_$v + 1)); max=\$max_${verb}_$v"
 		# Every 7th round on a fresh host: the kill may then land while
 		# the bridge, its gateway address or forwarding is being set up.
 		if [ $((n % 7)) = 0 ]; then
 			ip link del kb0
 			fresh=$((fresh + 1))
 		fi
-		line=$(killer $v "$max")
-		case $line in "add killed"*) killed=$((killed + 1)) ;; esac
+		line=$(killer $v "$max" $verb)
+		[ $verb = del ] && dels=$((dels + 1))
+		case $line in
+		"add killed"*) killed=$((killed + 1)) ;;
+		"del killed"*) dels_killed=$((dels_killed + 1)) ;;
+		esac
 		orphans=$((orphans + $(printf '%s' "$line" | awk '{print $NF + 0}')))
 		s=$(state)
 		case "$line $s" in
@@ -113,11 +125,14 @@ while [ $n -lt "$ITER" ] && [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
 	done
 done
 elapsed=$(($(date +%s) - start))
-diag "$n rounds ($fresh on a fresh bridge) in $elapsed s ($(for v in $VARIANTS; do eval "printf '%s ' $v=\$n_$v"; done)), $killed killed mid-ADD, $orphans orphaned children reaped"
+diag "$n rounds ($fresh on a fresh bridge) in $elapsed s ($(for v in $VARIANTS; do eval "printf '%s ' $v=\$n_$v"; done)), $killed of $((n - dels)) ADDs killed mid-way, $dels_killed of $dels DELs, $orphans orphaned children reaped"
 MIN=$((ITER < 40 ? ITER : 40))
 check "at least $MIN rounds ran ($n of $ITER)" [ "$n" -ge "$MIN" ]
-check "a third or more of the ADDs were killed mid-way ($killed of $n)" [ $((killed * 3)) -ge "$n" ]
-check_eq "after each kill + DEL: DEL succeeded, no veth, container interface, lease or rule left" \
+check "a third or more of the ADDs were killed mid-way ($killed of $((n - dels)))" \
+	[ $((killed * 3)) -ge $((n - dels)) ]
+check "a third or more of the DELs were killed mid-way ($dels_killed of $dels)" \
+	[ $((dels_killed * 3)) -ge "$dels" ]
+check_eq "after each kill + DEL: the (last) DEL succeeded, no veth, container interface, lease or rule left" \
 	"$bad" 0
 check_eq "after each kill + DEL: the next ADD of the same container works" "$readd_fail" 0
 check_eq "... and its DEL too" "$redel_fail" 0

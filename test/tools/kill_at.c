@@ -1,24 +1,28 @@
-/* kill_at: one round of "the runtime killed the plugin during ADD, then
- * called DEL", for t_chaos_kill.sh.
+/* kill_at: one round of "the runtime killed the plugin during ADD (or
+ * DEL), then called DEL", for t_chaos_kill.sh.
  *
- * usage: kill_at MAX_US PLUGIN CONF OUTDIR
- * The CNI_* variables but CNI_COMMAND come from our environment. Runs PLUGIN
- * with CNI_COMMAND=ADD and CONF on stdin, sends it SIGKILL after a uniformly
- * random delay in [1, MAX_US] microseconds (MAX_US 0: never, the ADD runs to
- * its end), then runs the DEL to its end at once, as a runtime would.
- * The output of each goes to OUTDIR/{add,del}.{out,err}.
+ * usage: kill_at MAX_US PLUGIN CONF OUTDIR [add|del]
+ * The CNI_* variables but CNI_COMMAND come from our environment.
+ * add (default): runs PLUGIN with CNI_COMMAND=ADD and CONF on stdin, sends
+ * it SIGKILL after a uniformly random delay in [1, MAX_US] microseconds
+ * (MAX_US 0: never, the ADD runs to its end), then runs the DEL to its end
+ * at once, as a runtime would.
+ * del: runs the ADD to its end, kills the DEL the same way, then runs the
+ * DEL again to its end (the runtime retries a failed DEL).
+ * The output of each goes to OUTDIR/{add,del}.{out,err} (the last DEL's).
  *
  * A killed plugin may leave children running (an exec'd IPAM plugin, an
  * iptables-restore): they would go on changing the host after the DEL. We
  * are a child subreaper, so such orphans become ours, and we wait for every
  * one of them before printing, so the caller inspects a settled host.
  *
- * Prints one line:
- *   add killed|exit:<rc> delay_us <d> add_us <t> del exit:<rc> orphans <n>
+ * Prints one line (VERB is the one killed: add or del):
+ *   VERB killed|exit:<rc> delay_us <d> VERB_us <t> del exit:<rc> orphans <n>
  * and exits 0 (2 on a usage or system error). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,24 +103,40 @@ static int reap_all(void)
 	}
 }
 
+/* Runs verb to its end; returns its wait status. */
+static int run(const char *plugin, const char *conf, const char *verb, const char *dir,
+	       const char *tag)
+{
+	int st = 0;
+	pid_t pid = start(plugin, conf, verb, dir, tag);
+
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		exit(2);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
-	char add_st[16], del_st[16];
-	long max_us, delay = 0, t0, add_us;
+	char cut_st[16], del_st[16];
+	long max_us, delay = 0, t0, cut_us;
+	bool cut_del;
 	pid_t pid;
 	int st;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: kill_at MAX_US PLUGIN CONF OUTDIR\n");
+	if (argc < 5 || argc > 6 || (argc == 6 && strcmp(argv[5], "add") && strcmp(argv[5], "del"))) {
+		fprintf(stderr, "usage: kill_at MAX_US PLUGIN CONF OUTDIR [add|del]\n");
 		return 2;
 	}
 	max_us = atol(argv[1]);
+	cut_del = argc == 6 && strcmp(argv[5], "del") == 0;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		perror("kill_at: PR_SET_CHILD_SUBREAPER");
 		return 2;
 	}
+	if (cut_del)
+		run(argv[2], argv[3], "ADD", argv[4], "add");
 	t0 = now_us();
-	pid = start(argv[2], argv[3], "ADD", argv[4], "add");
+	pid = start(argv[2], argv[3], cut_del ? "DEL" : "ADD", argv[4], cut_del ? "del" : "add");
 	if (pid < 0)
 		return 2;
 	if (max_us > 0) {
@@ -127,14 +147,10 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 	}
 	waitpid(pid, &st, 0);
-	add_us = now_us() - t0;
-	describe(st, add_st, sizeof(add_st));
-	pid = start(argv[2], argv[3], "DEL", argv[4], "del");
-	if (pid < 0)
-		return 2;
-	waitpid(pid, &st, 0);
-	describe(st, del_st, sizeof(del_st));
-	printf("add %s delay_us %ld add_us %ld del %s orphans %d\n", add_st, delay, add_us, del_st,
-	       reap_all());
+	cut_us = now_us() - t0;
+	describe(st, cut_st, sizeof(cut_st));
+	describe(run(argv[2], argv[3], "DEL", argv[4], "del"), del_st, sizeof(del_st));
+	printf("%s %s delay_us %ld %s_us %ld del %s orphans %d\n", cut_del ? "del" : "add", cut_st,
+	       delay, cut_del ? "del" : "add", cut_us, del_st, reap_all());
 	return 0;
 }
