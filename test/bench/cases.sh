@@ -175,26 +175,29 @@ prefill() {
 	return 0
 }
 
+# One store per variant and lease count, all filled first; then every round
+# visits every (count, variant) pair, so a noisy moment on the machine does
+# not land on one lease count only.
 case_hostlocal() {
-	log "host-local: leases $HL_LEASES, $HL_N x $HL_ROUNDS per level"
-	_have=0
+	log "host-local: leases $HL_LEASES, $HL_N x $HL_ROUNDS per level, levels interleaved"
 	for _l in $HL_LEASES; do
 		for _v in ours ref; do
-			mkconf "$W/hl-$_v.json" "hl-$_v" unused "$(ipam_v4 10.100.0.0/16)"
-			prefill "hl-$_v" "$_have" "$_l"
+			mkconf "$W/hl-$_v-$_l.json" "hl-$_v-$_l" unused "$(ipam_v4 10.100.0.0/16)"
+			prefill "hl-$_v-$_l" 0 "$_l"
 		done
-		_have=$_l
-		_r=0
-		while [ "$_r" -le "$HL_ROUNDS" ]; do
+	done
+	_r=0
+	while [ "$_r" -le "$HL_ROUNDS" ]; do
+		for _l in $HL_LEASES; do
 			for _v in $(variants_in_order "$_r" ours ref); do
 				_d=$(plugin_dir "$_v")
-				cni_exec "$_d" host-local ADD "$W/hl-$_v.json" 0 "$HL_N" |
+				cni_exec "$_d" host-local ADD "$W/hl-$_v-$_l.json" 0 "$HL_N" |
 					sink "$_r" "hl$_l" "$_v" add
-				cni_exec "$_d" host-local DEL "$W/hl-$_v.json" 0 "$HL_N" |
+				cni_exec "$_d" host-local DEL "$W/hl-$_v-$_l.json" 0 "$HL_N" |
 					sink "$_r" "hl$_l" "$_v" del
 			done
-			_r=$((_r + 1))
 		done
+		_r=$((_r + 1))
 	done
 }
 

@@ -85,7 +85,8 @@ headline "burst of ADDs, our failures" "$(get burst ours add_fail sum)" "==" 0 \
 	"reference: $(get burst ref add_fail sum)"
 h0=$(get hl0 ours add_wall_us) h1k=$(get hl1000 ours add_wall_us)
 headline "host-local ADD at 1000 leases / at 0" "$(ratio "$h1k" "$h0")" "<=" 1.1 \
-	"$(ms "$h1k") ms vs $(ms "$h0") ms; reference $(ratio "$(get hl1000 ref add_wall_us)" \
+	"$(ms "$h1k") ms vs $(ms "$h0") ms; CPU $(ratio "$(get hl1000 ours add_cpu_us)" \
+	"$(get hl0 ours add_cpu_us)"); reference $(ratio "$(get hl1000 ref add_wall_us)" \
 	"$(get hl0 ref add_wall_us)")"
 # Peak RSS of an ADD: the bridge plus its IPAM child (alive at the same time;
 # an in-process IPAM has no child), each from the traced rss case.
