@@ -45,12 +45,10 @@ snapshot() {
 		ip -n "$ns" -4 route | sed "s/^/$s ctr $c route4: /"
 		ip -n "$ns" -6 route | grep -v '^fe80\|^multicast\|^local\|^anycast' |
 			sed "s/ pref medium//; s/^/$s ctr $c route6: /"
-		for i in $(ip -n "$ns" -o link show | awk -F': ' '$2 != "lo" {print $2}' | sed 's/@.*//'); do
-			for k in ipv6/conf/$i/accept_dad ipv6/conf/$i/disable_ipv6 \
-				ipv6/conf/$i/keep_addr_on_down ipv4/conf/$i/arp_notify; do
-				echo "$s ctr $c sysctl: $k=$(ip netns exec "$ns" cat "/proc/sys/net/$k" 2>/dev/null)"
-			done
-		done
+		# shellcheck disable=SC2046 # the interface names, one word each
+		ip netns exec "$ns" sh "$T/ctr-sysctls.sh" \
+			$(ip -n "$ns" -o link show | awk -F': ' '$2 != "lo" {print $2}' | sed 's/@.*//') |
+			sed "s/^/$s ctr $c /"
 	done
 	ip -n dhost -d -o link show | awk -F': ' '$2 != "lo"' |
 		grep -o '^[0-9]*: [^:@]*\| mtu [0-9]*\| qlen [0-9]*\|<[^>]*>\|master [^ ]*\|bridge \|bridge_slave\|vlan_filtering [0-9]\|vlan_default_pvid [0-9]*\|hairpin [a-z]*\|isolated [a-z]*\|veth' |
@@ -65,21 +63,37 @@ snapshot() {
 	ip -n dhost route | norm | sed "s/ linkdown//; s/^/$s host route4: /"
 	ip -n dhost -6 route | grep -v '^fe80\|^multicast\|^local\|^anycast' | norm |
 		sed "s/ pref medium//; s/ linkdown//; s/^/$s host route6: /"
-	ip netns exec dhost bridge vlan show 2>/dev/null | norm | sed "s/^/$s host vlan: /"
-	echo "$s host sysctl: ip_forward=$(ip netns exec dhost cat /proc/sys/net/ipv4/ip_forward)" \
-		"v6 forwarding=$(ip netns exec dhost cat /proc/sys/net/ipv6/conf/all/forwarding)"
-	for br in $(ip -n dhost -o link show type bridge | awk -F': ' '{print $2}'); do
-		echo "$s host sysctl: $br accept_ra=$(ip netns exec dhost cat /proc/sys/net/ipv6/conf/$br/accept_ra)"
-	done
+	ip netns exec dhost sh "$T/host-state.sh" | norm | sed "s/^/$s host /"
 	for f in $(cd /var/lib/cni && find . -type f ! -name .cni-bridge-index | sort); do
 		printf '%s lease: %s: %s\n' "$s" "$f" "$(od -An -c "/var/lib/cni/$f" | tr -s ' \n' ' ')"
 	done
-	for cmd in iptables-save ip6tables-save; do
-		ip netns exec dhost "$cmd" 2>/dev/null | grep -v '^#' |
-			sed 's/\[[0-9]*:[0-9]*\]//' | sed "s/^/$s ipt: /"
-	done
-	ip netns exec dhost nft list tables 2>/dev/null | sort | sed "s/^/$s ipt nft: /"
+	ip netns exec dhost sh "$T/ipt-state.sh" | sed "s/^/$s /"
 }
+
+# The parts of a snapshot read inside a netns, one exec each (an exec per
+# value made the suite twice as slow).
+cat >"$T/ctr-sysctls.sh" <<'SH'
+for i in "$@"; do
+	for k in ipv6/conf/$i/accept_dad ipv6/conf/$i/disable_ipv6 \
+		ipv6/conf/$i/keep_addr_on_down ipv4/conf/$i/arp_notify; do
+		echo "sysctl: $k=$(cat "/proc/sys/net/$k" 2>/dev/null)"
+	done
+done
+SH
+cat >"$T/host-state.sh" <<'SH'
+bridge vlan show 2>/dev/null | sed 's/^/vlan: /'
+echo "sysctl: ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)" \
+	"v6 forwarding=$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
+for br in $(ip -o link show type bridge | awk -F': ' '{print $2}'); do
+	echo "sysctl: $br accept_ra=$(cat "/proc/sys/net/ipv6/conf/$br/accept_ra")"
+done
+SH
+cat >"$T/ipt-state.sh" <<'SH'
+for cmd in iptables-save ip6tables-save; do
+	"$cmd" 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//; s/^/ipt: /'
+done
+nft list tables 2>/dev/null | sort | sed 's/^/ipt nft: /'
+SH
 
 # step_conf CTR: the config for a step, with the side's own last result of
 # CTR as prevResult for CHECK and DEL (as libcni passes it from its cache).
