@@ -136,6 +136,7 @@ run_side() {
 		RMADDR) ip -n "dc-$ctr" addr flush dev "$ifname"; snapshot "$n"; continue ;;
 		ADD | CHECK) [ -e "$ns" ] || netns_new "dc-$ctr" ;;
 		DELNONS) verb=DEL ns= ;;
+		DELNOTNS) verb=DEL ns=$T/not-a-netns ;;
 		esac
 		step_conf "$ctr" "$verb" >"$T/in.json"
 		eval "set -- CNI_COMMAND=$verb CNI_CONTAINERID=$ctr CNI_NETNS=$ns CNI_IFNAME=$ifname \
@@ -232,7 +233,8 @@ GLOBAL_ALLOW=$(sed -n 's/^![[:space:]]*\([^|]*[^|[:space:]]\)[[:space:]]*|.*/\1/
 [ -z "$GLOBAL_ALLOW" ] || GLOBAL_ALLOW="$GLOBAL_ALLOW
 "
 
-# Files cases may name through $T (jq --arg T).
+# Files cases may name through $T (jq --arg T), and a path that is no netns.
+: >"$T/not-a-netns"
 printf 'nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n' >"$T/resolv.conf"
 
 trim() { printf '%s' "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
