@@ -23,7 +23,9 @@ for f in $(find "$TOP/conf" -name '*.conflist' | sort); do
 	# and podman pass it (cnitool reads CAP_ARGS).
 	ports=$(jq '[.plugins[] | select(.capabilities.portMappings)] | length' "$f")
 	CAP_ARGS=
+	# shellcheck disable=SC2089,SC2090 # JSON for cnitool, not shell words
 	[ "$ports" = 0 ] || CAP_ARGS='{"portMappings":[{"hostPort":18080,"containerPort":80,"protocol":"tcp"}]}'
+	# shellcheck disable=SC2090
 	export CAP_ARGS
 	run_cnitool add "$net" cbf
 	check_eq "$c: cnitool ADD exits 0" "$RC" 0

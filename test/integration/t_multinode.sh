@@ -48,7 +48,7 @@ for n in $NODES; do
 	check_match "node$n: pod$n got an address in 10.244.$n.0/24" \
 		"$(json_get "$OUT" '.ips[0].address' 2>/dev/null)" "^10\.244\.$n\.[0-9]+/24$"
 	check_eq "node$n: the lease is in node$n's own store" \
-		"$(ls "/var/lib/cni/node$n/networks/k8s-pod-network" 2>/dev/null | grep -c '^10\.244\.')" 1
+		"$(find "/var/lib/cni/node$n/networks/k8s-pod-network" -name '10.244.*' | wc -l)" 1
 	check_eq "node$n: forwarding is on (isGateway)" \
 		"$(ip netns exec "node$n" cat /proc/sys/net/ipv4/ip_forward)" 1
 done
@@ -82,6 +82,6 @@ for n in $NODES; do
 	node_cni "$n" DEL "pod$n"
 	check_eq "node$n: DEL for pod$n" "$RC" 0
 	check_eq "node$n: no veth and no lease left" \
-		"$(ip -n "node$n" -o link show type veth | grep -vc '^[0-9]*: eth0@')/$(ls "/var/lib/cni/node$n/networks/k8s-pod-network" | grep -c '^10\.')" "0/0"
+		"$(ip -n "node$n" -o link show type veth | grep -vc '^[0-9]*: eth0@')/$(find "/var/lib/cni/node$n/networks/k8s-pod-network" -name '10.*' | wc -l)" "0/0"
 done
 done_testing
