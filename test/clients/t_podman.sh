@@ -116,6 +116,13 @@ check "podman network create wrote $GEN.conflist" test -s "$GF"
 check_eq "generated conflist is at 0.4.0" "$(jq -r .cniVersion "$GF")" 0.4.0
 check_eq "generated chain is bridge, portmap, firewall, tuning" \
 	"$(jq -r '[.plugins[].type] | join(",")' "$GF")" bridge,portmap,firewall,tuning
+# The shipped conf/podman example is what podman writes, but for the names,
+# the subnet and the gateway.
+shape() {
+	jq -S 'del(.name) | .plugins[0] |= (del(.bridge) | .ipam.ranges = "RANGES")' "$1"
+}
+check_eq "conf/podman has the shape podman network create writes" \
+	"$(shape "$TOP/conf/podman/87-podman-cni-bridge.conflist")" "$(shape "$GF")"
 jq --arg b "$PUT_BRIDGE" --arg i "$PUT_IPAM" \
 	'(.plugins[] | select(.type == "bridge")) |= (.type = $b | .ipam.type = $i)' \
 	"$GF" >"$GF.new" && mv "$GF.new" "$GF"
