@@ -1,11 +1,11 @@
 /* ipam_find: the reference's invoke.FindInPath over CNI_PATH. */
 #include "ipam.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* Joins dir and name into buf. An empty dir (from "a::b") means the
- * current directory, as Go's filepath.Join("", name) does. */
+/* Joins dir and name into buf. */
 static int join_path(const char *dir, size_t dir_len, const char *name, char *buf, size_t len)
 {
 	const char *sep = dir_len && dir[dir_len - 1] != '/' ? "/" : "";
@@ -47,10 +47,16 @@ int ipam_find(const char *type, const char *cni_path, char *buf, size_t len, str
 		return cni_err_set(err, CNI_ERR_INTERNAL, "invalid plugin name: %s", type);
 	if (!cni_path || !*cni_path)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "no paths provided");
+	bool skipped = false;
 	for (;;) {
 		const char *end = strchrnul(dir, ':');
 
-		if (join_path(dir, end - dir, type, buf, len) == 0 && is_regular_file(buf))
+		/* Go resolves a relative or empty entry ("a::b") against the
+		 * working directory, so whoever picks the runtime's cwd picks
+		 * the binary we run as root. Such entries are never searched. */
+		if (dir[0] != '/')
+			skipped = true;
+		else if (join_path(dir, end - dir, type, buf, len) == 0 && is_regular_file(buf))
 			return 0;
 		if (!*end)
 			break;
@@ -58,6 +64,9 @@ int ipam_find(const char *type, const char *cni_path, char *buf, size_t len, str
 	}
 	buf[0] = '\0';
 	format_path_list(cni_path, list, sizeof(list));
-	return cni_err_set(err, CNI_ERR_INTERNAL, "failed to find plugin \"%s\" in path %s", type,
-			   list);
+	return cni_err_set(err, CNI_ERR_INTERNAL, "failed to find plugin \"%s\" in path %s%s", type,
+			   list,
+			   skipped ? " (relative and empty CNI_PATH entries are ignored: use "
+				     "absolute directories)"
+				   : "");
 }

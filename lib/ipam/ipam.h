@@ -1,5 +1,6 @@
 /* Delegation to an IPAM plugin (spec section 4, Go pkg/invoke): find
- * ipam.type in CNI_PATH (a regular file; names with '/' refused), exec it with
+ * ipam.type in CNI_PATH (a regular file; names with '/' refused; relative and
+ * empty entries skipped, unlike Go, which searches them from the cwd), exec it with
  * the same environment (only CNI_COMMAND replaced) and the same stdin bytes
  * (req->stdin_buf/stdin_len), on the calling (host) thread: from a thread
  * in another netns (a netns_run worker) the call fails without running

@@ -51,8 +51,14 @@ ipam find ""
 check_eq "find: empty name" "$(msg)" "no plugin name provided"
 P="" ipam find fake
 check_eq "find: empty CNI_PATH" "$(msg)" "no paths provided"
-(cd "$D2" && P="$D1::/nonexistent" ipam find fake && echo "$OUT") >"$T/rel"
-check_eq "find: an empty CNI_PATH element is the current directory" "$(cat "$T/rel")" fake
+(cd "$D2" && P="$D1::/nonexistent" ipam find fake; echo "$OUT") >"$T/rel"
+check_match "find: an empty CNI_PATH element is never the current directory (Go searches it)" \
+	"$(cat "$T/rel")" 'relative and empty CNI_PATH entries are ignored'
+(cd "$(dirname "$D2")" && P="$(basename "$D2")" ipam find fake; echo "$OUT") >"$T/rel"
+check_match "find: a relative CNI_PATH element is never searched" \
+	"$(cat "$T/rel")" 'in path \[[^]]*\] \(relative'
+(cd /tmp && P="$D1:$D2" ipam find fake && echo "$OUT") >"$T/rel"
+check_eq "find: absolute entries still found from any cwd" "$(cat "$T/rel")" "$D2/fake"
 printf 'x' >"$D1/noexec"
 ipam find noexec
 check_eq "find: a regular file without the exec bit is found (as Go)" "$OUT" "$D1/noexec"
