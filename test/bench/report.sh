@@ -125,7 +125,7 @@ if awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
 fi
 echo
 echo "== issue 8 targets (medians; ratios are the headline) =="
-awk -F'\t' '{ printf "%-44s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"
+awk -F'\t' '{ printf "%-50s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"
 
 echo
 echo "== all cases: median [p10..p90] per call; ms, KB; failures as failed/runs =="
