@@ -167,7 +167,7 @@ jq -n --rawfile stats "$STATS" --rawfile head "$HEAD" \
 	--arg settings "${BENCH_SETTINGS:-}" --arg ours "${BENCH_OURS_DIR:-}" \
 	--arg ref "${BENCH_REF_DIR:-}" --arg load "${BENCH_LOAD:-}" \
 	--arg rev "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)" '
-	def num: if test("^-?[0-9.]+$") then tonumber else . end;
+	def num: if test("^-?[0-9.]+$") then tonumber elif . == "n/a" or . == "" then null else . end;
 	{ machine: { cpu: $cpu, cpus: ($ncpu | tonumber), kernel: $kernel, load: $load },
 	  date: $date, git: $rev, settings: $settings, ours: $ours, reference: $ref,
 	  targets: [ $head | split("\n")[] | select(length > 0) | split("\t") |
