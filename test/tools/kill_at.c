@@ -16,8 +16,9 @@
  * are a child subreaper, so such orphans become ours, and we wait for every
  * one of them before printing, so the caller inspects a settled host.
  *
- * Prints one line (VERB is the one killed: add or del):
- *   VERB killed|exit:<rc> delay_us <d> VERB_us <t> del exit:<rc> orphans <n>
+ * Prints one line (VERB is the one killed: add or del; NAMES: the orphans'
+ * comm values, comma separated, "-" for none):
+ *   VERB killed|exit:<rc> delay_us <d> VERB_us <t> del exit:<rc> orphan_names NAMES orphans <n>
  * and exits 0 (2 on a usage or system error). */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,20 +87,35 @@ static long random_delay(long max_us)
 	return 1 + (long)(r % (unsigned long)max_us);
 }
 
-/* Reaps every remaining child (orphans of the killed plugin included). */
-static int reap_all(void)
+/* Reaps every remaining child (orphans of the killed plugin included);
+ * their names (comm, read while they are zombies) go into names, comma
+ * separated. */
+static int reap_all(char *names, size_t len)
 {
+	size_t used = 0;
 	int n = 0, st;
 
+	snprintf(names, len, "-");
 	for (;;) {
-		pid_t p = wait(&st);
-		if (p > 0) {
-			n++;
-			continue;
+		siginfo_t si = {0};
+		char path[64], comm[32] = "?";
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return n;
 		}
-		if (errno == EINTR)
-			continue;
-		return n;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)si.si_pid);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		if (used + strlen(comm) + 2 < len)
+			used += snprintf(names + used, len - used, "%s%s", n ? "," : "", comm);
+		waitpid(si.si_pid, &st, 0);
+		n++;
 	}
 }
 
@@ -117,11 +133,11 @@ static int run(const char *plugin, const char *conf, const char *verb, const cha
 
 int main(int argc, char **argv)
 {
-	char cut_st[16], del_st[16];
+	char cut_st[16], del_st[16], names[256];
 	long max_us, delay = 0, t0, cut_us;
 	bool cut_del;
 	pid_t pid;
-	int st;
+	int st, n;
 
 	if (argc < 5 || argc > 6 || (argc == 6 && strcmp(argv[5], "add") && strcmp(argv[5], "del"))) {
 		fprintf(stderr, "usage: kill_at MAX_US PLUGIN CONF OUTDIR [add|del]\n");
@@ -150,7 +166,9 @@ int main(int argc, char **argv)
 	cut_us = now_us() - t0;
 	describe(st, cut_st, sizeof(cut_st));
 	describe(run(argv[2], argv[3], "DEL", argv[4], "del"), del_st, sizeof(del_st));
-	printf("%s %s delay_us %ld %s_us %ld del %s orphans %d\n", cut_del ? "del" : "add", cut_st,
-	       delay, cut_del ? "del" : "add", cut_us, del_st, reap_all());
+	n = reap_all(names, sizeof(names));
+	printf("%s %s delay_us %ld %s_us %ld del %s orphan_names %s orphans %d\n",
+	       cut_del ? "del" : "add", cut_st, delay, cut_del ? "del" : "add", cut_us, del_st,
+	       names, n);
 	return 0;
 }
