@@ -67,7 +67,7 @@ snapshot() {
 	for f in $(cd /var/lib/cni && find . -type f ! -name .cni-bridge-index | sort); do
 		printf '%s lease: %s: %s\n' "$s" "$f" "$(od -An -c "/var/lib/cni/$f" | tr -s ' \n' ' ')"
 	done
-	ip netns exec dhost sh "$T/ipt-state.sh" | sed "s/^/$s /"
+	ip netns exec dhost sh "$T/ipt-state.sh" | norm | sed "s/^/$s /"
 }
 
 # The parts of a snapshot read inside a netns, one exec each (an exec per
@@ -93,6 +93,8 @@ for cmd in iptables-save ip6tables-save; do
 	"$cmd" 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//; s/^/ipt: /'
 done
 nft list tables 2>/dev/null | sort | sed 's/^/ipt nft: /'
+# macspoofchk's chains, rules and comments (the MACs are normalised)
+nft list table bridge nat 2>/dev/null | sed 's/^[[:space:]]*//; /^$/d; s/^/ipt nft: /'
 SH
 
 # step_conf CTR: the config for a step, with the side's own last result of
