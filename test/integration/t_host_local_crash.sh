@@ -49,13 +49,16 @@ check_eq "DEL of every owner leaves only lock, last_reserved_ip.* and the index"
 hl ref ADD refafter eth0 "$C"
 check_eq "the reference still works on the store afterwards" "$RC" 0
 
-# the same test catches the reference's bug, so it can fail: its window (an
-# empty file between create and write) is short, so try up to 4 rounds
+# The detector can fail: an empty and a truncated lease planted by hand (what
+# the reference's #498 leaves) are both reported.
+mkdir -p "$T/planted"
+: >"$T/planted/10.21.0.9"
+printf 'k1\r' >"$T/planted/10.21.0.10"
+out=$("$TOOLS/hl_killer" /bin/true /dev/null "$T/planted" 0 -1 | tail -1)
+check_match "the detector reports planted empty and partial leases" "$out" "bad 2$"
+# For the record only (its window is short, so the count varies): the
+# reference under the same kills.
 hlconf "$T/r.json" "$T/refdata" 1.0.0 '[[{"subnet":"10.21.0.0/16"}]]'
-for round in 1 2 3 4; do
-	out=$("$TOOLS/hl_killer" "$REF/host-local" "$T/r.json" "$T/refdata/net1" 150 0 | tail -1)
-	case $out in *" bad 0") ;; *) break ;; esac
-done
-check_match "the reference leaves empty leases under the same kills (#498)" "$out" "bad [1-9]"
+diag "reference under 150 kills: $("$TOOLS/hl_killer" "$REF/host-local" "$T/r.json" "$T/refdata/net1" 150 0 | tail -1)"
 
 done_testing
