@@ -94,18 +94,28 @@ static bool has_family(const struct cni_ipnet *ips, size_t n, int family)
 	return false;
 }
 
-int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
-		   struct cni_err *err)
+typedef int family_fn(int family, const struct ipt_names *nm, const struct cni_ipnet *ips,
+		      size_t n, struct cni_err *err);
+
+/* Runs fn, with the attachment's chain name and comment, for each family
+ * that ips has an address of; stops at the first failure. */
+static int for_each_family(const char *net, const char *cid, const struct cni_ipnet *ips,
+			   size_t n, family_fn *fn, struct cni_err *err)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	struct ipt_names nm;
 	if (ipt_names_for(net, cid, &nm, err) < 0)
 		return -1;
 	for (size_t i = 0; i < 2; i++)
-		if (has_family(ips, n, families[i]) &&
-		    setup_family(families[i], &nm, ips, n, err) < 0)
+		if (has_family(ips, n, families[i]) && fn(families[i], &nm, ips, n, err) < 0)
 			return -1;
 	return 0;
+}
+
+int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
+		   struct cni_err *err)
+{
+	return for_each_family(net, cid, ips, n, setup_family, err);
 }
 
 /* Whether the chain may exist in family, decided without running a tool:
@@ -201,13 +211,5 @@ static int check_family(int family, const struct ipt_names *nm, const struct cni
 int masq_ipt_check(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
 		   struct cni_err *err)
 {
-	static const int families[] = {AF_INET, AF_INET6};
-	struct ipt_names nm;
-	if (ipt_names_for(net, cid, &nm, err) < 0)
-		return -1;
-	for (size_t i = 0; i < 2; i++)
-		if (has_family(ips, n, families[i]) &&
-		    check_family(families[i], &nm, ips, n, err) < 0)
-			return -1;
-	return 0;
+	return for_each_family(net, cid, ips, n, check_family, err);
 }
