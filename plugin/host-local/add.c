@@ -66,10 +66,8 @@ int hl_cmd_add(const struct cni_request *req, struct cni_result *res, struct cni
 	int rc = -1;
 	if (c.resolv_conf && hl_dns_load(c.resolv_conf, &res->dns, err) < 0)
 		goto out_conf;
-	if (hl_store_open(&s, c.data_dir, c.name, err) < 0)
+	if (hl_store_open_locked(&s, c.data_dir, c.name, err) < 0)
 		goto out_conf;
-	if (hl_store_lock(&s, err) < 0)
-		goto out_store;
 	rc = allocate_all(&s, &c, req, res, err);
 	for (size_t i = 0; rc == 0 && i < c.n_routes; i++)
 		if (cni_result_add_route(res, &c.routes[i], err) < 0)
@@ -77,7 +75,6 @@ int hl_cmd_add(const struct cni_request *req, struct cni_result *res, struct cni
 	if (rc < 0) /* leave nothing behind: release what this call reserved */
 		for (size_t k = 0; k < res->n_ips; k++)
 			hl_store_release_ip(&s, &res->ips[k].address.ip);
-out_store:
 	hl_store_close(&s);
 out_conf:
 	hl_conf_free(&c);

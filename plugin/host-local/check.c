@@ -16,10 +16,8 @@ int hl_cmd_check(const struct cni_request *req, struct cni_err *err)
 	if (hl_conf_load(req, &c, err) < 0)
 		return -1;
 	int rc = -1;
-	if (hl_store_open(&s, c.data_dir, c.name, err) < 0)
+	if (hl_store_open_locked(&s, c.data_dir, c.name, err) < 0)
 		goto out;
-	if (hl_store_lock(&s, err) < 0)
-		goto out_store;
 	/* Like the reference: any lease of the attachment will do; the
 	 * addresses in prevResult are not compared. */
 	if (hl_store_each_owned(&s, req->env.container_id, req->env.ifname, HL_MATCH_ANY, any,
@@ -29,7 +27,6 @@ int hl_cmd_check(const struct cni_request *req, struct cni_err *err)
 		cni_err_set(err, CNI_ERR_INTERNAL,
 			    "host-local: Failed to find address added by container %s",
 			    req->env.container_id);
-out_store:
 	hl_store_close(&s);
 out:
 	hl_conf_free(&c);

@@ -9,10 +9,8 @@ int hl_cmd_del(const struct cni_request *req, struct cni_err *err)
 	if (hl_conf_load(req, &c, err) < 0)
 		return -1;
 	int rc = -1;
-	if (hl_store_open(&s, c.data_dir, c.name, err) < 0)
+	if (hl_store_open_locked(&s, c.data_dir, c.name, err) < 0)
 		goto out;
-	if (hl_store_lock(&s, err) < 0)
-		goto out_store;
 	/* The reference releases once per range set, each time walking the
 	 * whole store: current-format leases, or the legacy ID-only ones when
 	 * a pass finds none. Keep that, so a second set also clears legacy
@@ -23,7 +21,6 @@ int hl_cmd_del(const struct cni_request *req, struct cni_err *err)
 			hl_store_release(&s, req->env.container_id, req->env.ifname,
 					 HL_MATCH_LEGACY);
 	rc = 0;
-out_store:
 	hl_store_close(&s);
 out:
 	hl_conf_free(&c);

@@ -104,6 +104,18 @@ int hl_store_lock(struct hl_store *s, struct cni_err *err)
 	return 0;
 }
 
+int hl_store_open_locked(struct hl_store *s, const char *data_dir, const char *network,
+			 struct cni_err *err)
+{
+	if (hl_store_open(s, data_dir, network, err) < 0)
+		return -1;
+	if (hl_store_lock(s, err) < 0) {
+		hl_store_close(s);
+		return -1;
+	}
+	return 0;
+}
+
 void hl_store_unlock(struct hl_store *s)
 {
 	if (!s->locked)
