@@ -24,29 +24,17 @@ static int net_comment_prefix(const char *net, char *out, size_t size, struct cn
 	return 0;
 }
 
-static int gc_family(int family, const char *prefix, const char *const *keep, size_t n_keep,
-		     struct cni_err *err)
+struct gc_keep {
+	const char *prefix;
+	const char *const *keep;
+	size_t n_keep;
+};
+
+/* An ipt_nat_edit_fn: removes the network's chains not listed in keep. */
+static size_t write_gc(FILE *f, const char *save, const void *arg)
 {
-	char *save = NULL, *buf = NULL;
-	size_t size = 0, lines;
-	int rc = -1;
-	if (ipt_save_nat(family, &save, err) < 0)
-		return -1;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		goto out;
-	fputs("*nat\n", f);
-	lines = ipt_save_write_gc(f, save, prefix, keep, n_keep);
-	fputs("COMMIT\n", f);
-	if (fclose(f) != 0)
-		goto out;
-	rc = lines ? (ipt_restore(family, buf, err) == 0 ? 0 : -1) : 0;
-out:
-	if (rc < 0 && !cni_err_isset(err))
-		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
-	free(save);
-	free(buf);
-	return rc;
+	const struct gc_keep *k = arg;
+	return ipt_save_write_gc(f, save, k->prefix, k->keep, k->n_keep);
 }
 
 int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err)
@@ -66,10 +54,11 @@ int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, s
 	}
 	if (net_comment_prefix(net, prefix, sizeof(prefix), err) < 0)
 		goto out;
+	const struct gc_keep k = {prefix, keep, n};
 	rc = 0;
 	for (size_t i = 0; rc == 0 && i < 2; i++)
 		if (masq_ipt_usable(families[i]))
-			rc = gc_family(families[i], prefix, keep, n, err);
+			rc = ipt_nat_edit(families[i], write_gc, &k, err);
 out:
 	free(chains);
 	free(keep);

@@ -143,32 +143,16 @@ static bool maybe_present(int family, const char *chain)
 				&ignored) != 0;
 }
 
-static int teardown_family(int family, const struct ipt_names *nm, struct cni_err *err)
+/* An ipt_nat_edit_fn: deletes the jumps to the chain, then the chain. */
+static size_t write_teardown(FILE *f, const char *save, const void *arg)
 {
-	char *save = NULL, *buf = NULL;
-	size_t size = 0, jumps;
-	bool chain;
-	int rc = -1;
-	if (ipt_save_nat(family, &save, err) < 0)
-		return -1;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		goto out;
-	fputs("*nat\n", f);
-	jumps = ipt_save_write_jump_deletes(f, save, nm->chain);
-	chain = ipt_save_has_chain(save, nm->chain);
-	if (chain)
+	const struct ipt_names *nm = arg;
+	size_t lines = ipt_save_write_jump_deletes(f, save, nm->chain);
+	if (ipt_save_has_chain(save, nm->chain)) {
 		fprintf(f, "-F %s\n-X %s\n", nm->chain, nm->chain);
-	fputs("COMMIT\n", f);
-	if (fclose(f) != 0)
-		goto out;
-	rc = jumps || chain ? (ipt_restore(family, buf, err) == 0 ? 0 : -1) : 0;
-out:
-	if (rc < 0 && !cni_err_isset(err))
-		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
-	free(save);
-	free(buf);
-	return rc;
+		lines += 2;
+	}
+	return lines;
 }
 
 int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
@@ -183,7 +167,7 @@ int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *
 			continue;
 		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain))
 			continue;
-		if (teardown_family(families[i], &nm, err) < 0)
+		if (ipt_nat_edit(families[i], write_teardown, &nm, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -3,6 +3,8 @@
  * iptables-restore or iptables-save (from the calling thread, via
  * ipt_exec.h). */
 #pragma once
+#include <stddef.h>
+#include <stdio.h>
 #include "lib/cni/error.h"
 #include "lib/nft/names.h"
 
@@ -22,3 +24,11 @@ const char *ipt_save_tool(int family);
 int ipt_restore(int family, const char *batch, struct cni_err *err);
 /* `<save> -t nat`; *out is malloc'd. */
 int ipt_save_nat(int family, char **out, struct cni_err *err);
+
+/* Writes the iptables-restore lines that change save (the nat listing);
+ * returns how many. */
+typedef size_t ipt_nat_edit_fn(FILE *f, const char *save, const void *arg);
+/* A listing-driven edit of family's nat table (teardown, GC): lists it,
+ * lets edit write lines between "*nat" and "COMMIT", and runs the batch
+ * only when edit wrote any. 0 when done or nothing to do; else -1 with err. */
+int ipt_nat_edit(int family, ipt_nat_edit_fn *edit, const void *arg, struct cni_err *err);
