@@ -84,19 +84,17 @@ static int gc_store(const struct hl_conf *c, const struct cni_attachment *v, siz
 	int rc = hl_store_exists(c->data_dir, c->name, err);
 	if (rc <= 0)
 		return rc; /* no store: nothing was ever leased */
-	if (hl_store_open(&s, c->data_dir, c->name, err) < 0)
+	if (hl_store_open_locked(&s, c->data_dir, c->name, err) < 0)
 		return -1;
-	rc = hl_store_lock(&s, err);
-	if (rc == 0) {
-		collect_garbage(&s, v, n, &t);
-		fprintf(stderr, "host-local: GC of network %s: %zu leases released, %zu kept\n",
-			c->name, t.released, t.kept);
-	}
+	collect_garbage(&s, v, n, &t);
+	fprintf(stderr, "host-local: GC of network %s: %zu leases released, %zu kept\n", c->name,
+		t.released, t.kept);
 	hl_store_close(&s);
-	if (rc == 0 && t.failed)
-		rc = cni_err_set(err, CNI_ERR_INTERNAL, "host-local GC: %zu of %zu leases stuck: %s",
-				 t.failed, t.failed + t.released, t.errors);
-	return rc;
+	if (t.failed)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "host-local GC: %zu of %zu leases stuck: %s", t.failed,
+				   t.failed + t.released, t.errors);
+	return 0;
 }
 
 int hl_cmd_gc(const struct cni_request *req, struct cni_err *err)

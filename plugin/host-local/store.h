@@ -39,9 +39,9 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 int hl_store_exists(const char *data_dir, const char *network, struct cni_err *err);
 /* Takes the lock and loads (or rebuilds) the lease index. */
 int hl_store_lock(struct hl_store *s, struct cni_err *err);
-/* hl_store_open, then hl_store_lock: the start of every verb that changes
- * or reads leases. On a lock failure the store is closed again; on success
- * the caller owns it (hl_store_close). */
+/* hl_store_open, then hl_store_lock: how ADD, DEL, CHECK and GC start. On
+ * a lock failure the store is closed again; on success the caller owns it
+ * (hl_store_close). */
 int hl_store_open_locked(struct hl_store *s, const char *data_dir, const char *network,
 			 struct cni_err *err);
 /* Writes the index back and drops the lock. Safe to call when not locked. */
