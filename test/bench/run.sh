@@ -11,7 +11,7 @@
 #   BENCH_BURST_ROUNDS=5
 #   BENCH_HL_LEASES="0 100 1000 5000"  existing leases for host-local alone
 #   BENCH_HL_N=10 BENCH_HL_ROUNDS=4    host-local ADD+DEL per level
-#   BENCH_DAD_REPS=4      enabledad ADDs per variant (each waits ~1-2 s of DAD)
+#   BENCH_DAD_REPS=6      enabledad ADDs per variant (each waits ~1-2 s of DAD)
 #   BENCH_RSS_N=5         traced ADD+DEL per variant for per-process peak RSS
 #   BENCH_STARTUP_N=50    VERSION calls / empty programs per round (context)
 #   BENCH_CASES="serial dual masq burst hostlocal rss size dad startup"
@@ -64,7 +64,7 @@ BURST_ROUNDS=${BENCH_BURST_ROUNDS:-5}
 HL_LEASES=${BENCH_HL_LEASES:-0 100 1000 5000}
 HL_N=${BENCH_HL_N:-10}
 HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
-DAD_REPS=${BENCH_DAD_REPS:-4}
+DAD_REPS=${BENCH_DAD_REPS:-6}
 RSS_N=${BENCH_RSS_N:-5}
 STARTUP_N=${BENCH_STARTUP_N:-50}
 CASES=${BENCH_CASES:-serial dual masq burst hostlocal rss size dad startup}
