@@ -5,11 +5,12 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,23 +70,41 @@ static int write_all(int fd, const char *s)
 	return lseek(fd, 0, SEEK_SET) < 0 ? -1 : 0;
 }
 
+/* The child between fork and exec (async-signal-safe calls only). It dies
+ * with us: a runtime that SIGKILLs the bridge mid-ADD calls DEL at once, and
+ * an iptables-restore left running would commit the container's chain after
+ * that DEL looked for it (t_chaos_kill.sh, CHAOS_IPT_ORPHAN=1). Killing it
+ * is safe: a restore commits its whole batch at once or not at all. */
+static void __attribute__((noreturn))
+exec_child(const char *path, char *const argv[], const int fds[3], pid_t parent)
+{
+	int tmp[3];
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+	/* via fds >= 10: a memfd may itself be 0, 1 or 2 */
+	for (int i = 0; i < 3; i++)
+		if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			_exit(127);
+	for (int i = 0; i < 3; i++)
+		if (dup2(tmp[i], i) < 0)
+			_exit(127);
+	/* All our fds are O_CLOEXEC, but libraries' may not be. */
+	close_range(3, ~0U, 0);
+	execve(path, argv, environ);
+	_exit(127);
+}
+
+/* fork + exec rather than posix_spawn, which cannot set a parent-death
+ * signal. An exec failure shows as exit status 127. */
 static int spawn_wait(const char *path, char *const argv[], int in, int out, int errfd, int *status)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int rc;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, out, 1);
-	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
-	/* All our fds are O_CLOEXEC, but libraries' may not be. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0) {
-		errno = rc;
+	const int fds[3] = {in, out, errfd};
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
 		return -1;
-	}
+	if (pid == 0)
+		exec_child(path, argv, fds, parent);
 	while (waitpid(pid, status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
