@@ -85,6 +85,62 @@ bool nft_rule_compares(const struct nftnl_rule *r, const void *data, uint32_t le
 	return found;
 }
 
+/* An attribute the kernel lists although it holds the value that leaving
+ * it out means. */
+static bool is_default(const struct nftnl_expr *e, uint16_t type)
+{
+	return type == NFTNL_EXPR_BITWISE_OP &&
+	       strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "bitwise") == 0 &&
+	       nftnl_expr_get_u32(e, type) == NFT_BITWISE_BOOL;
+}
+
+static bool attr_equal(const struct nftnl_expr *a, const struct nftnl_expr *b, uint16_t type)
+{
+	bool in_a = nftnl_expr_is_set(a, type), in_b = nftnl_expr_is_set(b, type);
+	uint32_t len_a = 0, len_b = 0;
+	const void *va, *vb;
+	if (!in_a && !in_b)
+		return true;
+	if (!in_a || !in_b)
+		return in_a ? is_default(a, type) : is_default(b, type);
+	va = nftnl_expr_get(a, type, &len_a);
+	vb = nftnl_expr_get(b, type, &len_b);
+	return va && vb && len_a == len_b && memcmp(va, vb, len_a) == 0;
+}
+
+/* libnftnl keeps which attributes are set in a 32-bit mask. */
+#define EXPR_ATTR_MAX 31
+
+static bool expr_equal(const struct nftnl_expr *a, const struct nftnl_expr *b)
+{
+	if (strcmp(nftnl_expr_get_str(a, NFTNL_EXPR_NAME), nftnl_expr_get_str(b, NFTNL_EXPR_NAME)))
+		return false;
+	for (uint16_t type = NFTNL_EXPR_BASE; type <= EXPR_ATTR_MAX; type++)
+		if (!attr_equal(a, b, type))
+			return false;
+	return true;
+}
+
+bool nft_rule_same_exprs(const struct nftnl_rule *a, const struct nftnl_rule *b)
+{
+	struct nftnl_expr_iter *ia = nftnl_expr_iter_create(a), *ib = nftnl_expr_iter_create(b);
+	struct nftnl_expr *ea = NULL, *eb = NULL;
+	bool same = ia && ib;
+	while (same) {
+		ea = nftnl_expr_iter_next(ia);
+		eb = nftnl_expr_iter_next(ib);
+		if (!ea || !eb)
+			break;
+		same = expr_equal(ea, eb);
+	}
+	same = same && !ea && !eb;
+	if (ia)
+		nftnl_expr_iter_destroy(ia);
+	if (ib)
+		nftnl_expr_iter_destroy(ib);
+	return same;
+}
+
 static struct nftnl_expr *add(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc(name);

@@ -19,6 +19,13 @@ const char *nft_rule_comment(const struct nftnl_rule *r, char *buf, size_t size)
  * a listed rule: its source address, its MAC). */
 bool nft_rule_compares(const struct nftnl_rule *r, const void *data, uint32_t len);
 
+/* Whether a and b hold the same expressions, in order, with the same
+ * attributes (to tell whether a listed rule is exactly one we would write).
+ * Rule attributes (handle, comment) are not compared. The kernel's listing
+ * of a "bitwise" names its op (mask-xor), which unset means: that counts
+ * as equal. Never says equal when the expressions differ. */
+bool nft_rule_same_exprs(const struct nftnl_rule *a, const struct nftnl_rule *b);
+
 /* ip/ip6 saddr == addr (with the inet "meta nfproto" dependency). */
 int nft_expr_saddr_eq(struct nftnl_rule *r, const struct cni_ip *addr);
 /* ip/ip6 daddr == net / != net (prefix match; host bits ignored). */

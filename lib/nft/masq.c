@@ -99,6 +99,18 @@ static struct nftnl_rule *goto_checks(void)
 	return r;
 }
 
+/* postrouting's rules, in order, as the reference writes them. */
+#define POSTROUTING_RULES 3
+static const char *const postrouting_what[POSTROUTING_RULES] = {
+    "ip daddr 224.0.0.0/4 return", "ip6 daddr ff00::/8 return", "goto " MASQ_NFT_CHECKS_CHAIN};
+
+static struct nftnl_rule *postrouting_rule(size_t i)
+{
+	if (i == 0)
+		return multicast_return(AF_INET);
+	return i == 1 ? multicast_return(AF_INET6) : goto_checks();
+}
+
 /* The table and both chains, with postrouting rebuilt as the reference
  * does, so that its three rules are right even if someone edited them. */
 static void queue_skeleton(struct nft_ctx *c)
@@ -109,9 +121,52 @@ static void queue_skeleton(struct nft_ctx *c)
 	nft_add_chain(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN, "nat",
 		      NF_INET_POST_ROUTING, SRCNAT_PRIORITY, NULL);
 	nft_flush_chain(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN);
-	nft_add_rule(c, multicast_return(AF_INET), "ip daddr 224.0.0.0/4 return");
-	nft_add_rule(c, multicast_return(AF_INET6), "ip6 daddr ff00::/8 return");
-	nft_add_rule(c, goto_checks(), "goto " MASQ_NFT_CHECKS_CHAIN);
+	for (size_t i = 0; i < POSTROUTING_RULES; i++)
+		nft_add_rule(c, postrouting_rule(i), postrouting_what[i]);
+}
+
+/* Listed postrouting rules against the ones queue_skeleton writes. */
+struct postrouting_check {
+	struct nftnl_rule *want[POSTROUTING_RULES];
+	size_t n; /* rules listed so far */
+	bool same;
+};
+
+static int compare_postrouting(const struct nftnl_rule *r, void *data, struct cni_err *err)
+{
+	struct postrouting_check *p = data;
+	(void)err;
+	if (p->n >= POSTROUTING_RULES || nftnl_rule_is_set(r, NFTNL_RULE_USERDATA) ||
+	    !nft_rule_same_exprs(r, p->want[p->n]))
+		p->same = false;
+	p->n++;
+	return 0;
+}
+
+/* 1 when postrouting holds exactly the rules queue_skeleton would write, 0
+ * when not (or when it is missing), -1 on error. Rebuilding postrouting
+ * flushes it, and a transaction that deletes anything makes the socket's
+ * close wait for an RCU grace period (see nft_close()): most of an ADD's
+ * time. When this says 1, the table and both chains exist too: the kernel
+ * refuses to delete masq_checks while postrouting's goto points at it. */
+static int postrouting_is_intact(struct nft_ctx *c, struct cni_err *err)
+{
+	struct postrouting_check p = {.same = true};
+	int rc = -1;
+	for (size_t i = 0; i < POSTROUTING_RULES; i++)
+		if (!(p.want[i] = postrouting_rule(i))) {
+			cni_err_set(err, CNI_ERR_IO, "nftables: out of memory");
+			goto out;
+		}
+	if (nft_dump_rules(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_POSTROUTING_CHAIN,
+			   compare_postrouting, &p, err) < 0)
+		goto out;
+	rc = p.same && p.n == POSTROUTING_RULES;
+out:
+	for (size_t i = 0; i < POSTROUTING_RULES; i++)
+		if (p.want[i])
+			nftnl_rule_free(p.want[i]);
+	return rc;
 }
 
 static void queue_masq_rule(struct nft_ctx *c, const struct cni_ipnet *ip, const char *comment)
@@ -134,19 +189,25 @@ static void queue_masq_rule(struct nft_ctx *c, const struct cni_ipnet *ip, const
 	nft_add_rule(c, r, what);
 }
 
-int masq_nft_setup(const char *net, const char *ifname, const char *cid,
-		   const struct cni_ipnet *ips, size_t n, struct cni_err *err)
+/* One transaction. With reuse, an intact postrouting is left alone and
+ * *reused says so; without, it is rebuilt unconditionally. */
+static int setup_attempt(const char *net, const char *ifname, const char *cid,
+			 const struct cni_ipnet *ips, size_t n, bool reuse, bool *reused,
+			 struct cni_err *err)
 {
 	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1], comment[MASQ_NFT_COMMENT_MAX + 1];
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
 	struct found_rules stale = {.prefix = hash};
-	int rc = -1;
+	int rc = -1, intact = 0;
 
 	masq_nft_instance_hash(net, ifname, cid, hash);
 	masq_nft_comment(net, ifname, cid, comment);
-	if (nft_open(&c, err) < 0 || find_rules(&c, &stale, err) < 0)
+	if (nft_open(&c, err) < 0 || find_rules(&c, &stale, err) < 0 ||
+	    (reuse && (intact = postrouting_is_intact(&c, err)) < 0))
 		goto out;
-	queue_skeleton(&c);
+	*reused = intact;
+	if (!intact)
+		queue_skeleton(&c);
 	for (size_t i = 0; i < stale.n; i++)
 		del_found(&c, &stale, i);
 	for (size_t i = 0; i < n; i++)
@@ -155,6 +216,20 @@ int masq_nft_setup(const char *net, const char *ifname, const char *cid,
 out:
 	found_free(&stale);
 	return rc;
+}
+
+int masq_nft_setup(const char *net, const char *ifname, const char *cid,
+		   const struct cni_ipnet *ips, size_t n, struct cni_err *err)
+{
+	bool reused = false;
+	if (setup_attempt(net, ifname, cid, ips, n, true, &reused, err) == 0)
+		return 0;
+	if (!reused)
+		return -1;
+	/* Someone deleted the table or a chain between our listing and our
+	 * commit: do it the full way once, as the reference always does. */
+	cni_err_clear(err);
+	return setup_attempt(net, ifname, cid, ips, n, false, &reused, err);
 }
 
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err)

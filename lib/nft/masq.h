@@ -24,7 +24,9 @@
 
 /* Ensures table and chains, replaces this attachment's rules with one rule
  * per address in ips (the address with its prefix, e.g. 10.1.0.5/16).
- * Repeating it does not duplicate rules. */
+ * Repeating it does not duplicate rules. postrouting is flushed and
+ * rewritten only when its rules differ from the three above; left as it is
+ * otherwise (a flush would cost an RCU grace period). */
 int masq_nft_setup(const char *net, const char *ifname, const char *cid,
 		   const struct cni_ipnet *ips, size_t n, struct cni_err *err);
 /* Deletes the rules whose comment starts with this attachment's hash. Needs

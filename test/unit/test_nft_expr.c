@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/nft/expr.h"
+#include <libnftnl/expr.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -119,6 +120,57 @@ static void test_rule_compares(void **state)
 	nftnl_rule_free(r);
 }
 
+/* ip daddr <prefix> <verdict>, as masq.c writes postrouting's rules. */
+static struct nftnl_rule *daddr_verdict(const char *prefix, int verdict)
+{
+	struct cni_ipnet n = net(prefix);
+	struct nftnl_rule *r = nft_rule_new(NFPROTO_INET, "t", "c", NULL);
+	assert_int_equal(nft_expr_daddr_in(r, &n, 0), 0);
+	assert_int_equal(nft_expr_verdict(r, verdict, verdict == NFT_GOTO ? "x" : NULL), 0);
+	return r;
+}
+
+/* Sets the op of r's bitwise expression, as the kernel's listing does. */
+static void set_bitwise_op(struct nftnl_rule *r, uint32_t op)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+	while ((e = nftnl_expr_iter_next(it)))
+		if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "bitwise") == 0)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, op);
+	nftnl_expr_iter_destroy(it);
+}
+
+static void test_rule_same_exprs(void **state)
+{
+	(void)state;
+	struct nftnl_rule *want = daddr_verdict("224.0.0.0/4", NFT_RETURN);
+	struct nftnl_rule *same = daddr_verdict("224.0.0.0/4", NFT_RETURN);
+	struct nftnl_rule *prefix = daddr_verdict("224.0.0.0/5", NFT_RETURN);
+	struct nftnl_rule *verdict = daddr_verdict("224.0.0.0/4", NFT_GOTO);
+	struct nftnl_rule *longer = daddr_verdict("224.0.0.0/4", NFT_RETURN);
+	assert_int_equal(nft_expr_verdict(longer, NFT_RETURN, NULL), 0);
+
+	assert_true(nft_rule_same_exprs(want, same));
+	assert_false(nft_rule_same_exprs(want, prefix));
+	assert_false(nft_rule_same_exprs(want, verdict));
+	assert_false(nft_rule_same_exprs(want, longer));
+	assert_false(nft_rule_same_exprs(longer, want));
+	/* The kernel lists the op an unset op means: still the same. */
+	set_bitwise_op(same, NFT_BITWISE_BOOL);
+	assert_true(nft_rule_same_exprs(want, same));
+	assert_true(nft_rule_same_exprs(same, want));
+	set_bitwise_op(same, NFT_BITWISE_LSHIFT);
+	assert_false(nft_rule_same_exprs(want, same));
+	assert_false(nft_rule_same_exprs(same, want));
+
+	nftnl_rule_free(want);
+	nftnl_rule_free(same);
+	nftnl_rule_free(prefix);
+	nftnl_rule_free(verdict);
+	nftnl_rule_free(longer);
+}
+
 static void test_comment_round_trip(void **state)
 {
 	(void)state;
@@ -140,6 +192,7 @@ int main(void)
 	    cmocka_unit_test(test_ipv6_prefix),
 	    cmocka_unit_test(test_bridge_iifname_and_mac),
 	    cmocka_unit_test(test_rule_compares),
+	    cmocka_unit_test(test_rule_same_exprs),
 	    cmocka_unit_test(test_comment_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
