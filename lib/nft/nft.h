@@ -38,9 +38,11 @@ struct nft_ctx {
  * netlink or nf_tables is unavailable. */
 int nft_open(struct nft_ctx *c, struct cni_err *err);
 /* Releases everything; safe on a zeroed or half-opened ctx. Measured: after
- * a commit, closing the socket waits for the kernel's cleanup of the
- * transaction (an RCU grace period, ~5 ms on a loaded 2-vCPU VM); that wait,
- * not the netlink traffic, is most of a masquerade ADD's or DEL's cost. */
+ * a commit that deleted something, closing the socket waits for the
+ * kernel's cleanup of the transaction (an RCU grace period, ~5 ms on a
+ * loaded 2-vCPU VM); that wait, not the netlink traffic, is most of a
+ * masquerade DEL's cost. An ADD that finds postrouting intact deletes
+ * nothing and so does not wait (lib/nft/masq.c). */
 void nft_close(struct nft_ctx *c);
 /* Messages queued since the last commit. */
 size_t nft_pending(const struct nft_ctx *c);
