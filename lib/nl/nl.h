@@ -115,6 +115,21 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const cha
 int nl_addr_del(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
 		struct cni_err *err);
 
+/* ---- notifications (watch.c) ---- */
+
+/* Opens a socket in the calling thread's netns subscribed to one multicast
+ * group (RTNLGRP_*, e.g. RTNLGRP_IPV6_IFADDR). Use it for nl_watch_wait
+ * only and make requests on another socket: replies are matched by
+ * sequence number, so a request on this one would swallow notifications.
+ * Subscribe before reading the state, so no change is missed in between.
+ * Close with nl_close (or cleanup_nl). */
+int nl_watch_open(struct nl *nl, unsigned group, struct cni_err *err);
+/* Waits up to timeout_ms (-1 = forever) for notifications and discards all
+ * that are queued. Returns 1 when something arrived (also when the kernel
+ * dropped some, or a signal interrupted the wait): re-read the state then;
+ * 0 on timeout; -1 with err on failure. */
+int nl_watch_wait(struct nl *nl, int timeout_ms, struct cni_err *err);
+
 /* ---- routes (route.c) ---- */
 
 struct nl_route {
