@@ -30,7 +30,7 @@ BINS  := $(BUILD)/bin/bridge $(BUILD)/bin/host-local
 UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps test test-unit asan-build test-asan test-valgrind fuzz demo bench soak install clean format
+.PHONY: all deps test test-unit test-vm asan-build test-asan test-valgrind fuzz demo bench soak install clean format
 all: $(BINS) $(UNITS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
@@ -91,6 +91,11 @@ test: deps
 
 test-unit: all
 	@sh test/run.sh $(BUILD) unit
+
+# The kernel lane alone: VLAN and core integration tests in a QEMU guest on
+# Debian's LTS kernel (test/vm/vm.sh; `make deps` sets it up).
+test-vm: all
+	@sh test/run.sh $(BUILD) vm
 
 # Same suite, binaries built with AddressSanitizer + UBSan.
 test-asan: deps

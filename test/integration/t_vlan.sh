@@ -12,7 +12,7 @@
 ping1() { ip netns exec "$1" ping -c1 -W2 "$2"; }
 # vlans DEV: the port's VLAN table as "vid[-end]:flag,flag ..." in VID order.
 vlans() {
-	bridge -j vlan show dev "$1" | jq -r '[.[] | select(.ifname == "'"$1"'") | .vlans[]? |
+	bridge -compressvlans -j vlan show dev "$1" | jq -r '[.[] | select(.ifname == "'"$1"'") | .vlans[]? |
 		"\(.vlan)\(if .vlanEnd then "-\(.vlanEnd)" else "" end):\((.flags // []) | join(","))"] | join(" ")'
 }
 filtering() { ip -d -j link show "$1" | jq -r '.[0].linkinfo.info_data.vlan_filtering'; }
@@ -207,7 +207,7 @@ check_eq "a second DEL succeeds" "$RC" 0
 # preserveDefaultVlan, keeping VID 1 on the port like preserveDefaultVlan).
 # One side at a time on the same bridge name, each from scratch.
 side() { # PLUGIN_DIR NETNS JQ
-	bconf "$T/s.json" 10-bridge.conflist "" '.bridge = "sv0" | .vlan = 10 | .hairpinMode = false |
+	bconf "$T/s.json" 10-bridge.conflist "" '.name = "side-'"$2"'" | .bridge = "sv0" | .vlan = 10 | .hairpinMode = false |
 		.ipam.ranges = [[{"subnet": "10.84.0.0/24"}]] | '"$3"
 	netns_new "$2"
 	cni "$1" bridge ADD "c$2" "/run/netns/$2" eth0 "$T/s.json"
