@@ -215,17 +215,21 @@ static const char *vlan_flags(uint16_t f)
 
 /* want[vid]: -1 = must be absent (or anything with preserveDefaultVlan),
  * else the flags. */
-static void expected(const struct bridge_conf *c, int *want)
+static int expected(const struct bridge_conf *c, int *want, struct cni_err *err)
 {
 	struct nl_vlan *v = calloc(VID_MAX + 2, sizeof(*v));
-	size_t n = v ? port_entries(c, v) : 0;
+	size_t n;
 
+	if (!v)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	n = port_entries(c, v);
 	for (unsigned i = 0; i <= VID_MAX; i++)
 		want[i] = -1;
 	for (size_t i = 0; i < n; i++)
 		for (unsigned vid = v[i].vid; vid <= v[i].vid_end; vid++)
 			want[vid] = v[i].flags;
 	free(v);
+	return 0;
 }
 
 static int compare(const struct bridge_conf *c, const struct nl_link *port, const int *want,
@@ -277,8 +281,9 @@ int bridge_vlan_check(struct nl *host, const struct bridge_conf *c, const struct
 	want = calloc(VID_MAX + 1, sizeof(*want));
 	if (!want)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	expected(c, want);
-	rc = nl_port_vlan_list(host, port->ifindex, &have, &n, err);
+	rc = expected(c, want, err);
+	if (rc == 0)
+		rc = nl_port_vlan_list(host, port->ifindex, &have, &n, err);
 	if (rc == 0)
 		rc = compare(c, port, want, have, n, err);
 	free(have);
