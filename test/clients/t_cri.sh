@@ -8,9 +8,9 @@
 # packages, cached outside the repository); the pod sandbox image is a
 # one-layer busybox image made by cri/mkimage.sh and imported offline.
 # The conflist is the shipped conf/k8s-node dual-stack one (bridge +
-# reference portmap) with our test type names swapped in and ipMasq on, as
-# in containerd's own example conflist, so that a pod has masquerade state
-# whose removal can be checked. containerd runs on a private config, root,
+# reference portmap) with our test type names swapped in and ipMasq on (off
+# in the shipped file for traffic between nodes; on here so that each pod
+# has masquerade state whose removal can be checked). containerd runs on a private config, root,
 # state and sockets inside the sandbox, and is restarted while the pods run.
 if [ -z "${CNI_TEST_SANDBOX:-}" ]; then
 	CRI_TOOLS=$(sh "$(dirname "$0")/setup.sh" cri) || {
