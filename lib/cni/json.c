@@ -8,7 +8,7 @@
  * keys and its tree in pre-order equals document order, so the k-th number
  * token is the k-th number item; the flags are OR-ed into item->type above
  * the low byte that cJSON_IsNumber() and friends look at. */
-#include "json.h"
+#include "lib/cni/json.h"
 
 #include <errno.h>
 #include <stdint.h>

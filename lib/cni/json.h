@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
-#include "error.h"
+#include "lib/cni/error.h"
 
 /* cJSON type bit set by json_parse() on numbers written with a fraction or an
  * exponent, so integer fields can refuse them as Go does. */

@@ -2,7 +2,7 @@
  * 4-space indent (or Marshal's compact form), Go's string escaping and Go's
  * float formatting. cJSON_Print's tab format is not what runtimes see from
  * the reference plugins. */
-#include "json.h"
+#include "lib/cni/json.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* The in-memory result: builders, deep copy and release. */
-#include "result.h"
+#include "lib/cni/result.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* Parsing a result of any CNI version into the 1.x model (result.h).
  * Type errors carry the path of the offending value, e.g.
  * `ips[1]: "address": expected a string, got a number`. */
-#include "result.h"
-#include "json.h"
-#include "version.h"
+#include "lib/cni/result.h"
+#include "lib/cni/json.h"
+#include "lib/cni/version.h"
 
 #include <limits.h>
 #include <stdlib.h>

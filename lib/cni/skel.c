@@ -6,11 +6,11 @@
  *   4. cniVersion supported (and recent enough for CHECK, GC, STATUS);
  *   5. CNI_NETNS is not our own netns (ADD, CHECK), then the handler.
  * Errors are printed once, as JSON on stdout, and the exit status is 1. */
-#include "skel.h"
-#include "conf.h"
-#include "json.h"
-#include "log.h"
-#include "version.h"
+#include "lib/cni/skel.h"
+#include "lib/cni/conf.h"
+#include "lib/cni/json.h"
+#include "lib/cni/log.h"
+#include "lib/cni/version.h"
 
 #include <errno.h>
 #include <stdlib.h>

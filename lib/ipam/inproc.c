@@ -1,5 +1,5 @@
 /* In-process IPAM: the build-id check and the cni_run call. */
-#include "inproc.h"
+#include "lib/ipam/inproc.h"
 
 #include <elf.h>
 #include <errno.h>

@@ -12,8 +12,8 @@
  * CNI_IPAM_TIMEOUT_SECONDS set (non-empty): only a child can be timed out. */
 #pragma once
 #include <stddef.h>
-#include "../cni/skel.h"
-#include "spawn.h"
+#include "lib/cni/skel.h"
+#include "lib/ipam/spawn.h"
 
 struct ipam_inproc {
 	const char *type;                /* "host-local"; NULL ends a table */

@@ -1,7 +1,7 @@
 /* Runs one delegated plugin: fork + exec (exec errors reported back, the
  * child dies with us), pipes for stdin/stdout/stderr, a pidfd so that the
  * poll loop also sees the child's exit and the timeout covers every phase. */
-#include "spawn.h"
+#include "lib/ipam/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cni/json.h"
+#include "lib/cni/json.h"
 
 extern char **environ;
 

@@ -1,7 +1,7 @@
 /* posix_spawn of the iptables tools with memfd stdin/stdout/stderr. See
  * exec.h. memfds rather than pipes: no deadlock between writing the batch
  * and reading the output, whatever their sizes. */
-#include "ipt_exec.h"
+#include "lib/ipt/ipt_exec.h"
 
 #include <errno.h>
 #include <signal.h>

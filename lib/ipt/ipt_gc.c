@@ -1,12 +1,12 @@
 /* CNI GC for the iptables backend. See masq.h. */
-#include "masq.h"
+#include "lib/ipt/masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ipt_save.h"
-#include "ipt_tools.h"
+#include "lib/ipt/ipt_save.h"
+#include "lib/ipt/ipt_tools.h"
 
 /* The quoted comment prefix `"name: \"<net>\" id: ` as iptables-save
  * prints the comments of network net. */

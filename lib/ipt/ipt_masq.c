@@ -1,15 +1,13 @@
 /* iptables masquerade through iptables-restore batches: setup, teardown,
  * check. See masq.h. */
-#include "masq.h"
+#include "lib/ipt/masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ipt_save.h"
-#include "ipt_tools.h"
-#include "lib/nft/nft.h"
-#include <linux/netfilter.h>
+#include "lib/ipt/ipt_save.h"
+#include "lib/ipt/ipt_tools.h"
 
 static void write_chain_rules(FILE *f, int family, const struct ipt_names *nm,
 			      const struct cni_ipnet *ips, size_t n)
@@ -119,15 +117,13 @@ int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips
 }
 
 /* Whether the chain may exist in family, decided without running a tool:
- * iptables-nft keeps it as a chain of nf_tables table ip/ip6 "nat", which
- * netlink can look up; iptables-legacy shows a loaded nat table in
- * /proc/net/ip(6)_tables_names. In doubt, true. This spares a DEL two
- * iptables-save runs when there is nothing to remove (the nftables backend,
- * a repeated DEL). */
-static bool maybe_present(int family, const char *chain)
+ * iptables-legacy shows a loaded nat table in /proc/net/ip(6)_tables_names;
+ * with none, iptables-nft is the only place, and the caller's probe asks
+ * nf_tables (lib/ipt does not speak nftables). In doubt, true. This spares
+ * a DEL two iptables-save runs when there is nothing to remove (the
+ * nftables backend, a repeated DEL). */
+static bool maybe_present(int family, const char *chain, masq_ipt_probe *nft_may_exist)
 {
-	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct cni_err ignored = {0};
 	char line[64];
 	bool legacy_nat = false;
 	FILE *f = fopen(
@@ -137,10 +133,7 @@ static bool maybe_present(int family, const char *chain)
 			legacy_nat = strcmp(line, "nat\n") == 0;
 		fclose(f);
 	}
-	if (legacy_nat || nft_open(&c, &ignored) < 0)
-		return true;
-	return nft_chain_exists(&c, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, "nat", chain,
-				&ignored) != 0;
+	return legacy_nat || !nft_may_exist || nft_may_exist(family, chain);
 }
 
 /* An ipt_nat_edit_fn: deletes the jumps to the chain, then the chain. */
@@ -156,7 +149,7 @@ static size_t write_teardown(FILE *f, const char *save, const void *arg)
 }
 
 int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
-		      struct cni_err *err)
+		      masq_ipt_probe *nft_may_exist, struct cni_err *err)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	struct ipt_names nm;
@@ -165,7 +158,7 @@ int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *
 	for (size_t i = 0; i < 2; i++) {
 		if (n && !has_family(ips, n, families[i]))
 			continue;
-		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain))
+		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain, nft_may_exist))
 			continue;
 		if (ipt_nat_edit(families[i], write_teardown, &nm, err) < 0)
 			return -1;

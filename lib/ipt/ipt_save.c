@@ -1,8 +1,8 @@
 /* iptables-save text. See ipt_save.h. */
-#include "ipt_save.h"
+#include "lib/ipt/ipt_save.h"
 
 #include <string.h>
-#include "lib/nft/names.h"
+#include "lib/names/names.h"
 
 /* The start of the line after line. */
 static const char *after(const char *line)

@@ -1,12 +1,12 @@
 /* Names, and running iptables-restore / iptables-save. See ipt_tools.h. */
-#include "ipt_tools.h"
+#include "lib/ipt/ipt_tools.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ipt_exec.h"
-#include "masq.h"
-#include "lib/nft/names.h"
+#include "lib/ipt/ipt_exec.h"
+#include "lib/ipt/masq.h"
+#include "lib/names/names.h"
 
 const char *ipt_restore_tool(int family)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "lib/cni/error.h"
-#include "lib/nft/names.h"
+#include "lib/names/names.h"
 
 struct ipt_names {
 	char chain[MASQ_IPT_CHAIN_LEN + 1];

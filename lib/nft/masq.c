@@ -1,14 +1,14 @@
 /* nftables masquerade with the reference's names. See masq.h. */
-#include "masq.h"
+#include "lib/nft/masq.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include "expr.h"
-#include "names.h"
-#include "nft.h"
+#include "lib/nft/expr.h"
+#include "lib/names/names.h"
+#include "lib/nft/nft.h"
 
 #define TABLE_COMMENT "Masquerading for plugins from github.com/containernetworking/plugins"
 #define CHECKS_COMMENT                                                                             \

@@ -1,5 +1,5 @@
 /* nf_tables transport: batches and rule dumps. See nft.h. */
-#include "nft.h"
+#include "lib/nft/nft.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
  * only handed to the caller once a complete, consistent dump is in;
  * otherwise the dump is repeated. Replies with another seq (left over from
  * an earlier request) are skipped. */
-#include "nft.h"
+#include "lib/nft/nft.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
 #define DUMP_ATTEMPTS 20
@@ -185,4 +186,15 @@ int nft_chain_exists(struct nft_ctx *c, uint16_t family, const char *table, cons
 		rc = r.len > 0;
 	free(r.buf);
 	return rc;
+}
+
+bool nft_nat_chain_may_exist(int family, const char *chain)
+{
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct cni_err ignored = {0};
+
+	if (nft_open(&c, &ignored) < 0)
+		return true;
+	return nft_chain_exists(&c, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, "nat", chain,
+				&ignored) != 0;
 }

@@ -1,6 +1,6 @@
 /* Interface addresses: list (with flags such as tentative/dadfailed), add,
  * delete. */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #pragma once
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
-#include "nl.h"
+#include "lib/nl/nl.h"
 
 /* Room for one request message. */
 #define NL_REQ_BUF 1024

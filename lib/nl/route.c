@@ -1,5 +1,5 @@
 /* Routes: add (ECMP-friendly, as the reference) and list. */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

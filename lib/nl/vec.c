@@ -1,5 +1,5 @@
 /* The growing arrays dump callbacks fill (see msg.h). */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

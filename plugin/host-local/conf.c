@@ -3,8 +3,8 @@
 #include "lib/cni/args.h"
 #include "lib/cni/json.h"
 #include "lib/cni/version.h"
-#include "conf.h"
-#include "store.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/store.h"
 
 static int parse_ip_key(const cJSON *obj, const char *key, struct cni_ip *ip, bool *has,
 			struct cni_err *err)

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dns.h"
+#include "plugin/host-local/dns.h"
 
 static int push(char ***v, size_t *n, const char *s)
 {

@@ -1,5 +1,5 @@
 #include <errno.h>
-#include "fdutil.h"
+#include "plugin/host-local/fdutil.h"
 
 ssize_t hl_read_full(int fd, void *buf, size_t len)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "fdutil.h"
-#include "index.h"
+#include "plugin/host-local/fdutil.h"
+#include "plugin/host-local/index.h"
 
 #define HEADER_LEN 128
 #define HEADER_MAGIC "cni-bridge-index 2 "

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/cni/skel.h"
-#include "fdutil.h"
-#include "store.h"
+#include "plugin/host-local/fdutil.h"
+#include "plugin/host-local/store.h"
 
 #define LAST_PREFIX "last_reserved_ip."
 

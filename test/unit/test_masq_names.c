@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/nft/names.h"
-#include "lib/nft/sha512.h"
+#include "lib/names/names.h"
+#include "lib/names/quote.h"
+#include "lib/names/sha512.h"
 
 static void test_sha512_vectors(void **state)
 {
