@@ -126,7 +126,7 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 				   verb, type ? type : "");
 	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
 		return -1;
-	inproc = ipam_inproc_match(ipam_inproc_builtin, type, path);
+	inproc = ipam_inproc_match(ipam_inproc_registered(), type, path);
 	if (inproc ? ipam_inproc_run(inproc, req, verb, o, err) : ipam_spawn(&rq, o, err)) {
 		*unknown = o->started; /* timed out or too much output */
 		return -1;

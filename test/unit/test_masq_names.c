@@ -1,4 +1,4 @@
-/* lib/nft/sha512 and lib/nft/names: the names the reference derives from
+/* lib/names (sha512, names, quote): the names the reference derives from
  * sha512 must come out byte for byte (expected values from Python's
  * hashlib and Go's %q rules). */
 #include <setjmp.h>
