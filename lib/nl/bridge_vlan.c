@@ -1,5 +1,5 @@
 /* Bridge VLAN filtering: the bridge's switch and its ports' VLAN tables. */
-#include "msg.h" /* first: <net/if.h> must precede the uapi headers */
+#include "lib/nl/msg.h" /* first: <net/if.h> must precede the uapi headers */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,13 +88,13 @@ int nl_port_vlan_change(struct nl *nl, int ifindex, bool add, const struct nl_vl
 
 struct vlan_dump {
 	int ifindex;
-	struct nl_vec vec;
+	struct vec vec;
 	uint16_t range_begin; /* 0 = not inside a range */
 };
 
 static int push(struct vlan_dump *d, uint16_t vid, uint16_t flags)
 {
-	struct nl_vlan *e = nl_vec_push(&d->vec);
+	struct nl_vlan *e = vec_push(&d->vec);
 
 	if (!e)
 		return MNL_CB_ERROR;
@@ -146,7 +146,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 static void dump_reset(void *data)
 {
-	nl_vec_reset(&((struct vlan_dump *)data)->vec);
+	vec_reset(&((struct vlan_dump *)data)->vec);
 }
 
 int nl_port_vlan_list(struct nl *nl, int ifindex, struct nl_vlan **out, size_t *n,
@@ -156,7 +156,7 @@ int nl_port_vlan_list(struct nl *nl, int ifindex, struct nl_vlan **out, size_t *
 	struct nlmsghdr *nlh =
 	    nl_msg_start(nl, buf, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct vlan_dump d = {.ifindex = ifindex, .vec = {.elem = sizeof(struct nl_vlan)}};
+	struct vlan_dump d = {.ifindex = ifindex, .vec = VEC_INIT(struct nl_vlan)};
 	int rc;
 
 	/* Compressed: ranges come as begin/end pairs, so a port with a
@@ -165,7 +165,7 @@ int nl_port_vlan_list(struct nl *nl, int ifindex, struct nl_vlan **out, size_t *
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN_COMPRESSED);
 	rc = nl_dump(nl, nlh, dump_cb, &d, dump_reset);
 	if (rc) {
-		free(d.vec.v);
+		vec_free(&d.vec);
 		return nl_fail(err, rc, "cannot list the VLANs of port %d", ifindex);
 	}
 	*out = d.vec.v;

@@ -1,11 +1,11 @@
 /* The bridge itself: ensure it exists and is up, its gateway addresses,
  * forwarding, and a pinned MAC. Host netns, main thread. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include "vlan.h"
+#include "plugin/bridge/vlan.h"
 
 /* Born with an explicit MAC, the bridge never follows its ports' MACs, so
  * racing ADDs all report the same one. EEXIST: a concurrent ADD made it

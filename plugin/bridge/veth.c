@@ -1,13 +1,13 @@
 /* The veth pair: created from the host in one message, host end attached
  * to the bridge, then waited on until it forwards. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <linux/if_bridge.h>
 #include <sys/random.h>
-#include "vlan.h"
+#include "plugin/bridge/vlan.h"
 
 #define VETH_NAME_ATTEMPTS 10
 

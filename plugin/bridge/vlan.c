@@ -1,12 +1,12 @@
 /* VLANs: the bridge's filtering switch, a container port's VLAN table and
  * the shared "<bridge>.<vid>" gateway pair (vlan.h). */
-#include "vlan.h"
+#include "plugin/bridge/vlan.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/if_bridge.h>
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 
 #define VID_MAX 4094
 #define UNTAGGED_PVID (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED)

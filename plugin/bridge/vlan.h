@@ -7,7 +7,7 @@
  * CONFIG_BRIDGE_VLAN_FILTERING gets code 2 naming the missing feature. */
 #pragma once
 #include <stdbool.h>
-#include "conf.h"
+#include "plugin/bridge/conf.h"
 #include "lib/nl/nl.h"
 
 /* Any VLAN key that turns on VLAN filtering (upstream: vlan != 0 or a
