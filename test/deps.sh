@@ -3,7 +3,7 @@
 # benchmarks need. Idempotent; quick when everything is there already.
 set -e
 PKGS="build-essential pkg-config libmnl-dev libcjson-dev
- libnftnl-dev libcmocka-dev clang libclang-rt-14-dev valgrind iproute2 iputils-ping nftables
+ libnftnl-dev libnl-3-dev libnl-route-3-dev libcmocka-dev clang libclang-rt-14-dev valgrind iproute2 iputils-ping nftables
  iptables util-linux libcap2-bin strace jq containernetworking-plugins
  podman runc conmon catatonit busybox-static containerd golang-go golang-github-appc-cni-dev"
 missing=""
