@@ -269,7 +269,7 @@ int masq_nft_list(const char *net, masq_nft_list_fn *fn, void *arg, struct cni_e
 	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
 		goto out;
 	for (size_t i = 0; i < found.n; i++)
-		fn(found.comments[i], arg);
+		fn(found.v[i].comment, arg);
 	rc = 0;
 out:
 	found_free(&found);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include "lib/ipt/masq.h"
 #include "lib/nft/masq.h"
-#include "lib/nft/names.h"
+#include "lib/names/names.h"
 #include "lib/nft/spoofchk_gc.h"
 #include "plugin/host-local/handlers.h"
 #include "plugin/host-local/store.h"
@@ -105,7 +105,7 @@ static void gc_rule(struct gc_run *g, const struct op_view *v, const struct op_r
 				    "name it; remove it by hand",
 				    r->key, r->cid);
 		else
-			masq_ipt_teardown(v->net->name, r->cid, NULL, 0, &e);
+			masq_ipt_teardown(v->net->name, r->cid, NULL, 0, NULL, &e);
 		if (cni_err_isset(&e))
 			failed(g, &e);
 	} else {

@@ -1,6 +1,6 @@
 /* The netfilter objects of each network's attachments, listed with the
  * plugins' own code (lib/nft, lib/ipt) and matched to leases by the
- * reference's names (lib/nft/names.h). See op.h. */
+ * reference's names (lib/names/names.h). See op.h. */
 #include "op.h"
 
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include "lib/ipt/masq.h"
 #include "lib/nft/masq.h"
-#include "lib/nft/names.h"
+#include "lib/names/names.h"
 #include "lib/nft/spoofchk_gc.h"
 
 static struct op_rule *rule_add(struct op_rule **v, size_t *n, enum op_rule_kind kind,

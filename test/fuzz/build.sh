@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer harnesses test/fuzz/fuzz_*.c into OUTDIR, compiling
-# lib/cni/*.c straight into each one with the fuzzer and sanitizers on.
+# lib/cni, lib/util and lib/names straight into each one with the fuzzer
+# and sanitizers on.
 # usage: test/fuzz/build.sh OUTDIR      (make fuzz uses build/fuzz)
 set -e
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +15,6 @@ LIBS=$(pkg-config --libs libcjson)
 for src in "$TOP"/test/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	# shellcheck disable=SC2086 # CFLAGS and LIBS are word lists
-	$CC $CFLAGS -o "$OUT/$name" "$src" "$TOP"/lib/cni/*.c $LIBS
+	$CC $CFLAGS -o "$OUT/$name" "$src" "$TOP"/lib/cni/*.c "$TOP"/lib/util/*.c "$TOP"/lib/names/*.c $LIBS
 	echo "built $OUT/$name"
 done

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin/host-local/fdutil.c"
 #include "plugin/host-local/index.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,8 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hl_index y = {0};
 		if (grow_to(&y, 1) < 0)
 			abort();
-		char *again = copy.journal ? copy.journal : strdup("");
-		again[copy.jlen] = '\0';
+		char *again = strbuf_take(&copy.journal, NULL);
+		if (!again)
+			abort();
 		y.file = again;
 		if (!load_records(&y, again) || y.live != x.live)
 			abort();
