@@ -12,6 +12,7 @@
 #include "lib/nft/masq.h"
 #include "lib/names/names.h"
 #include "lib/nft/spoofchk_gc.h"
+#include "lib/util/vec.h"
 #include "plugin/host-local/handlers.h"
 #include "plugin/host-local/store.h"
 
@@ -109,11 +110,9 @@ static void gc_rule(struct gc_run *g, const struct op_view *v, const struct op_r
 		if (cni_err_isset(&e))
 			failed(g, &e);
 	} else {
-		const char **s = realloc(g->spoof, (g->n_spoof + 1) * sizeof(*s));
-		if (!s)
-			return;
-		g->spoof = s;
-		s[g->n_spoof++] = r->key;
+		const char **s = array_push(&g->spoof, &g->n_spoof, NULL, sizeof(*s));
+		if (s)
+			*s = r->key;
 	}
 	g->done += op_rule_leaked(v, r);
 }

@@ -16,6 +16,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include "lib/netns/netns.h"
+#include "lib/util/vec.h"
 
 static int add_ns(struct op_kernel *k, const char *path)
 {
@@ -25,17 +26,15 @@ static int add_ns(struct op_kernel *k, const char *path)
 	for (size_t i = 0; i < k->n; i++)
 		if (k->ns[i].dev == st.st_dev && k->ns[i].ino == st.st_ino)
 			return 0;
-	struct op_ns *v = realloc(k->ns, (k->n + 1) * sizeof(*v));
-	if (!v)
+	struct op_ns *ns = array_push(&k->ns, &k->n, NULL, sizeof(*ns));
+	if (!ns)
 		return -1;
-	k->ns = v;
-	memset(&v[k->n], 0, sizeof(v[k->n]));
-	v[k->n].path = strdup(path);
-	v[k->n].dev = st.st_dev;
-	v[k->n].ino = st.st_ino;
-	v[k->n].nsid = -1;
-	v[k->n].host = k->n == 0;
-	return v[k->n++].path ? 0 : -1;
+	ns->path = strdup(path);
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	ns->nsid = -1;
+	ns->host = k->n == 1;
+	return ns->path ? 0 : -1;
 }
 
 static int scan_dir(struct op_kernel *k, const char *dir, const char *suffix, bool numeric)
@@ -119,12 +118,10 @@ static void link_to_iface(struct nl_object *o, void *arg)
 {
 	struct op_ns *ns = arg;
 	struct rtnl_link *l = (struct rtnl_link *)o;
-	struct op_iface *v = realloc(ns->ifs, (ns->n_ifs + 1) * sizeof(*v)), *i;
+	struct op_iface *i = array_push(&ns->ifs, &ns->n_ifs, NULL, sizeof(*i));
 	int32_t nsid;
-	if (!v)
+	if (!i)
 		return;
-	ns->ifs = v;
-	i = memset(&v[ns->n_ifs++], 0, sizeof(*i));
 	i->ifindex = rtnl_link_get_ifindex(l);
 	snprintf(i->name, sizeof(i->name), "%s", rtnl_link_get_name(l) ?: "");
 	snprintf(i->kind, sizeof(i->kind), "%s", rtnl_link_get_type(l) ?: "");
@@ -145,14 +142,12 @@ static void addr_to_iface(struct nl_object *o, void *arg)
 	if (!i || !local || (family != AF_INET && family != AF_INET6) ||
 	    nl_addr_get_len(local) != (unsigned)cni_ip_len(family))
 		return;
-	struct cni_ipnet *v = realloc(i->addrs, (i->n_addrs + 1) * sizeof(*v));
+	struct cni_ipnet *v = array_push(&i->addrs, &i->n_addrs, NULL, sizeof(*v));
 	if (!v)
 		return;
-	i->addrs = v;
-	memset(&v[i->n_addrs], 0, sizeof(*v));
-	v[i->n_addrs].ip.family = family;
-	memcpy(v[i->n_addrs].ip.addr, nl_addr_get_binary_addr(local), (size_t)cni_ip_len(family));
-	v[i->n_addrs++].prefix = (uint8_t)rtnl_addr_get_prefixlen(a);
+	v->ip.family = family;
+	memcpy(v->ip.addr, nl_addr_get_binary_addr(local), (size_t)cni_ip_len(family));
+	v->prefix = (uint8_t)rtnl_addr_get_prefixlen(a);
 }
 
 /* Reads the calling thread's netns into ns (a netns_fn when run inside). */

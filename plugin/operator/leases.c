@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "plugin/host-local/store.h"
+#include "lib/util/vec.h"
 
 /* "<id>\r\n<ifname>", or "<id>" alone (the legacy format). */
 static int split_owner(const char *owner, struct op_lease *l)
@@ -21,11 +22,9 @@ static int add_lease(struct op_lease **v, size_t *n, const struct hl_store *s,
 		     const struct hl_lease *hl, const struct cni_ip *ip, time_t now, long min_age)
 {
 	struct stat st;
-	struct op_lease *nv = realloc(*v, (*n + 1) * sizeof(**v)), *l;
-	if (!nv)
+	struct op_lease *l = array_push(v, n, NULL, sizeof(*l));
+	if (!l)
 		return -1;
-	*v = nv;
-	l = memset(&nv[*n], 0, sizeof(*l));
 	snprintf(l->file, sizeof(l->file), "%s", hl->name);
 	l->ip = *ip;
 	l->port = -1;
@@ -33,7 +32,6 @@ static int add_lease(struct op_lease **v, size_t *n, const struct hl_store *s,
 		l->mtime = st.st_mtime;
 		l->young = now - st.st_mtime < min_age;
 	}
-	(*n)++;
 	return split_owner(hl->owner, l);
 }
 

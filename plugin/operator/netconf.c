@@ -9,6 +9,7 @@
 #include <string.h>
 #include "lib/cni/json.h"
 #include "lib/cni/version.h"
+#include "lib/util/vec.h"
 
 static bool conf_file(const char *name)
 {
@@ -40,14 +41,12 @@ static char *slurp(const char *path, size_t *len, struct cni_err *err)
 
 static int add_net(struct op_net **v, size_t *n, const char *file, const char *name)
 {
-	struct op_net *nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
+	struct op_net *net = array_push(v, n, NULL, sizeof(*net));
+	if (!net)
 		return -1;
-	*v = nv;
-	memset(&nv[*n], 0, sizeof(nv[*n]));
-	nv[*n].file = strdup(file);
-	nv[*n].name = strdup(name);
-	return nv[(*n)++].name && nv[*n - 1].file ? 0 : -1;
+	net->file = strdup(file);
+	net->name = strdup(name);
+	return net->name && net->file ? 0 : -1;
 }
 
 static void net_error(struct op_net *net, const struct cni_err *e)

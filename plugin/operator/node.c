@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/util/vec.h"
 
 void op_node_error(struct op_node *node, const char *fmt, ...)
 {
@@ -34,11 +35,9 @@ static void find_ports(const struct op_node *node, struct op_view *v)
 		const struct op_iface *veth = &host->ifs[i];
 		if (veth->master != v->bridge->ifindex || strcmp(veth->kind, "veth") != 0)
 			continue;
-		struct op_port *nv = realloc(v->ports, (v->n_ports + 1) * sizeof(*nv));
-		if (!nv)
+		struct op_port *p = array_push(&v->ports, &v->n_ports, NULL, sizeof(*p));
+		if (!p)
 			return;
-		v->ports = nv;
-		struct op_port *p = memset(&nv[v->n_ports++], 0, sizeof(*p));
 		p->veth = veth;
 		p->ns = op_kernel_peer_ns(&node->k, veth);
 		p->peer = p->ns && veth->peer ? op_ns_iface(p->ns, NULL, veth->peer) : NULL;

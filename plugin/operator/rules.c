@@ -11,6 +11,7 @@
 #include "lib/nft/masq.h"
 #include "lib/names/names.h"
 #include "lib/nft/spoofchk_gc.h"
+#include "lib/util/vec.h"
 
 static struct op_rule *rule_add(struct op_rule **v, size_t *n, enum op_rule_kind kind,
 				const char *key)
@@ -18,11 +19,9 @@ static struct op_rule *rule_add(struct op_rule **v, size_t *n, enum op_rule_kind
 	for (size_t i = 0; i < *n; i++)
 		if ((*v)[i].kind == kind && strcmp((*v)[i].key, key) == 0)
 			return &(*v)[i];
-	struct op_rule *nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
+	struct op_rule *r = array_push(v, n, NULL, sizeof(*r));
+	if (!r)
 		return NULL;
-	*v = nv;
-	struct op_rule *r = memset(&nv[(*n)++], 0, sizeof(*r));
 	r->kind = kind;
 	r->lease = -1;
 	snprintf(r->key, sizeof(r->key), "%s", key);
