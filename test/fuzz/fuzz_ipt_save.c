@@ -1,6 +1,6 @@
 /* libFuzzer harness for the iptables-save reader behind `cni-bridge show`
- * and `leaks` (lib/ipt/ipt_save.c, compiled in): ipt_save_each_owned takes
- * the nat table as any rule writer on the node left it, so it must take any
+ * and `leaks` (lib/ipt/ipt_save.c: ipt_save_each_owned), which takes the
+ * nat table as any rule writer on the node left it, so it must take any
  * bytes. Invariants: no crash or out-of-bounds read; every chain passed on
  * is "CNI-" plus 24 characters, every container ID is 1-255 bytes without
  * a backslash-quote. */
@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/ipt/ipt_save.c"
+#include "lib/ipt/ipt_save.h"
+#include "lib/names/names.h"
 
 static void check(const char *chain, const char *cid, void *arg)
 {

@@ -174,9 +174,10 @@ rm "$D/99-broken.conflist"
 
 # 8. make install puts it in $(DESTDIR)$(SBIN_DIR)
 if command -v make >/dev/null; then
-	make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$T/dest" install >/dev/null 2>&1
+	NO="-o $BUILD/bin/bridge -o $BUILD/bin/host-local -o $OP"
+	make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$T/dest" $NO install >/dev/null 2>&1
 	check "make install: /usr/local/sbin/cni-bridge, byte for byte" cmp -s "$OP" "$T/dest/usr/local/sbin/cni-bridge"
-	make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$T/dest" SBIN_DIR=/sbin install >/dev/null 2>&1
+	make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$T/dest" SBIN_DIR=/sbin $NO install >/dev/null 2>&1
 	check "make install SBIN_DIR=/sbin" test -x "$T/dest/sbin/cni-bridge"
 fi
 done_testing
