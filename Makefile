@@ -111,8 +111,11 @@ $(BUILD)/test/test_%: $(BUILD)/obj/test/unit/test_%.o $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS) -lcmocka
 
+# The Debian packages for each purpose (test/deps.sh build|demo|test).
 deps:
-	@sh test/deps.sh
+	@sh test/deps.sh test
+deps-demo:
+	@sh test/deps.sh demo
 
 # The ASan+UBSan build of everything, in its own build directory.
 ASAN_BUILD ?= $(BUILD)/asan
@@ -128,6 +131,11 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory asan-build
 	@sh test/run.sh $(BUILD) full $(ASAN_BUILD)
+
+# The fast tier for the inner loop (a few minutes): the unit tests and the
+# core integration tests (test/run.sh's CHECK_TESTS), on the normal build.
+check: all
+	@sh test/run.sh $(BUILD) check
 
 test-unit: all
 	@sh test/run.sh $(BUILD) unit
@@ -153,8 +161,8 @@ fuzzers: $(FUZZERS)
 $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o $(PLUGIN_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
 
-demo: deps
-	@$(MAKE) --no-print-directory all
+demo: deps-demo
+	@$(MAKE) --no-print-directory plugins
 	@sh test/demo.sh $(BUILD)
 
 bench: deps

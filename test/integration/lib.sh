@@ -45,14 +45,19 @@ check() {
 		sed 's/^/# /' "$T/.check.out" | head -20
 	fi
 }
-# check_not DESC CMD...: ok when CMD fails
+# check_not DESC STATUS CMD...: ok when CMD fails with exit status STATUS,
+# so that a crash (a signal: 128+N), a usage error or a missing command
+# (126, 127) cannot pass for the refusal the test expects.
 check_not() {
-	_d=$1
-	shift
-	if "$@" >"$T/.check.out" 2>&1; then
+	_d=$1 _want=$2
+	shift 2
+	"$@" >"$T/.check.out" 2>&1
+	_rc=$?
+	if [ "$_rc" -eq "$_want" ]; then ok "$_d"; else
 		not_ok "$_d"
+		echo "# exit status $_rc, expected $_want"
 		sed 's/^/# /' "$T/.check.out" | head -20
-	else ok "$_d"; fi
+	fi
 }
 # check_eq DESC ACTUAL EXPECTED
 check_eq() {
