@@ -35,8 +35,8 @@ old() { touch -d '2 hours ago' "$@"; }
 
 # libnl belongs to the operator command only
 check "cni-bridge links libnl-route-3" sh -c "ldd '$OP' | grep -q libnl-route-3"
-check_not "bridge and host-local do not link libnl" sh -c "ldd '$BIN/bridge' '$BIN/host-local' | grep -q libnl"
-check_not "cni-bridge defines none of lib/nl's clashing symbols" \
+check_not "bridge and host-local do not link libnl" 1 sh -c "ldd '$BIN/bridge' '$BIN/host-local' | grep -q libnl"
+check_not "cni-bridge defines none of lib/nl's clashing symbols" 1 \
 	sh -c "nm '$OP' | grep -Eq ' T (nl_close|nl_dump)\$'"
 check "--help names every verb and option" sh -c \
 	"'$OP' --help | grep -q 'leaks' && '$OP' --help | grep -q -- '--min-age' && '$OP' --help | grep -q -- '--dry-run'"
@@ -135,11 +135,11 @@ check_eq "gc --json lists exactly what leaks --json listed" \
 op leaks >"$T/out" 2>&1
 check_eq "after gc: leaks exits 0" $? 0
 check_eq "after gc: leaks prints nothing" "$(cat "$T/out")" ""
-check_not "the stale lease file is gone" test -e "$STORE/opnet/10.77.0.200"
-check_not "the orphan veth is gone" ip link show vorph
-check_not "the orphan nftables rule is gone" sh -c "nft list chain inet cni_plugins_masquerade masq_checks | grep -q 'id: ghost\"'"
-check_not "the orphan iptables chain is gone" sh -c "iptables-save -t nat | grep -q '$ghost2'"
-check_not "the orphan spoof-check chains are gone" sh -c "nft list table bridge nat | grep -q ghost3"
+check_not "the stale lease file is gone" 1 test -e "$STORE/opnet/10.77.0.200"
+check_not "the orphan veth is gone" 1 ip link show vorph
+check_not "the orphan nftables rule is gone" 1 sh -c "nft list chain inet cni_plugins_masquerade masq_checks | grep -q 'id: ghost\"'"
+check_not "the orphan iptables chain is gone" 1 sh -c "iptables-save -t nat | grep -q '$ghost2'"
+check_not "the orphan spoof-check chains are gone" 1 sh -c "nft list table bridge nat | grep -q ghost3"
 op show --json | jq -S '[.networks[] | .attachments[]]' >"$T/live.after"
 check "the live attachments are untouched (show --json equal)" cmp -s "$T/live.before" "$T/live.after"
 check "c1 still reaches its gateway" ip netns exec c1 ping -c1 -W2 10.77.0.1
