@@ -129,6 +129,15 @@ int nl_watch_open(struct nl *nl, unsigned group, struct cni_err *err);
  * dropped some, or a signal interrupted the wait): re-read the state then;
  * 0 on timeout; -1 with err on failure. */
 int nl_watch_wait(struct nl *nl, int timeout_ms, struct cni_err *err);
+/* A wait for a state the kernel announces on group: check(arg, err) looks
+ * at the state and returns 1 (reached), 0 (not yet) or -1 (err set). It is
+ * called once at once (most waits end there, with no socket opened); when
+ * not yet, a watch socket is subscribed, check is called again (a change
+ * before the subscription is not missed) and after every notification,
+ * until timeout_ms have passed. Returns 1 reached, 0 timed out (the caller
+ * words that error), -1 with err. Watches the calling thread's netns. */
+int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struct cni_err *err),
+		   void *arg, struct cni_err *err);
 
 /* ---- routes (route.c) ---- */
 
