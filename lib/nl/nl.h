@@ -158,24 +158,6 @@ int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err);
 /* Routes of family in every table (unicast only). *out malloc'd. */
 int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct cni_err *err);
 
-/* ---- sysctls (sysctl.c) ----
- * /proc/sys/net follows the netns of the thread that opens the file: call
- * these on the thread that is in the wanted netns (the main thread for the
- * host, the netns_run worker for a container). Interface names go into the
- * path unchanged: /proc/sys shows "eth0.100" as one directory (the dot-to-slash
- * rewriting in Go's sysctl helper is for the dotted sysctl(8) form only). */
-
-/* path relative to /proc/sys/net, e.g. "ipv6/conf/%s/accept_ra". Reads the
- * first line into buf without the newline. */
-int nl_sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err);
-int nl_sysctl_write(const char *path, const char *value, struct cni_err *err);
-/* Per-interface knob: proto "ipv4"/"ipv6", e.g. ("ipv6", "eth0", "accept_dad"). */
-int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
-			  struct cni_err *err);
-/* Writes value unless the file already holds it (forwarding is only
- * written when not already on, as the reference does). */
-int nl_sysctl_ensure(const char *path, const char *value, struct cni_err *err);
-
 /* ---- helpers (mac.c) ---- */
 
 /* "aa:bb:cc:dd:ee:ff" (lowercase); buf holds 18 bytes. */

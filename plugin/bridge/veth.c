@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <linux/rtnetlink.h>
 #include "lib/util/clock.h"
+#include "lib/sysctl/sysctl.h"
 
 #define VETH_NAME_ATTEMPTS 10
 #define FORWARD_TIMEOUT_MS 2500
@@ -73,7 +74,7 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 	    nl_brport_set(host, port->ifindex, c->hairpin, c->port_isolation, host_name, err) < 0)
 		return -1;
 	/* Best effort, as the reference: IPv6 may be disabled on the host. */
-	nl_sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
+	sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
 	return nl_link_set_up(host, port->ifindex, host_name, err);
 }
 
