@@ -17,6 +17,8 @@ pkg-config
 libmnl-dev
 libcjson-dev
 libnftnl-dev
+libnl-3-dev
+libnl-route-3-dev
 "
 DEMO_PKGS="
 iproute2

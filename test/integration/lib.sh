@@ -21,7 +21,15 @@ mount -t tmpfs cni-test-lib /var/lib/cni
 mount -t sysfs sysfs /sys 2>/dev/null || true
 ip link set lo up
 T=$(mktemp -d /tmp/cni-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# CNI_LEAKS_AT_EXIT=PREFIX: when the test ends, before its sandbox goes, run
+# `cni-bridge leaks` over what it left, with the test's plugin configs
+# ($T/*.json, *.conf, *.conflist) as the networks; output in PREFIX.<test>.
+leaks_at_exit() {
+	[ -n "${CNI_LEAKS_AT_EXIT:-}" ] || return 0
+	"$BUILD/bin/cni-bridge" leaks --min-age 0 --conf-dir "$T" >"$CNI_LEAKS_AT_EXIT.${0##*/}" 2>&1
+	echo "exit $?" >>"$CNI_LEAKS_AT_EXIT.${0##*/}"
+}
+trap 'leaks_at_exit; rm -rf "$T"' EXIT
 _tap_n=0
 _tap_failed=0
 
