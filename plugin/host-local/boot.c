@@ -57,22 +57,22 @@ static char *read_record(int dirfd)
 	return buf;
 }
 
-static bool plain(unsigned char c)
+static bool rec_plain(unsigned char c)
 {
 	return isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
 }
 
-static void escape(FILE *f, const char *s)
+static void rec_escape(FILE *f, const char *s)
 {
 	for (; *s; s++)
-		if (plain((unsigned char)*s))
+		if (rec_plain((unsigned char)*s))
 			fputc(*s, f);
 		else
 			fprintf(f, "%%%02X", (unsigned char)*s);
 }
 
 /* In place; false on a malformed escape or an escaped NUL. */
-static bool unescape(char *s)
+static bool rec_unescape(char *s)
 {
 	char *w = s;
 	for (; *s; s++) {
@@ -112,7 +112,7 @@ static bool mark_recorded(struct hl_index *x, char *p)
 		*nl = '\0';
 		char *sp = strchr(p, ' '), *end;
 		uint64_t ino = sp ? strtoull(sp + 1, &end, 10) : 0;
-		if (!sp || end == sp + 1 || *end != ' ' || !unescape(end + 1)) {
+		if (!sp || end == sp + 1 || *end != ' ' || !rec_unescape(end + 1)) {
 			stale = true;
 			continue;
 		}
@@ -199,7 +199,7 @@ static int write_record(const struct hl_boot *b, const struct hl_index *x, int d
 	for (size_t i = 0; i < x->n; i++)
 		if (x->v[i].live && x->v[i].earlier_boot) {
 			fprintf(f, "%s %" PRIu64 " ", x->v[i].name, x->v[i].ino);
-			escape(f, x->v[i].owner);
+			rec_escape(f, x->v[i].owner);
 			fputc('\n', f);
 		}
 	int rc = ferror(f) ? -EIO : 0;
