@@ -193,7 +193,7 @@ static void test_full_range_after_reboot(void **state)
 	 * released and refilled */
 	fill_five(f, "b");
 	for (int i = 2; i <= 6; i++) {
-		char ip[16], own[16];
+		char ip[32], own[32];
 		snprintf(ip, sizeof(ip), "10.5.0.%d", i);
 		snprintf(own, sizeof(own), "b%d\r\neth0", i - 1);
 		assert_string_equal(owner_of(f, ip), own);
@@ -332,7 +332,7 @@ static void test_query_is_read_only(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(access(f->store, F_OK), -1);
 	for (int i = 1; i <= 4; i++) { /* IDs with odd characters: escaped */
-		char id[16];
+		char id[32];
 		snprintf(id, sizeof(id), "a%%2F%d", i);
 		assert_non_null(strstr(add(f, id, NULL), "10.5.0."));
 	}
