@@ -51,11 +51,11 @@ $(BUILD)/bin/%: $(BUILD)/obj/cmd/%/main.o $(PLUGIN_LIBS)
 # The bridge carries the build id of the host-local linked in the same build,
 # so it can run that very host-local in-process instead of exec'ing it
 # (lib/ipam/inproc.h); any other IPAM binary is exec'd.
-INPROC_C := $(BUILD)/gen/inproc_table.c
-INPROC_O := $(BUILD)/obj/gen/inproc_table.o
-$(INPROC_C): $(BUILD)/bin/host-local lib/ipam/gen_inproc_table.sh
+INPROC_C := $(BUILD)/gen/host_local_build_id.c
+INPROC_O := $(BUILD)/obj/gen/host_local_build_id.o
+$(INPROC_C): $(BUILD)/bin/host-local cmd/bridge/gen_build_id.sh
 	@mkdir -p $(dir $@)
-	sh lib/ipam/gen_inproc_table.sh $< >$@.tmp && mv $@.tmp $@
+	sh cmd/bridge/gen_build_id.sh $< >$@.tmp && mv $@.tmp $@
 $(INPROC_O): $(INPROC_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

@@ -1,6 +1,6 @@
 /* The logFile trail: parse the two keys, format one line, append it. */
-#include "log.h"
-#include "json.h"
+#include "lib/cni/log.h"
+#include "lib/cni/json.h"
 
 #include <errno.h>
 #include <fcntl.h>

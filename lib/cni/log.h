@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <time.h>
 #include <cjson/cJSON.h>
-#include "error.h"
-#include "skel.h"
+#include "lib/cni/error.h"
+#include "lib/cni/skel.h"
 
 enum cni_log_level {
 	CNI_LOG_ERROR = 1, /* failed verbs only */

@@ -1,11 +1,11 @@
 /* ADD: the reference's story with the same observable result, in fewer
  * kernel round trips, and undone completely when a step fails. */
-#include "verbs.h"
+#include "plugin/bridge/verbs.h"
 #include <errno.h>
 #include <string.h>
-#include "conf.h"
-#include "masq.h"
-#include "steps.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/steps.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/version.h"
 #include "lib/ipam/ipam.h"

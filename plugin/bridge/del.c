@@ -4,10 +4,10 @@
  * namespace (the reference fails there and leaks the lease), a missing
  * interface, a missing lease. The bridge stays. */
 #include <stdlib.h>
-#include "conf.h"
-#include "masq.h"
-#include "steps.h"
-#include "verbs.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/steps.h"
+#include "plugin/bridge/verbs.h"
 #include "lib/ipam/ipam.h"
 
 static int del_link(const struct cni_request *req, struct ctr_teardown *t, struct cni_err *err)

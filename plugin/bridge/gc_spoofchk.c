@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "masq.h"
+#include "plugin/bridge/masq.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/json.h"
 #include "lib/nft/spoofchk_gc.h"

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fdutil.h"
-#include "alloc.h"
+#include "lib/util/cleanup.h"
+#include "plugin/host-local/alloc.h"
 
 static void fill(struct cni_ipconf *out, const struct cni_ip *ip, const struct hl_range *r)
 {
@@ -47,7 +47,7 @@ static int get_requested(struct hl_store *s, const struct hl_rangeset *set, int 
 				   cni_ip_format(ip, a));
 	int rc = hl_store_reserve(s, id, ifname, ip, set_idx, err);
 	if (rc == 0) {
-		char *owner __attribute__((cleanup(hl_freep))) = NULL;
+		cleanup_free char *owner = NULL;
 		if (asprintf(&owner, "%s\r\n%s", id, ifname) < 0)
 			return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease");
 		rc = reclaim_requested(s, ip, owner);

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "boot.h"
-#include "fdutil.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/io.h"
+#include "plugin/host-local/boot.h"
 
 #define MAGIC "cni-bridge-boot 1 "
 
@@ -18,12 +19,12 @@ const char *hl_boot_id_path = HL_BOOT_ID_PATH;
 
 int hl_boot_id(char out[HL_BOOT_ID_MAX], struct cni_err *err)
 {
-	int fd __attribute__((cleanup(hl_closep))) =
+	cleanup_close int fd =
 	    open(hl_boot_id_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "read %s", hl_boot_id_path);
 	char buf[HL_BOOT_ID_MAX];
-	ssize_t n = hl_read_full(fd, buf, sizeof(buf) - 1);
+	ssize_t n = util_read_full(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "read %s", hl_boot_id_path);
 	buf[n] = '\0';
@@ -42,13 +43,13 @@ int hl_boot_id(char out[HL_BOOT_ID_MAX], struct cni_err *err)
 
 static char *read_record(int dirfd)
 {
-	int fd __attribute__((cleanup(hl_closep))) =
+	cleanup_close int fd =
 	    openat(dirfd, HL_BOOT_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
 		return NULL;
 	char *buf = malloc((size_t)st.st_size + 1);
-	if (buf && hl_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size) {
+	if (buf && util_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size) {
 		free(buf);
 		return NULL;
 	}
@@ -145,7 +146,7 @@ static void mark_boot_change(struct hl_index *x, int dirfd)
  * (re)written. */
 static bool mark(struct hl_index *x, int dirfd, const char *id)
 {
-	char *rec __attribute__((cleanup(hl_freep))) = read_record(dirfd);
+	cleanup_free char *rec = read_record(dirfd);
 	size_t ml = strlen(MAGIC), il = strlen(id);
 	char *nl = rec ? strchr(rec, '\n') : NULL;
 	if (!nl || strncmp(rec, MAGIC, ml) != 0)

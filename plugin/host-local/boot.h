@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "lib/cni/error.h"
-#include "index.h"
+#include "plugin/host-local/index.h"
 
 #define HL_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
 #define HL_BOOT_ID_MAX 64

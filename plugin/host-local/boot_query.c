@@ -12,9 +12,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include "lib/cni/skel.h"
-#include "boot.h"
-#include "fdutil.h"
-#include "store.h"
+#include "lib/util/cleanup.h"
+#include "plugin/host-local/boot.h"
+#include "plugin/host-local/store.h"
 
 /* Every file named like an address, with its inode and content. */
 static int scan(struct hl_index *x, int dirfd, struct cni_err *err)
@@ -85,9 +85,9 @@ int hl_boot_earlier_leases(const char *data_dir, const char *network, struct hl_
 	int rc = open_store(data_dir, network, err);
 	if (rc <= 0)
 		return rc;
-	int dirfd __attribute__((cleanup(hl_closep))) = rc - 1;
+	cleanup_close int dirfd = rc - 1;
 	/* no lock file: no plugin ever used the store, nothing to wait for */
-	int lockfd __attribute__((cleanup(hl_closep))) =
+	cleanup_close int lockfd =
 	    openat(dirfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (lockfd >= 0)
 		while (flock(lockfd, LOCK_SH) < 0)

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/cni/conf.h"
-#include "conf.h"
-#include "handlers.h"
-#include "store.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/store.h"
 
 /* A lease file holds "<id>\r\n<ifname>", or only "<id>" in the legacy
  * format, which is kept when any valid attachment has that container ID

@@ -28,6 +28,7 @@
  * Records are appended before the header is rewritten, so a crash leaves a
  * stale header, which forces a rescan. Not thread-safe; use under the lock. */
 #pragma once
+#include "lib/util/strbuf.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,8 +59,7 @@ struct hl_index {
 	uint32_t *bucket; /* slot + 1, 0 = empty */
 	size_t nbucket;
 	char *file;    /* the loaded index; loaded entries point into it */
-	char *journal; /* records not yet in the file */
-	size_t jlen, jcap;
+	struct strbuf journal; /* records not yet in the file */
 	size_t file_records; /* records in the file, incl. '-' ones */
 	bool rewrite;	     /* write a fresh file at flush */
 	bool restamp;	     /* the directory changed otherwise (boot.h): re-stamp */

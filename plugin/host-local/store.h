@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
-#include "boot.h"
-#include "index.h"
+#include "plugin/host-local/boot.h"
+#include "plugin/host-local/index.h"
 
 #define HL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
 
