@@ -267,15 +267,15 @@ static void print_about(const struct cni_plugin *plugin, FILE *log)
 
 /* A bad logFile/logLevel fails every verb but DEL: a typo in a key that
  * only affects the trail must not keep DEL from releasing what ADD made
- * (leases, rules). DEL warns on stderr and goes on. */
-static int log_conf(const struct cni_request *req, struct cni_log_conf *trail, FILE *log,
+ * (leases, rules). DEL warns and goes on. */
+static int log_conf(const struct cni_request *req, struct cni_log_conf *trail,
 		    struct cni_err *err)
 {
 	if (cni_log_conf_parse(req->conf, trail, err) == 0)
 		return 0;
 	if (req->cmd != CNI_CMD_DEL)
 		return -1;
-	fprintf(log, "warning: %s (DEL goes on)\n", err->msg);
+	cni_warn("%s (DEL goes on)", err->msg);
 	cni_err_clear(err);
 	return 0;
 }
@@ -286,6 +286,8 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 	struct cni_request req = {.env = *env};
 	struct cni_err err = {0};
 	struct cni_log_conf trail = {0};
+	struct cni_log_scope scope = {.lc = &trail, .plugin = plugin->name, .req = &req,
+				      .command = env->command, .stderr_out = log};
 	struct timespec start;
 	const char *raw_version = NULL;
 	char *buf = NULL;
@@ -306,8 +308,10 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 	if (read_all(in, &buf, &req.stdin_len, &err) < 0)
 		goto out;
 	req.stdin_buf = buf;
-	/* The trail is known from here on; failures before it have no file. */
-	if (load_config(&req, &raw_version, &err) < 0 || log_conf(&req, &trail, log, &err) < 0 ||
+	/* Warnings from here on carry the verb's name and, once the trail is
+	 * known, reach its file too; failures before it have no file. */
+	cni_log_enter(&scope);
+	if (load_config(&req, &raw_version, &err) < 0 || log_conf(&req, &trail, &err) < 0 ||
 	    version_gate(req.cmd, req.version, &err) < 0)
 		goto out;
 	if ((req.cmd == CNI_CMD_ADD || req.cmd == CNI_CMD_CHECK) &&
@@ -320,6 +324,7 @@ out:
 	if (rc)
 		cni_err_print(&err, raw_version, out);
 	cni_log_verb(&trail, plugin->name, &req, env->command, &err, &start, log);
+	cni_log_leave(&scope);
 	cJSON_Delete(req.conf);
 	free(buf);
 	return rc;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "lib/cni/json.h"
+#include "lib/cni/log.h"
 #include "lib/names/quote.h"
 #include "lib/netns/netns.h"
 #include "lib/ipam/inproc.h"
@@ -153,10 +154,11 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 static void release_unknown_add(const struct cni_request *req, const char *type)
 {
 	struct ipam_output o = {0};
-	struct cni_err ignored = {0};
+	struct cni_err e = {0};
 	bool unknown;
 
-	invoke(req, type, "DEL", &o, &unknown, &ignored);
+	if (invoke(req, type, "DEL", &o, &unknown, &e) != 0)
+		cni_warn_err(&e, "releasing what a failed IPAM ADD may have allocated");
 	ipam_output_free(&o);
 }
 

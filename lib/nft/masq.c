@@ -98,7 +98,10 @@ static struct nftnl_rule *goto_checks(void)
 /* postrouting's rules, in order, as the reference writes them. */
 #define POSTROUTING_RULES 3
 static const char *const postrouting_what[POSTROUTING_RULES] = {
-    "ip daddr 224.0.0.0/4 return", "ip6 daddr ff00::/8 return", "goto " MASQ_NFT_CHECKS_CHAIN};
+    "ip daddr 224.0.0.0/4 return",
+    "ip6 daddr ff00::/8 return",
+    ("goto " MASQ_NFT_CHECKS_CHAIN), /* parenthesised: one element, on purpose */
+};
 
 static struct nftnl_rule *postrouting_rule(size_t i)
 {

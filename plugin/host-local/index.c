@@ -431,7 +431,7 @@ int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
 
 /* ---- writing ----------------------------------------------------------- */
 
-static int write_all_records(struct hl_index *x, int fd)
+int hl_index_records(const struct hl_index *x, struct strbuf *out)
 {
 	struct hl_index tmp = {0};
 	for (size_t i = 0; i < x->n; i++)
@@ -440,8 +440,23 @@ static int write_all_records(struct hl_index *x, int fd)
 			strbuf_free(&tmp.journal);
 			return -1;
 		}
-	int rc = util_write_full(fd, tmp.journal.p ? tmp.journal.p : "", tmp.journal.len);
-	strbuf_free(&tmp.journal);
+	*out = tmp.journal;
+	return 0;
+}
+
+bool hl_index_parse(struct hl_index *x, char *text)
+{
+	x->file = text;
+	return grow_to(x, 1) == 0 && load_records(x, text);
+}
+
+static int write_all_records(struct hl_index *x, int fd)
+{
+	struct strbuf records;
+	if (hl_index_records(x, &records) < 0)
+		return -1;
+	int rc = util_write_full(fd, records.p ? records.p : "", records.len);
+	strbuf_free(&records);
 	x->file_records = x->live;
 	return rc;
 }

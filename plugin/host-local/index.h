@@ -28,13 +28,13 @@
  * Records are appended before the header is rewritten, so a crash leaves a
  * stale header, which forces a rescan. Not thread-safe; use under the lock. */
 #pragma once
-#include "lib/util/strbuf.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
+#include "lib/util/strbuf.h"
 
 #define HL_INDEX_NAME ".cni-bridge-index"
 /* The boot record (boot.h); skipped like the index */
@@ -95,6 +95,14 @@ struct hl_lease *hl_index_find(struct hl_index *x, const char *name);
 int hl_index_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner,
 		 struct cni_err *err);
 void hl_index_del(struct hl_index *x, const char *name);
+
+/* The record format alone, for the fuzzer and tests (no file, no stamp):
+ * parses text (records only, malloc'd, taken over: hl_index_free frees it)
+ * into an empty x; false when a record is malformed. */
+bool hl_index_parse(struct hl_index *x, char *text);
+/* The live leases of x as records, in a fresh *out (strbuf_free it).
+ * 0, or -1 when out of memory. */
+int hl_index_records(const struct hl_index *x, struct strbuf *out);
 
 /* Strips ASCII whitespace at both ends in place, as Go's TrimSpace. */
 char *hl_trim(char *s);

@@ -11,6 +11,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/io.h"
 #include "plugin/host-local/store.h"
+#include "lib/cni/log.h"
 
 #define LAST_PREFIX "last_reserved_ip."
 
@@ -127,7 +128,7 @@ void hl_store_unlock(struct hl_store *s)
 	if (hl_boot_flush(&s->boot, &s->index, s->dirfd))
 		s->index.restamp = true;
 	if (hl_index_flush(&s->index, s->dirfd, &e) < 0)
-		fprintf(stderr, "host-local: %s (the next call rescans)\n", e.msg);
+		cni_warn("%s (the next call rescans)", e.msg);
 	hl_index_free(&s->index);
 	flock(s->lockfd, LOCK_UN);
 	s->locked = false;
@@ -178,7 +179,7 @@ static void write_last(struct hl_store *s, int set_idx, const char *ip)
 		unlinkat(s->dirfd, tmp, 0);
 	}
 	if (rc < 0)
-		fprintf(stderr, "host-local: cannot write %s: %s\n", name, strerror(-rc));
+		cni_warn("cannot write %s: %s", name, strerror(-rc));
 }
 
 int hl_store_reserve(struct hl_store *s, const char *id, const char *ifname,
@@ -226,7 +227,7 @@ bool hl_store_last_reserved(struct hl_store *s, int set_idx, struct cni_ip *out)
 	    openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			fprintf(stderr, "host-local: cannot read %s: %s\n", name, strerror(errno));
+			cni_warn("cannot read %s: %s", name, strerror(errno));
 		return false;
 	}
 	ssize_t n = util_read_full(fd, buf, sizeof(buf) - 1);
@@ -271,8 +272,7 @@ size_t hl_store_release(struct hl_store *s, const char *id, const char *ifname, 
 		if (!l->live || !owned(l, current, id, m))
 			continue;
 		if (unlinkat(s->dirfd, l->name, 0) < 0 && errno != ENOENT) {
-			fprintf(stderr, "host-local: cannot remove lease %s: %s\n", l->name,
-				strerror(errno));
+			cni_warn("cannot remove lease %s: %s", l->name, strerror(errno));
 			continue;
 		}
 		hl_index_del(&s->index, l->name);
