@@ -1,5 +1,5 @@
-/* CNI GC for the iptables backend. See masq.h. */
-#include "lib/ipt/masq.h"
+/* CNI GC for the iptables backend. See ipt_masq.h. */
+#include "lib/ipt/ipt_masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>

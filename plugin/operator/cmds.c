@@ -1,5 +1,5 @@
 /* `cni-bridge show` and `cni-bridge leaks`. See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <stdio.h>
 

@@ -1,19 +1,19 @@
 /* `cni-bridge gc`: releases what `leaks` lists, through the plugins' own
- * code: host-local's DEL (hl_cmd_del) for an attachment all of whose leases
+ * code: host-local's DEL (host_local_del) for an attachment all of whose leases
  * leaked, host-local's store for a single lease, the bridge DEL's rule
  * teardowns (lib/nft, lib/ipt), the bridge GC's spoof-check collector
  * (spoofchk_gc), and a link delete for a veth. See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/ipt/masq.h"
-#include "lib/nft/masq.h"
+#include "lib/ipt/ipt_masq.h"
+#include "lib/nft/nft_masq.h"
 #include "lib/names/names.h"
 #include "lib/nft/spoofchk_gc.h"
 #include "lib/util/vec.h"
-#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/verbs.h"
 #include "plugin/host-local/store.h"
 
 struct gc_run {
@@ -52,7 +52,7 @@ static int del_attachment(const struct op_net *net, const struct op_lease *l, st
 	struct cni_request req = net->req;
 	req.env.container_id = l->cid;
 	req.env.ifname = l->ifname;
-	return hl_cmd_del(&req, err);
+	return host_local_del(&req, err);
 }
 
 static bool first_leaked_of_owner(const struct op_view *v, size_t i)

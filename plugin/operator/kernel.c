@@ -1,5 +1,5 @@
 /* Namespaces, links and addresses through libnl-route-3. See kernel.h. */
-#include "kernel.h"
+#include "plugin/operator/kernel.h"
 
 #include <dirent.h>
 #include <errno.h>

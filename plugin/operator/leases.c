@@ -1,6 +1,6 @@
 /* A network's leases, read through plugin/host-local's store and index
  * (the same code ADD and DEL use, under the same lock). See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* The node's bridge networks, from the runtime's conflist directory, parsed
  * with the plugins' own config code. See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <dirent.h>
 #include <errno.h>

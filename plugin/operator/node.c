@@ -1,6 +1,6 @@
 /* The snapshot of the node: networks, leases, bridge ports and their peers,
  * rules; and what of it is leaked. See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <cjson/cJSON.h>
-#include "kernel.h"
+#include "plugin/operator/kernel.h"
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
 #include "lib/cni/skel.h"

@@ -1,7 +1,7 @@
 /* Output of show and leaks: a table a person reads at a glance, or JSON
  * whose keys are documented in README ("cni-bridge: the operator's
  * command") and never renamed. See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <stdio.h>
 #include <stdlib.h>

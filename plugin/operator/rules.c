@@ -1,14 +1,14 @@
 /* The netfilter objects of each network's attachments, listed with the
  * plugins' own code (lib/nft, lib/ipt) and matched to leases by the
  * reference's names (lib/names/names.h). See op.h. */
-#include "op.h"
+#include "plugin/operator/op.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "lib/ipt/masq.h"
-#include "lib/nft/masq.h"
+#include "lib/ipt/ipt_masq.h"
+#include "lib/nft/nft_masq.h"
 #include "lib/names/names.h"
 #include "lib/nft/spoofchk_gc.h"
 #include "lib/util/vec.h"

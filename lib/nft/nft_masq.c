@@ -1,5 +1,5 @@
-/* nftables masquerade with the reference's names. See masq.h. */
-#include "lib/nft/masq.h"
+/* nftables masquerade with the reference's names. See nft_masq.h. */
+#include "lib/nft/nft_masq.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
