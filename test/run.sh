@@ -91,8 +91,8 @@ selected() {
 # filtering and 8021q) and the core integration tests, on the LTS kernel.
 # Guest run times and what is left out (and why): README "The kernel lane".
 VM_TESTS=${VM_TESTS:-"t_vlan.sh t_bridge_versions.sh t_bridge_check.sh t_bridge_del.sh
- t_bridge_rollback.sh t_bridge_ports.sh t_bridge_dad.sh t_host_local_alloc.sh
- t_host_local_store.sh t_masq_nft.sh t_masq_ipt.sh t_spoofchk.sh t_gc.sh t_status.sh"}
+ t_bridge_rollback.sh t_bridge_ports.sh t_bridge_dad.sh t_host_local_store.sh
+ t_masq_nft.sh t_masq_ipt.sh t_spoofchk.sh t_gc.sh t_status.sh"}
 
 # vm_pass BUILD_DIR: boots the guest once and runs VM_TESTS there with the
 # binaries of BUILD_DIR; its per-test lines and counts join this run's.
