@@ -148,7 +148,11 @@ run() {
 	qpid=$!
 	# A caller that gives up (timeout, Ctrl-C) takes the guest down with it.
 	trap 'kill $qpid 2>/dev/null; rm -rf "$ctl"; exit 124' TERM INT HUP
-	tail -n +1 -f --pid=$qpid "$ctl/out"
+	# tail in the background: bash runs the trap above only between
+	# commands, and `wait` returns at once on a signal; a foreground tail
+	# would hold off a caller's TERM until the guest ends by itself.
+	tail -n +1 -f --pid=$qpid "$ctl/out" &
+	wait $! || true
 	wait $qpid || true
 	if [ ! -f "$ctl/rc" ]; then
 		echo "vm.sh: the guest did not finish; console:" >&2
