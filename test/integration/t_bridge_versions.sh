@@ -83,4 +83,44 @@ for v in 1.1.0 1.0.0 0.4.0 0.3.1 0.3.0 0.2.0 0.1.0; do
 done
 check_eq "no veth left on the host" "$(host_veths)" 0
 check_eq "no lease left" "$(leases)" 0
+# Route priority/table/scope from host-local at every version (issue 13):
+# upstream v1.9.1's Go Route type (vendored cni lib 1.3) carries them at
+# every version, so its bridge prints and applies them at 0.3.x, 0.4.0 and
+# 1.0.0 as at 1.1.0. A 0.2.0 result has no place for them: host-local
+# prints only dst/gw there, so the bridge never sees them.
+n=0
+for v in 1.0.0 0.4.0 0.3.1 0.2.0; do
+	n=$((n + 1))
+	ns=rt$n
+	netns_new $ns
+	bconf "$T/rt.json" 10-bridge.conflist $v '.bridge = "rtbr" |
+		.ipam.ranges = [[{"subnet": "10.76.0.0/24"}]] |
+		.ipam.routes = [{"dst": "192.168.7.0/24", "priority": 123, "table": 100, "scope": 0},
+			{"dst": "192.168.8.0/24", "priority": 9}]'
+	ours ADD "rt-$v" /run/netns/$ns eth0 "$T/rt.json"
+	check_eq "$v: ADD with route priority/table/scope succeeds" "$RC" 0
+	R=$OUT
+	if [ $v = 0.2.0 ]; then
+		check_eq "$v: routes keep dst/gw only (no place for the fields)" \
+			"$(json_get "$R" '.ip4.routes | tojson')" \
+			'[{"dst":"192.168.7.0/24"},{"dst":"192.168.8.0/24"},{"dst":"0.0.0.0/0","gw":"10.76.0.1"}]'
+		check_eq "$v: routes installed in the main table without a metric" \
+			"$(ip -n $ns route show table 100 | wc -l)/$(ip -n $ns route | grep -c '^192.168.[78].0/24 via 10.76.0.1 dev eth0 *$')" 0/2
+	else
+		check_eq "$v: priority, table and scope in the result" "$(json_get "$R" '.routes | tojson')" \
+			'[{"dst":"192.168.7.0/24","priority":123,"scope":0,"table":100},{"dst":"192.168.8.0/24","priority":9},{"dst":"0.0.0.0/0","gw":"10.76.0.1"}]'
+		check_eq "$v: the route meant for table 100 is there, with metric 123, not in main" \
+			"$(ip -n $ns route show table 100 | grep -c '^192.168.7.0/24 via 10.76.0.1 dev eth0 .*metric 123')/$(ip -n $ns route | grep -c '^192.168.7.0/24')" 1/0
+		check_eq "$v: priority applied in the main table" \
+			"$(ip -n $ns route | grep -c '^192.168.8.0/24 via 10.76.0.1 dev eth0 .*metric 9')" 1
+		case $v in 0.3.1) ;; *)
+			with_prev "$T/rtp.json" "$T/rt.json" "$R"
+			ours CHECK "rt-$v" /run/netns/$ns eth0 "$T/rtp.json"
+			check_eq "$v: CHECK passes with the table-100 route" "$RC" 0
+			;;
+		esac
+	fi
+	ours DEL "rt-$v" /run/netns/$ns eth0 "$T/rt.json"
+	check_eq "$v: DEL succeeds" "$RC" 0
+done
 done_testing
