@@ -30,14 +30,13 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		  struct cni_err *err);
 /* Put gw on the bridge with the reference's conflict rules (IPv4: any other
  * IPv4 address conflicts; IPv6: an overlapping subnet does) and
- * forceAddress. EEXIST (a concurrent ADD) is success. */
+ * forceAddress. EEXIST (a concurrent ADD) is success. When it added the
+ * address it pins the bridge MAC to br->mac, the MAC bridge_ensure found
+ * (upstream ensureAddr); an address already there changes nothing. */
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		       const struct cni_ipnet *gw, struct cni_err *err);
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
 int bridge_enable_forwarding(int family, struct cni_err *err);
-/* Set the bridge MAC to its current value so it stops following the lowest
- * port MAC (reference: cni #285). */
-int bridge_pin_mac(struct nl *host, const char *name, struct cni_err *err);
 
 /* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
  * is ifname inside ns, the host end is veth<8 hex> (retried on a clash).
