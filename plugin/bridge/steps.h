@@ -71,6 +71,17 @@ struct ctr_setup {
 };
 int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
 
+/* settle.c (inside the netns): upstream v1.9.1 ConfigureIface waits for
+ * DAD only when an IP has an IPv6 gateway (pkg/ipam/ipam_linux.go:116). */
+bool ctr_settle_needed(const struct cni_result *ipam);
+#define CTR_SETTLE_TIMEOUT_MS 5000
+/* Upstream SettleAddresses (pkg/ip/addr_linux.go:34), event-driven: waits
+ * until no IPv6 address of the link is tentative; DADFAILED is an error;
+ * at the deadline an oper-up link is an error and any other one success
+ * (upstream v1.9.0: DAD never ends on a link without carrier). */
+int ctr_settle_addresses(struct nl *nl, int ifindex, const char *ifname, int timeout_ms,
+			 struct cni_err *err);
+
 /* Deletes ifname if present and records its global addresses (for the
  * masquerade teardown). *gone is set when there was nothing to delete. */
 struct ctr_teardown {
