@@ -87,11 +87,8 @@ echo "sysctl: ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)" \
 	"v6 forwarding=$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 for br in $(ip -o link show type bridge | awk -F': ' '{print $2}'); do
 	echo "sysctl: $br accept_ra=$(cat "/proc/sys/net/ipv6/conf/$br/accept_ra")"
-	# MAC pinned (addr_assign_type 3) or following the ports (1); all-zero
-	# once the last port left an unpinned bridge
-	m=$(cat "/sys/class/net/$br/address")
-	[ "$m" = 00:00:00:00:00:00 ] || m=set
-	echo "mac: $br assign_type=$(cat "/sys/class/net/$br/addr_assign_type") mac=$m"
+	# MAC pinned (addr_assign_type 3) or following the ports (1)
+	echo "mac: $br assign_type=$(cat "/sys/class/net/$br/addr_assign_type")"
 done
 SH
 cat >"$T/ipt-state.sh" <<'SH'
