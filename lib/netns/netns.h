@@ -4,7 +4,7 @@
  * failed switch-back cannot leak the container netns into other work. The
  * caller's thread never changes netns. */
 #pragma once
-#include "../cni/error.h"
+#include "lib/cni/error.h"
 
 struct netns {
 	int fd;           /* O_RDONLY|O_CLOEXEC; -1 when closed */

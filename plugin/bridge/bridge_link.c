@@ -1,6 +1,6 @@
 /* The bridge itself: ensure it exists and is up, its gateway addresses
  * (which pin its MAC), forwarding. Host netns, main thread. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,10 +4,10 @@
  * namespace (the reference fails there and leaks the lease), a missing
  * interface, a missing lease. The bridge stays. */
 #include <stdlib.h>
-#include "conf.h"
-#include "masq.h"
-#include "steps.h"
-#include "verbs.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/steps.h"
+#include "plugin/bridge/verbs.h"
 #include "lib/ipam/ipam.h"
 
 static int del_link(const struct cni_request *req, struct ctr_teardown *t, struct cni_err *err)
@@ -31,31 +31,34 @@ static int del_link(const struct cni_request *req, struct ctr_teardown *t, struc
 }
 
 /* Every cleanup step runs even after one failed (a leaked lease or rule
- * is worse than a second error); the first error is the one reported. */
-static struct cni_err *err_slot(int rc, struct cni_err *err, struct cni_err *scratch)
+ * is worse than a second error); their errors are joined into err (the
+ * first one's code is reported, each message is kept). */
+static int join(int rc, struct cni_err *err, struct cni_err *step)
 {
-	return rc < 0 ? scratch : err;
+	if (cni_err_isset(step))
+		cni_err_join(err, step);
+	cni_err_clear(step);
+	return rc;
 }
 
 int bridge_del(const struct cni_request *req, struct cni_err *err)
 {
 	struct bridge_conf c;
 	struct ctr_teardown t = {.ifname = req->env.ifname};
-	struct cni_err later = {0};
+	struct cni_err e = {0};
 	int rc;
 
 	if (bridge_conf_parse_for_del(req, &c, err) < 0)
 		return -1;
 	rc = del_link(req, &t, err);
-	if (c.ipam_type && ipam_exec_del(req, c.ipam_type, err_slot(rc, err, &later)) < 0)
-		rc = -1;
+	if (c.ipam_type && ipam_exec_del(req, c.ipam_type, &e) < 0)
+		rc = join(-1, err, &e);
 	/* The rules are found by name, not by address: they go even when the
 	 * netns is gone or CNI_NETNS is empty (reference issue #810). */
-	if (bridge_spoofchk_del(req, &c, err_slot(rc, err, &later)) < 0)
-		rc = -1;
-	if (c.ipam_type &&
-	    bridge_masq_del(req, &c, t.addrs, t.n_addrs, err_slot(rc, err, &later)) < 0)
-		rc = -1;
+	if (bridge_spoofchk_del(req, &c, &e) < 0)
+		rc = join(-1, err, &e);
+	if (c.ipam_type && bridge_masq_del(req, &c, t.addrs, t.n_addrs, &e) < 0)
+		rc = join(-1, err, &e);
 	free(t.addrs);
 	bridge_conf_free(&c);
 	return rc;

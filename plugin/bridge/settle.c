@@ -1,7 +1,7 @@
 /* Waiting for IPv6 DAD in the container (a netns_run worker), as upstream
  * v1.9.1 ConfigureIface and SettleAddresses decide, without their 50 ms
  * poll. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>

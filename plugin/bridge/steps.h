@@ -3,7 +3,7 @@
  * socket; container-side steps run inside CNI_NETNS through one netns_run. */
 #pragma once
 #include <net/if.h>
-#include "conf.h"
+#include "plugin/bridge/conf.h"
 #include "lib/cni/result.h"
 #include "lib/netns/netns.h"
 #include "lib/nl/nl.h"
