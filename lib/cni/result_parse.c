@@ -130,10 +130,10 @@ static int parse_route(const cJSON *o, bool v1x, struct cni_result *res, struct 
 	 * the 1.1 fields at every version, so a 0.4.0 or 1.0.0 IPAM result
 	 * carries them too and the bridge applies them. */
 	if ((get_int(o, "mtu", INT_MIN, INT_MAX, &r.mtu, NULL, err) < 0 ||
-		    get_int(o, "advmss", INT_MIN, INT_MAX, &r.advmss, NULL, err) < 0 ||
-		    get_int(o, "priority", INT_MIN, INT_MAX, &r.priority, NULL, err) < 0 ||
-		    get_int(o, "table", INT_MIN, INT_MAX, &r.table, &r.has_table, err) < 0 ||
-		    get_int(o, "scope", INT_MIN, INT_MAX, &r.scope, &r.has_scope, err) < 0))
+	     get_int(o, "advmss", INT_MIN, INT_MAX, &r.advmss, NULL, err) < 0 ||
+	     get_int(o, "priority", INT_MIN, INT_MAX, &r.priority, NULL, err) < 0 ||
+	     get_int(o, "table", INT_MIN, INT_MAX, &r.table, &r.has_table, err) < 0 ||
+	     get_int(o, "scope", INT_MIN, INT_MAX, &r.scope, &r.has_scope, err) < 0))
 		return -1;
 	return cni_result_add_route(res, &r, err) < 0 ? -1 : 0;
 }

@@ -62,7 +62,8 @@ int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, s
 			continue;
 		/* As upstream v1.9.1 GCIPMasqForNetwork: an iptables error
 		 * counts only where iptables works at all. */
-		if (ipt_nat_edit(families[i], write_gc, &k, &fam) < 0 && masq_ipt_works(families[i]))
+		if (ipt_nat_edit(families[i], write_gc, &k, &fam) < 0 &&
+		    masq_ipt_works(families[i]))
 			rc = cni_err_join(err, &fam);
 	}
 out:

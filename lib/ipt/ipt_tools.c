@@ -31,7 +31,8 @@ bool masq_ipt_works(int family)
 	struct ipt_output res = {0};
 	struct cni_err ignored = {0};
 
-	if (!masq_ipt_usable(family) || ipt_run(ipt_save_tool(family), args, NULL, &res, &ignored) < 0)
+	if (!masq_ipt_usable(family) ||
+	    ipt_run(ipt_save_tool(family), args, NULL, &res, &ignored) < 0)
 		return false;
 	free(res.out);
 	return res.status == 0;

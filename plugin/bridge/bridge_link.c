@@ -137,4 +137,3 @@ int bridge_enable_forwarding(int family, struct cni_err *err)
 
 	return nl_sysctl_ensure(path, "1", err);
 }
-

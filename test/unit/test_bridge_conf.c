@@ -63,8 +63,8 @@ static void test_dns_set(void **state)
 		const char *dns;
 		bool set;
 	} cases[] = {
-	    {"{\"nameservers\":[]}", true}, {"{\"search\":[]}", true},
-	    {"{\"options\":[]}", true},     {"{\"domain\":\"x\"}", true},
+	    {"{\"nameservers\":[]}", true},    {"{\"search\":[]}", true},
+	    {"{\"options\":[]}", true},	       {"{\"domain\":\"x\"}", true},
 	    {"{\"nameservers\":null}", false}, {"{}", false},
 	    {"{\"domain\":\"\"}", false},      {"null", false},
 	};
