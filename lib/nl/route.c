@@ -1,6 +1,6 @@
-/* Routes: add (NLM_F_APPEND, as upstream v1.9.1 RouteAddEcmp: a second
- * IPv4 route to the same destination comes after the first, a second IPv6
- * nexthop joins it as ECMP) and list. */
+/* Routes: add (NLM_F_CREATE alone, as upstream v1.9.1's RouteAddEcmp in
+ * vishvananda/netlink: a second IPv4 route to the same destination goes
+ * before the first, a second IPv6 nexthop joins it as ECMP) and list. */
 #include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@ int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err)
 {
 	char buf[NL_REQ_BUF], d[CNI_IPNET_STRLEN], g[CNI_IPNET_STRLEN];
 	struct nlmsghdr *nlh =
-	    nl_msg_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, sizeof(struct rtmsg));
+	    nl_msg_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	int family = r->dst.ip.family, len = cni_ip_len(family), rc;
 

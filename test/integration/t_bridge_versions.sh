@@ -123,9 +123,10 @@ for v in 1.0.0 0.4.0 0.3.1 0.2.0; do
 	ours DEL "rt-$v" /run/netns/$ns eth0 "$T/rt.json"
 	check_eq "$v: DEL succeeds" "$RC" 0
 done
-# Two IPAM routes to one destination through different gateways: appended
-# in order, as upstream's RouteAddEcmp (NLM_F_APPEND) does; the first stays
-# the one IPv4 uses. IPv6 joins them as ECMP nexthops.
+# Two IPAM routes to one destination through different gateways, as
+# upstream's RouteAddEcmp (NLM_F_CREATE alone) adds them: IPv4 prepends, so
+# the second one is listed first and used; IPv6 joins them as ECMP nexthops.
+# (v1.1.1 does the same: diff case ipam-routes-same-dst.)
 netns_new ecmp
 bconf "$T/ecmp.json" 10-bridge.conflist 1.0.0 '.bridge = "ecmpbr" | .isDefaultGateway = false |
 	.ipam.ranges = [[{"subnet": "10.77.0.0/24"}], [{"subnet": "fd00:77::/64"}]] |
@@ -133,8 +134,8 @@ bconf "$T/ecmp.json" 10-bridge.conflist 1.0.0 '.bridge = "ecmpbr" | .isDefaultGa
 		{"dst": "fd99::/64", "gw": "fd00:77::1"}, {"dst": "fd99::/64", "gw": "fd00:77::fe"}]'
 ours ADD ecmp /run/netns/ecmp eth0 "$T/ecmp.json"
 check_eq "same destination, two gateways: ADD succeeds" "$RC" 0
-check_eq "IPv4: both routes, the first one first (appended)" \
-	"$(ip -n ecmp route show 192.168.9.0/24 | awk '{print $3}' | tr '\n' ' ')" "10.77.0.1 10.77.0.254 "
+check_eq "IPv4: both routes, the second one first (prepended)" \
+	"$(ip -n ecmp route show 192.168.9.0/24 | awk '{print $3}' | tr '\n' ' ')" "10.77.0.254 10.77.0.1 "
 check_eq "IPv6: one route with both nexthops" \
 	"$(ip -n ecmp -6 route show fd99::/64 | grep -c 'nexthop via')" 2
 ours DEL ecmp /run/netns/ecmp eth0 "$T/ecmp.json"
