@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
+#include "lib/sysctl/sysctl.h"
 
 /* DAD off unless asked (no 1-2 s settle), and announce the MAC on up (the
  * reference's arp_notify replaced a gratuitous ARP). Errors are ignored
@@ -13,12 +14,12 @@
 static void set_link_sysctls(const struct ctr_setup *s)
 {
 	if (s->conf->enable_dad) {
-		nl_sysctl_iface_write("ipv6", s->ifname, "enhanced_dad", "1", NULL);
-		nl_sysctl_iface_write("ipv6", s->ifname, "accept_dad", "1", NULL);
+		sysctl_iface_write("ipv6", s->ifname, "enhanced_dad", "1", NULL);
+		sysctl_iface_write("ipv6", s->ifname, "accept_dad", "1", NULL);
 	} else {
-		nl_sysctl_iface_write("ipv6", s->ifname, "accept_dad", "0", NULL);
+		sysctl_iface_write("ipv6", s->ifname, "accept_dad", "0", NULL);
 	}
-	nl_sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
+	sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
 }
 
 /* Before the first IPv6 address: IPv6 on for lo and the link, and keep the
@@ -30,12 +31,12 @@ static int enable_ipv6(const char *ifname, struct cni_err *err)
 
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "ipv6/conf/%s/disable_ipv6", names[i]);
-		if (nl_sysctl_read(path, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, "0"))
+		if (sysctl_read(path, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, "0"))
 			continue;
-		if (nl_sysctl_write(path, "0", err) < 0)
+		if (sysctl_write(path, "0", err) < 0)
 			return -1;
 	}
-	return nl_sysctl_iface_write("ipv6", ifname, "keep_addr_on_down", "1", err);
+	return sysctl_iface_write("ipv6", ifname, "keep_addr_on_down", "1", err);
 }
 
 static bool has_v6(const struct cni_result *r)

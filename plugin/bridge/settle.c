@@ -4,18 +4,9 @@
 #include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <linux/if_addr.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* Upstream keeps the first IP gateway that is not IPv4 as v6gw and waits
  * only when there is one: an IPv6 address without a gateway is not
@@ -78,27 +69,32 @@ static int at_deadline(struct nl *nl, int ifindex, const char *ifname, int timeo
 			   timeout_ms / 1000);
 }
 
+struct settle {
+	struct nl *nl;
+	int ifindex;
+	const char *ifname;
+};
+
+/* An nl_watch_until check: 1 once no IPv6 address is tentative. */
+static int settled(void *arg, struct cni_err *err)
+{
+	struct settle *s = arg;
+	int rc = v6_tentative(s->nl, s->ifindex, s->ifname, err);
+
+	return rc < 0 ? -1 : !rc;
+}
+
 /* The kernel announces the end of DAD (passed or failed) as an
- * RTM_NEWADDR, so we sleep until one comes instead of polling on a timer.
- * Subscribed before the first look: a DAD that ends between the look and
- * the wait still wakes us. Any notification only triggers a fresh dump,
- * which stays the one source of truth. */
+ * RTM_NEWADDR, so we sleep until one comes instead of polling on a timer;
+ * any notification only triggers a fresh dump, which stays the one source
+ * of truth (nl_watch_until). */
 int ctr_settle_addresses(struct nl *nl, int ifindex, const char *ifname, int timeout_ms,
 			 struct cni_err *err)
 {
-	cleanup_nl struct nl watch = {0};
-	long long deadline = now_ms() + timeout_ms;
+	struct settle s = {.nl = nl, .ifindex = ifindex, .ifname = ifname};
+	int rc = nl_watch_until(RTNLGRP_IPV6_IFADDR, timeout_ms, settled, &s, err);
 
-	if (nl_watch_open(&watch, RTNLGRP_IPV6_IFADDR, err) < 0)
-		return -1;
-	for (;;) {
-		int rc = v6_tentative(nl, ifindex, ifname, err);
-		if (rc <= 0)
-			return rc;
-		long long left = deadline - now_ms();
-		if (left <= 0)
-			return at_deadline(nl, ifindex, ifname, timeout_ms, err);
-		if (nl_watch_wait(&watch, (int)left, err) < 0)
-			return -1;
-	}
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return at_deadline(nl, ifindex, ifname, timeout_ms, err);
 }
