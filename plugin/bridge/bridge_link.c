@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include "lib/sysctl/sysctl.h"
+#include "plugin/bridge/vlan.h"
 
 /* Created as upstream v1.9.1 does (bridge.go:332 ensureBridge): no MAC, so
  * the kernel picks a random one that follows the lowest port MAC until an
@@ -16,7 +17,11 @@ static int create(struct nl *host, const struct bridge_conf *c, struct nl_link *
 {
 	int rc;
 
-	if (nl_bridge_create(host, c->bridge, c->mtu, NULL, err) == -1)
+	/* Born filtering, so no ADD ever sees the VLAN bridge without it. */
+	rc = nl_bridge_create(host, c->bridge, c->mtu, NULL, bridge_vlan_wanted(c), err);
+	if (rc == -EOPNOTSUPP)
+		return bridge_vlan_unsupported(c, err);
+	if (rc == -1)
 		return -1;
 	rc = nl_link_get(host, c->bridge, 0, br, err);
 	if (rc == -ENOENT)
@@ -42,6 +47,8 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		    "(it is %s%s)",
 		    c->bridge, c->bridge, br->kind[0] ? "a " : "a device with no link kind",
 		    br->kind);
+	if (bridge_vlan_filtering(host, c, br, err) < 0)
+		return -1;
 	if (c->promisc && !(br->flags & IFF_PROMISC) &&
 	    nl_link_set_promisc(host, br->ifindex, c->bridge, err) < 0)
 		return -1;

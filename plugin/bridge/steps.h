@@ -43,6 +43,8 @@ int bridge_enable_forwarding(int family, struct cni_err *err);
  * Fills host_name. */
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err);
+/* A fresh "veth<8 hex>" name (the reference's pattern). */
+int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
 /* Enslave to the bridge, hairpin, accept_ra=0, up. Fills *port. */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);

@@ -10,11 +10,12 @@
 #include <linux/rtnetlink.h>
 #include "lib/util/clock.h"
 #include "lib/sysctl/sysctl.h"
+#include "plugin/bridge/vlan.h"
 
 #define VETH_NAME_ATTEMPTS 10
 #define FORWARD_TIMEOUT_MS 2500
 
-static int random_name(char name[IFNAMSIZ], struct cni_err *err)
+int veth_random_name(char name[IFNAMSIZ], struct cni_err *err)
 {
 	uint8_t r[4];
 
@@ -38,7 +39,7 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
 		struct nl_link other;
 		int rc;
-		if (random_name(host_name, err) < 0)
+		if (veth_random_name(host_name, err) < 0)
 			return -1;
 		rc = nl_veth_create(host, &req, err);
 		if (rc != -EEXIST)
@@ -72,6 +73,9 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 	/* A new port starts with both flags off: one message only when needed. */
 	if ((c->hairpin || c->port_isolation) &&
 	    nl_brport_set(host, port->ifindex, c->hairpin, c->port_isolation, host_name, err) < 0)
+		return -1;
+	/* Before the port goes up, so no frame crosses it on VLAN 1. */
+	if (bridge_vlan_port(host, c, port, err) < 0)
 		return -1;
 	/* Best effort, as the reference: IPv6 may be disabled on the host. */
 	sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
