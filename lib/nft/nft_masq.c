@@ -346,3 +346,11 @@ out:
 	found_free(&found);
 	return rc;
 }
+
+bool masq_nft_usable(void)
+{
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct cni_err ignored = {0};
+
+	return nft_open(&c, &ignored) == 0;
+}
