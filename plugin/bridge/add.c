@@ -96,8 +96,9 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	char m[4][18];
 	struct nl_link br, port, gw;
 
-	/* Read the MACs last: the bridge's follows its ports until pinned and
-	 * udev may rewrite the host veth's (reference #805). */
+	/* Read the MACs last: the bridge's follows its ports unless an
+	 * isGateway ADD pinned it, and udev may rewrite the host veth's
+	 * (reference #805). */
 	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0 ||
 	    nl_link_get(&a->host, NULL, a->port.ifindex, &port, err) != 0)
 		return cni_err_isset(err)
@@ -189,7 +190,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;
 	a->spoofchk_done = true;
-	if (gateways_on_bridge(a, err) < 0 || bridge_pin_mac(&a->host, a->conf.bridge, err) < 0)
+	if (gateways_on_bridge(a, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
 		return -1;
