@@ -2,6 +2,9 @@
  * forwarding, and a pinned MAC. Host netns, main thread. */
 #include "steps.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -113,18 +116,42 @@ int bridge_enable_forwarding(int family, struct cni_err *err)
 	return nl_sysctl_ensure(path, "1", err);
 }
 
-int bridge_pin_mac(struct nl *host, const char *name, struct cni_err *err)
+/* The kernel reports how a link got its MAC; 3 (NET_ADDR_SET) once one
+ * was set explicitly: we created the bridge with one, or an earlier ADD
+ * (ours or the reference's) pinned it. Setting it again each ADD is not
+ * free: every NETDEV_CHANGEADDR flushes the bridge's neighbour entries,
+ * one per pod the host talked to. false when unknown (no sysfs). */
+static bool mac_pinned(const char *name)
+{
+	char path[64], v[4] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, v, sizeof(v) - 1);
+	close(fd);
+	return n > 0 && v[0] == '3' && (v[1] == '\n' || v[1] == '\0');
+}
+
+int bridge_pin_mac(struct nl *host, struct nl_link *br, struct cni_err *err)
 {
 	static const uint8_t zero[NL_MAC_LEN];
-	struct nl_link br;
-	int rc = nl_link_get(host, name, 0, &br, err);
+	char name[IFNAMSIZ];
+	int rc;
 
+	snprintf(name, sizeof(name), "%s", br->name);
+	if (mac_pinned(name))
+		return 0; /* the MAC read before the port joined still holds */
+	rc = nl_link_get(host, NULL, br->ifindex, br, err);
 	if (rc == -ENOENT)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "bridge %s disappeared", name);
 	if (rc)
 		return -1;
 	/* A bridge without ports reports 00:00:..; setting that fails. */
-	if (br.mac_len != NL_MAC_LEN || !memcmp(br.mac, zero, NL_MAC_LEN))
+	if (br->mac_len != NL_MAC_LEN || !memcmp(br->mac, zero, NL_MAC_LEN))
 		return 0;
-	return nl_link_set_mac(host, br.ifindex, br.mac, name, err);
+	return nl_link_set_mac(host, br->ifindex, br->mac, name, err);
 }

@@ -36,20 +36,25 @@ int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struc
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
 int bridge_enable_forwarding(int family, struct cni_err *err);
 /* Set the bridge MAC to its current value so it stops following the lowest
- * port MAC (reference: cni #285). */
-int bridge_pin_mac(struct nl *host, const char *name, struct cni_err *err);
+ * port MAC (reference: cni #285), unless it is pinned already (the kernel
+ * then reports addr_assign_type 3). *br gets the MAC the bridge keeps. */
+int bridge_pin_mac(struct nl *host, struct nl_link *br, struct cni_err *err);
 
 /* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
- * is ifname inside ns, the host end is veth<8 hex> (retried on a clash).
- * Fills host_name. */
+ * is ifname inside ns, the host end is veth<8 hex> (retried on a clash),
+ * already a port of br and up. Fills host_name. */
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
-		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err);
-/* Enslave to the bridge, hairpin, accept_ra=0, up. Fills *port. */
-int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
-			 const char *host_name, struct nl_link *port, struct cni_err *err);
+		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
+		struct cni_err *err);
+/* The rest of the host end: hairpin / isolation (only when asked),
+ * accept_ra=0. */
+int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
+			 struct cni_err *err);
 /* Bounded poll until the port is oper-up and enabled on the bridge
- * (forwarding, or listening/learning on an STP bridge). */
-int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
+ * (forwarding, or listening/learning on an STP bridge). *port is its
+ * last look (its MAC goes into the result). */
+int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
+			 struct cni_err *err);
 
 /* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
  * work happens on a worker thread inside CNI_NETNS (its own netlink
@@ -62,7 +67,9 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err);
 
 /* ADD: container sysctls (L3 only), addresses, link up (unless
- * disableContainerInterface), IPv6 settle, routes; reports the MAC. */
+ * disableContainerInterface), IPv6 settle, routes (the changes in one
+ * netlink batch when there is no IPv6 settle between them); reports the
+ * MAC. */
 struct ctr_setup {
 	const struct bridge_conf *conf;
 	const char *ifname;
