@@ -3,6 +3,7 @@
  * container's netns because this thread is in it. */
 #include "steps.h"
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -246,6 +247,20 @@ int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err)
 	return netns_run(ns, setup_in_ns, s, err);
 }
 
+/* Wakes the host thread waiting in ctr_teardown_start, once. */
+static void addrs_ready(struct ctr_teardown *t)
+{
+	if (!t->posted) {
+		t->posted = true;
+		sem_post(&t->ready);
+	}
+}
+
+static void teardown_done(void *arg)
+{
+	addrs_ready(arg);
+}
+
 static int teardown_in_ns(void *arg, struct cni_err *err)
 {
 	struct ctr_teardown *t = arg;
@@ -267,13 +282,41 @@ static int teardown_in_ns(void *arg, struct cni_err *err)
 		if (t->addrs[i].scope == RT_SCOPE_UNIVERSE)
 			t->addrs[k++] = t->addrs[i];
 	t->n_addrs = k;
+	/* The host thread may go on with the rules now; the deletion below
+	 * waits for the kernel (RCU grace periods) for most of a DEL. */
+	addrs_ready(t);
 	rc = nl_link_del(&nl, l.ifindex, t->ifname, err);
 	if (rc == -ENOENT)
 		t->gone = true;
 	return rc == -1 ? -1 : 0;
 }
 
+int ctr_teardown_start(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err)
+{
+	t->posted = false;
+	if (sem_init(&t->ready, 0, 0) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "sem_init");
+	t->task.done = teardown_done;
+	if (netns_start(&t->task, ns, teardown_in_ns, t, err) < 0) {
+		sem_destroy(&t->ready);
+		return -1;
+	}
+	while (sem_wait(&t->ready) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int ctr_teardown_finish(struct ctr_teardown *t)
+{
+	int rc = netns_join(&t->task);
+
+	sem_destroy(&t->ready);
+	return rc;
+}
+
 int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err)
 {
-	return netns_run(ns, teardown_in_ns, t, err);
+	if (ctr_teardown_start(ns, t, err) < 0)
+		return -1;
+	return ctr_teardown_finish(t);
 }

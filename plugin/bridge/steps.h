@@ -3,6 +3,7 @@
  * socket; container-side steps run inside CNI_NETNS through one netns_run. */
 #pragma once
 #include <net/if.h>
+#include <semaphore.h>
 #include "conf.h"
 #include "lib/cni/result.h"
 #include "lib/netns/netns.h"
@@ -86,8 +87,19 @@ struct ctr_teardown {
 	struct nl_addr *addrs; /* out, malloc'd; the caller frees it, also after an error */
 	size_t n_addrs;
 	bool gone;
+	/* private: the worker and the signal that addrs are final */
+	struct netns_task task;
+	sem_t ready;
+	bool posted;
 };
 int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+/* The same in two halves: start returns once addrs are collected (or the
+ * worker failed: then err is only valid after finish), while the kernel
+ * still deletes the link; finish waits for that and returns what
+ * ctr_teardown would. err belongs to the worker until finish returns.
+ * After a failed start, do not call finish. */
+int ctr_teardown_start(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+int ctr_teardown_finish(struct ctr_teardown *t);
 
 /* CHECK inside the netns: ifname exists, is a veth with mac (NULL = skip),
  * carries every address of ips that points at iface, and every route. */
