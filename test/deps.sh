@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libmnl-dev libcjson-dev
  libnftnl-dev libcmocka-dev clang libclang-rt-14-dev valgrind iproute2 iputils-ping nftables
- iptables util-linux libcap2-bin strace jq containernetworking-plugins
+ iptables util-linux libcap2-bin strace jq containernetworking-plugins netavark
  podman runc conmon catatonit busybox-static containerd golang-go golang-github-appc-cni-dev"
 missing=""
 for p in $PKGS; do
