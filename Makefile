@@ -1,14 +1,21 @@
-# cni-bridge: `make` builds build/bin/{bridge,host-local}; `make test` runs
-# every test and ends with one line "N passed, N failed".
+# cni-bridge: `make` builds build/bin/{bridge,host-local} (all that `make
+# install` installs); `make all` adds the unit tests and test tools; `make
+# check` is the fast tier (unit + core integration tests), `make test`
+# every test, ending with one line "N passed, N failed".
 CC      ?= cc
 BUILD   ?= build
 PKGS    := libmnl libcjson libnftnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The user's CFLAGS (default: optimised, with debug info) come after the
+# project's own flags, so they can override them; -Werror is the project's
+# (WERROR= drops it, for a compiler newer than the code).
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing \
-           -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+WERROR  ?= -Werror
+PROJECT_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -fno-strict-aliasing \
+                  -I. $(PKG_CFLAGS)
+ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread
 LDFLAGS += $(EXTRA_LDFLAGS)
 DESTDIR ?=
@@ -30,12 +37,26 @@ BINS  := $(BUILD)/bin/bridge $(BUILD)/bin/host-local
 UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps test test-unit asan-build test-asan test-valgrind fuzz demo bench soak install clean format
+.PHONY: plugins all deps deps-demo test check test-unit asan-build test-asan test-valgrind \
+	fuzz fuzzers demo bench soak install clean format format-check clang-format-version \
+	pkg-check
+plugins: $(BINS)
 all: $(BINS) $(UNITS) $(TOOLS)
 
-$(BUILD)/obj/%.o: %.c
+# Objects and libraries are kept between runs (they are intermediate files
+# of the binaries): a second `make` does nothing.
+.SECONDARY:
+
+# Fails at once, naming what is missing, instead of a compiler error about
+# a header: the build needs these pkg-config packages (test/deps.sh build).
+pkg-check:
+	@for p in $(PKGS); do pkg-config --exists $$p || { \
+	  echo "make: pkg-config cannot find $$p: install the build packages (sh test/deps.sh build)" >&2; \
+	  exit 1; }; done
+
+$(BUILD)/obj/%.o: %.c | pkg-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB_A): $(call obj,$(LIB_SRCS))
 $(BRIDGE_A): $(call obj,$(BRIDGE_SRCS))
@@ -51,14 +72,14 @@ $(BUILD)/bin/%: $(BUILD)/obj/cmd/%/main.o $(PLUGIN_LIBS)
 # The bridge carries the build id of the host-local linked in the same build,
 # so it can run that very host-local in-process instead of exec'ing it
 # (lib/ipam/inproc.h); any other IPAM binary is exec'd.
-INPROC_C := $(BUILD)/gen/inproc_table.c
-INPROC_O := $(BUILD)/obj/gen/inproc_table.o
-$(INPROC_C): $(BUILD)/bin/host-local lib/ipam/gen_inproc_table.sh
+INPROC_C := $(BUILD)/gen/host_local_build_id.c
+INPROC_O := $(BUILD)/obj/gen/host_local_build_id.o
+$(INPROC_C): $(BUILD)/bin/host-local cmd/bridge/gen_build_id.sh
 	@mkdir -p $(dir $@)
-	sh lib/ipam/gen_inproc_table.sh $< >$@.tmp && mv $@.tmp $@
+	sh cmd/bridge/gen_build_id.sh $< >$@.tmp && mv $@.tmp $@
 $(INPROC_O): $(INPROC_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/bin/bridge: $(BUILD)/obj/cmd/bridge/main.o $(INPROC_O) $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(INPROC_O) $(PLUGIN_LIBS) $(LDLIBS)
@@ -100,8 +121,18 @@ test-asan: deps
 test-valgrind: all
 	@VALGRIND=1 sh test/run.sh $(BUILD) unit
 
-fuzz: deps
-	@sh test/fuzz/build.sh $(BUILD)/fuzz
+# The libFuzzer harnesses test/fuzz/fuzz_*.c: the libraries built again
+# with clang's fuzzer and sanitizer instrumentation in $(BUILD)/fuzz, the
+# harnesses linked against them (they call the parsers' public functions).
+FUZZ_BUILD ?= $(BUILD)/fuzz
+FUZZERS := $(patsubst test/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$${FUZZ_CC:-clang} OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  EXTRA_LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzzers
+fuzzers: $(FUZZERS)
+$(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o $(PLUGIN_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -126,10 +157,22 @@ install: $(BINS)
 	  install -m 0755 $$b $(DESTDIR)$(CNI_BIN_DIR)/.$$n.new && \
 	  mv -f $(DESTDIR)$(CNI_BIN_DIR)/.$$n.new $(DESTDIR)$(CNI_BIN_DIR)/$$n || exit 1; done
 
-format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+# One formatter, pinned: Debian 12's clang-format 14 (package clang-format,
+# in test/deps.sh test); another major version lays code out differently.
+CLANG_FORMAT ?= clang-format
+CLANG_FORMAT_MAJOR := 14
+FORMAT_FILES = $$(git ls-files '*.c' '*.h')
+clang-format-version:
+	@$(CLANG_FORMAT) --version 2>/dev/null | grep -q 'version $(CLANG_FORMAT_MAJOR)\.' || { \
+	  echo "make: needs clang-format $(CLANG_FORMAT_MAJOR) (Debian 12's clang-format), found:" \
+	    "$$($(CLANG_FORMAT) --version 2>&1)" >&2; exit 1; }
+format: clang-format-version
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+# Fails, listing the places, when a file is not as `make format` leaves it.
+format-check: clang-format-version
+	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

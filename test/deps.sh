@@ -5,7 +5,8 @@ set -e
 PKGS="build-essential pkg-config libmnl-dev libcjson-dev
  libnftnl-dev libcmocka-dev clang libclang-rt-14-dev valgrind iproute2 iputils-ping nftables
  iptables util-linux libcap2-bin strace jq containernetworking-plugins netavark
- podman runc conmon catatonit busybox-static containerd golang-go golang-github-appc-cni-dev"
+ podman runc conmon catatonit busybox-static containerd golang-go golang-github-appc-cni-dev
+ golang-google-grpc-dev golang-github-gogo-protobuf-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -1,45 +1,12 @@
 /* CNI_ARGS with the strictness of Go's types.LoadArgs. */
-#include "args.h"
+#include "lib/cni/args.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* Appends s quoted as Go's %q does (strconv.Quote): printable text kept,
- * quotes and backslashes escaped, control bytes as \xNN or \n etc. */
-static void go_quote(char *buf, size_t size, size_t *len, const char *s)
-{
-#define PUTC(ch)                                                                                   \
-	do {                                                                                       \
-		if (*len + 1 < size)                                                               \
-			buf[(*len)++] = (ch);                                                      \
-	} while (0)
-	PUTC('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		static const char short_esc[] = "\a\b\f\n\r\t\v";
-		static const char short_chr[] = "abfnrtv";
-		const char *e = *p ? strchr(short_esc, *p) : NULL;
-		if (*p == '"' || *p == '\\') {
-			PUTC('\\');
-			PUTC((char)*p);
-		} else if (e) {
-			PUTC('\\');
-			PUTC(short_chr[e - short_esc]);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			char hex[5];
-			snprintf(hex, sizeof(hex), "\\x%02x", *p);
-			for (int i = 0; i < 4; i++)
-				PUTC(hex[i]);
-		} else {
-			PUTC((char)*p);
-		}
-	}
-	PUTC('"');
-	buf[*len < size ? *len : size - 1] = '\0';
-#undef PUTC
-}
+#include "lib/names/quote.h"
 
 static bool is_known(const char *key, const char *const known[])
 {
@@ -66,7 +33,7 @@ static int parse_ignore_unknown(const struct cni_kv *kv, bool *out, struct cni_e
 	char whole[512], q[600], lower[256];
 	size_t n = 0, i = 0;
 	snprintf(whole, sizeof(whole), "%s=%.250s", kv->key, val);
-	go_quote(q, sizeof(q), &n, whole);
+	go_quote(whole, q, sizeof(q), &n);
 	for (; val[i] && i + 1 < sizeof(lower); i++)
 		lower[i] = (char)((val[i] >= 'A' && val[i] <= 'Z') ? val[i] + 32 : val[i]);
 	lower[i] = '\0';
@@ -84,7 +51,7 @@ static int split_pair(char *piece, struct cni_kv *kv, struct cni_err *err)
 	if (!eq || strchr(eq + 1, '=')) {
 		char q[512];
 		size_t n = 0;
-		go_quote(q, sizeof(q), &n, piece);
+		go_quote(piece, q, sizeof(q), &n);
 		return cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: invalid pair %s", q);
 	}
 	*eq = '\0';
@@ -97,10 +64,12 @@ static int split_pair(char *piece, struct cni_kv *kv, struct cni_err *err)
 static void note_unknown(char *list, size_t size, size_t *len, const struct cni_kv *kv)
 {
 	char whole[512];
-	if (*len && *len + 1 < size)
+	if (*len + 4 > size) /* full: not even a space and "" fit */
+		return;
+	if (*len)
 		list[(*len)++] = ' ';
 	snprintf(whole, sizeof(whole), "%.250s=%.250s", kv->key, kv->val);
-	go_quote(list, size, len, whole);
+	go_quote(whole, list, size, len);
 }
 
 int cni_args_parse(const char *s, const char *const known[], struct cni_args *out,

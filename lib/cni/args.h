@@ -4,7 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
-#include "error.h"
+#include "lib/cni/error.h"
 
 struct cni_kv {
 	char *key;

@@ -1,8 +1,8 @@
 /* Keys every plugin reads from the request: prevResult and GC's list of
  * valid attachments. */
-#include "conf.h"
-#include "json.h"
-#include "version.h"
+#include "lib/cni/conf.h"
+#include "lib/cni/json.h"
+#include "lib/cni/version.h"
 
 #include <stdlib.h>
 #include <string.h>

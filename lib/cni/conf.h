@@ -2,9 +2,9 @@
 #pragma once
 #include <stdbool.h>
 #include <cjson/cJSON.h>
-#include "error.h"
-#include "result.h"
-#include "skel.h"
+#include "lib/cni/error.h"
+#include "lib/cni/result.h"
+#include "lib/cni/skel.h"
 
 /* prevResult parsed as the config's version (Go's ParsePrevResult: a
  * prevResult without cniVersion takes the config's, and it must be in the

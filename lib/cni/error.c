@@ -1,6 +1,6 @@
 /* The one error type: setters, context and the Go-style JSON printer. */
-#include "error.h"
-#include "json.h"
+#include "lib/cni/error.h"
+#include "lib/cni/json.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* IP addresses and prefixes with Go's net.IP / types.IPNet semantics. */
-#include "ipnet.h"
+#include "lib/cni/ipnet.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -6,15 +6,17 @@
  * validator walks the text first with Go's grammar and error texts, noting for
  * every number token whether it was an integer literal. cJSON keeps duplicate
  * keys and its tree in pre-order equals document order, so the k-th number
- * token is the k-th number item; the flags are OR-ed into item->type above
- * the low byte that cJSON_IsNumber() and friends look at. */
-#include "json.h"
+ * token is the k-th number item; the flags go beside cJSON's type bits,
+ * into a flagged number's valueint (json_number_flags). */
+#include "lib/cni/json.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "lib/util/vec.h"
 
 #define JSON_MAX_DEPTH 512 /* below cJSON's own limit of 1000 */
 
@@ -73,18 +75,14 @@ static bool fail_at(struct scan *sc, const char *context)
 
 static bool push_flag(struct scan *sc, int flag)
 {
-	if (sc->n_flags == sc->cap_flags) {
-		size_t cap = sc->cap_flags ? sc->cap_flags * 2 : 64;
-		int *f = realloc(sc->flags, cap * sizeof(*f));
-		if (!f) {
-			sc->oom = true;
-			sc->fail = "out of memory";
-			return false;
-		}
-		sc->flags = f;
-		sc->cap_flags = cap;
+	int *slot = array_push(&sc->flags, &sc->n_flags, &sc->cap_flags, sizeof(*slot));
+
+	if (!slot) {
+		sc->oom = true;
+		sc->fail = "out of memory";
+		return false;
 	}
-	sc->flags[sc->n_flags++] = flag;
+	*slot = flag;
 	return true;
 }
 
@@ -309,6 +307,39 @@ static bool scan_value(struct scan *sc)
 	}
 }
 
+/* The valueint cJSON gives a number: valuedouble saturated to an int. */
+static int cjson_int(double d)
+{
+	if (d >= (double)INT_MAX)
+		return INT_MAX;
+	if (d <= (double)INT_MIN)
+		return INT_MIN;
+	return (int)d;
+}
+
+/* A flagged number's valueint: INT_MIN + flags, or INT_MIN + 4 + flags when
+ * the first equals cjson_int(valuedouble), so it never looks unflagged. */
+static void set_flags(cJSON *item, int flags)
+{
+	int v = INT_MIN + flags;
+
+	if (!flags)
+		return;
+	if (v == cjson_int(item->valuedouble))
+		v += 4;
+	item->valueint = v;
+}
+
+int json_number_flags(const cJSON *item)
+{
+	long long off;
+
+	if (!cJSON_IsNumber(item) || item->valueint == cjson_int(item->valuedouble))
+		return 0;
+	off = (long long)item->valueint - INT_MIN;
+	return off >= 1 && off <= 7 ? (int)(off & 3) : 0;
+}
+
 /* Pre-order walk handing out the flags; returns false on a count mismatch. */
 static bool apply_flags(cJSON *item, const int *flags, size_t n, size_t *k)
 {
@@ -316,7 +347,7 @@ static bool apply_flags(cJSON *item, const int *flags, size_t n, size_t *k)
 		if (cJSON_IsNumber(item)) {
 			if (*k >= n)
 				return false;
-			item->type |= flags[(*k)++];
+			set_flags(item, flags[(*k)++]);
 		}
 		if (item->child && !apply_flags(item->child, flags, n, k))
 			return false;
@@ -406,12 +437,12 @@ int json_as_int(const cJSON *item, const char *what, long long *out, struct cni_
 {
 	if (!cJSON_IsNumber(item))
 		return mismatch(item, what, "an integer", err);
-	if (item->type & JSON_NONINTEGER_LITERAL)
+	if (json_number_flags(item) & JSON_NONINTEGER_LITERAL)
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "%s: expected an integer, got a number with a fraction or exponent",
 				   what);
 	double d = item->valuedouble;
-	if ((item->type & JSON_INT_OUT_OF_RANGE) || d >= 9223372036854775808.0 ||
+	if ((json_number_flags(item) & JSON_INT_OUT_OF_RANGE) || d >= 9223372036854775808.0 ||
 	    d < -9223372036854775808.0 || d != d)
 		return cni_err_set(err, CNI_ERR_DECODE, "%s: integer out of range", what);
 	/* Only trees built in code can get here with a fraction. */

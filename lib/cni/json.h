@@ -6,13 +6,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
-#include "error.h"
+#include "lib/cni/error.h"
 
-/* cJSON type bit set by json_parse() on numbers written with a fraction or an
- * exponent, so integer fields can refuse them as Go does. */
-#define JSON_NONINTEGER_LITERAL (1 << 12)
-/* Set by json_parse() on integer literals that do not fit in a long long. */
-#define JSON_INT_OUT_OF_RANGE (1 << 13)
+/* What json_parse() notes about each number literal, for the integer
+ * getters: written with a fraction or an exponent (Go refuses 1500.0 for
+ * an int), or an integer that does not fit in a long long. Kept beside
+ * cJSON's own data (see json_number_flags), never in its type bits. */
+#define JSON_NONINTEGER_LITERAL 1
+#define JSON_INT_OUT_OF_RANGE 2
+/* The flags of a number item that json_parse() made; 0 for other items.
+ * They live beside cJSON's type, in the valueint of a flagged number
+ * (a literal the integer getters refuse anyway), as a code that differs
+ * from the int cJSON would keep there; unflagged numbers keep cJSON's
+ * valueint, so valueint stays right for every number a getter accepts. */
+int json_number_flags(const cJSON *item);
 
 /* Largest stdin / IPAM output we accept (hostile-input guard). */
 #define JSON_MAX_INPUT (4u << 20)

@@ -1,45 +1,28 @@
 /* Printing cJSON trees the way Go's encoding/json does: MarshalIndent with a
  * 4-space indent (or Marshal's compact form), Go's string escaping and Go's
- * float formatting. cJSON_Print's tab format is not what runtimes see from
+ * integer formatting. cJSON_Print's tab format is not what runtimes see from
  * the reference plugins. */
-#include "json.h"
+#include "lib/cni/json.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/util/strbuf.h"
 
 struct out {
-	char *p;
-	size_t len, cap;
-	bool oom;
+	struct strbuf b;
 	bool pretty;
 };
 
 static void put(struct out *o, const char *s, size_t n)
 {
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 256;
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		char *p = realloc(o->p, cap);
-		if (!p) {
-			o->oom = true;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
+	strbuf_add(&o->b, s, n);
 }
 
 static void puts_(struct out *o, const char *s)
 {
-	put(o, s, strlen(s));
+	strbuf_puts(&o->b, s);
 }
 
 static void newline(struct out *o, int depth)
@@ -138,68 +121,18 @@ static void put_string(struct out *o, const char *str)
 	put(o, "\"", 1);
 }
 
-/* Go's encoding/json float64 form: the shortest digits that round-trip,
- * plain decimal for 1e-6 <= |d| < 1e21, otherwise exponent form with a
- * one-digit negative exponent kept short ("1e-7"). */
+/* Go's encoding/json form of the numbers we print, all integers (error
+ * codes, MTUs, ports): plain digits, "-0" kept. No production caller has
+ * anything else; a fraction falls back to %.17g, valid JSON that reads back
+ * to the same double. */
 static void put_number(struct out *o, double d)
 {
-	char buf[64];
-	if (!isfinite(d)) {
+	if (!isfinite(d))
 		puts_(o, "null"); /* Go refuses to encode these; null is the safe choice */
-		return;
-	}
-	if (d == 0) {
-		puts_(o, signbit(d) ? "-0" : "0");
-		return;
-	}
-	/* (no libm: the range test comes first so the cast is defined) */
-	if (__builtin_fabs(d) < 9007199254740992.0 && d == (double)(long long)d) {
-		snprintf(buf, sizeof(buf), "%.0f", d);
-		puts_(o, buf);
-		return;
-	}
-	char e[40];
-	for (int p = 1; p <= 17; p++) {
-		snprintf(e, sizeof(e), "%.*e", p - 1, d);
-		if (strtod(e, NULL) == d)
-			break;
-	}
-	/* e = [-]D[.DDD]e(+|-)XX */
-	bool neg = e[0] == '-';
-	char digs[24];
-	size_t nd = 0;
-	const char *p = e + neg;
-	for (; *p && *p != 'e'; p++)
-		if (*p != '.')
-			digs[nd++] = *p;
-	digs[nd] = '\0';
-	int exp10 = atoi(p + 1);
-	char *b = buf;
-	if (neg)
-		*b++ = '-';
-	double a = __builtin_fabs(d);
-	if (a < 1e-6 || a >= 1e21) {
-		*b++ = digs[0];
-		if (nd > 1) {
-			*b++ = '.';
-			memcpy(b, digs + 1, nd - 1);
-			b += nd - 1;
-		}
-		snprintf(b, 16, "e%c%0*d", exp10 < 0 ? '-' : '+', exp10 < 0 ? 1 : 2, abs(exp10));
-	} else if (exp10 < 0) {
-		b += sprintf(b, "0.");
-		for (int i = -1; i > exp10; i--)
-			*b++ = '0';
-		snprintf(b, 24, "%s", digs);
-	} else {
-		for (int i = 0; i <= exp10 || i < (int)nd; i++) {
-			if (i == exp10 + 1)
-				*b++ = '.';
-			*b++ = i < (int)nd ? digs[i] : '0';
-		}
-		*b = '\0';
-	}
-	puts_(o, buf);
+	else if (__builtin_fabs(d) < 9007199254740992.0 && d == (double)(long long)d)
+		strbuf_addf(&o->b, "%.0f", d);
+	else
+		strbuf_addf(&o->b, "%.17g", d);
 }
 
 static void put_value(struct out *o, const cJSON *item, int depth)
@@ -249,15 +182,15 @@ static void put_value(struct out *o, const cJSON *item, int depth)
 
 static char *print(const cJSON *item, bool pretty)
 {
-	struct out o = {.pretty = pretty};
+	struct out o = {.b = STRBUF_INIT, .pretty = pretty};
 	if (!item)
 		return NULL;
 	put_value(&o, item, 0);
-	if (o.oom) {
-		free(o.p);
+	if (o.b.failed) {
+		strbuf_free(&o.b);
 		return NULL;
 	}
-	return o.p;
+	return strbuf_take(&o.b, NULL);
 }
 
 char *json_print_go(const cJSON *item)

@@ -1,8 +1,9 @@
 /* The logFile trail: parse the two keys, format one line, append it. */
-#include "log.h"
-#include "json.h"
+#include "lib/cni/log.h"
+#include "lib/cni/json.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -112,12 +113,10 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-static void format_line(struct line *l, const char *plugin, const struct cni_request *req,
-			const char *command, const struct cni_err *err,
-			const struct timespec *start, enum cni_log_level level)
+/* The fields every line starts with: when, who, which attachment. */
+static void format_head(struct line *l, const char *plugin, const struct cni_request *req,
+			const char *command, enum cni_log_level level)
 {
-	char code[16];
-
 	put_timestamp(l);
 	put(l, " %s %s", plugin, command);
 	put_field(l, "net", req->name);
@@ -129,6 +128,15 @@ static void format_line(struct line *l, const char *plugin, const struct cni_req
 		put_field(l, "netns", req->env.netns);
 		put_field(l, "args", req->env.args);
 	}
+}
+
+static void format_line(struct line *l, const char *plugin, const struct cni_request *req,
+			const char *command, const struct cni_err *err,
+			const struct timespec *start, enum cni_log_level level)
+{
+	char code[16];
+
+	format_head(l, plugin, req, command, level);
 	if (cni_err_isset(err)) {
 		snprintf(code, sizeof(code), "%u", err->code);
 		put(l, " result=error code=%s", code);
@@ -173,19 +181,99 @@ static int write_line(const char *path, const struct line *l, const char **why)
 	return n == (ssize_t)l->len ? 0 : -1;
 }
 
+/* Appends l to lc's file; when that fails, says so on fallback with the
+ * line, so that it is not lost. */
+static void append_or_fallback(const struct cni_log_conf *lc, const char *plugin,
+			       const struct line *l, FILE *fallback)
+{
+	const char *why = NULL;
+
+	if (write_line(lc->path, l, &why) == 0 || !fallback)
+		return;
+	fprintf(fallback, "%s: cannot append to logFile %s: %s; the line was:\n%.*s", plugin,
+		lc->path, why, (int)l->len, l->buf);
+	fflush(fallback);
+}
+
 void cni_log_verb(const struct cni_log_conf *lc, const char *plugin,
 		  const struct cni_request *req, const char *command, const struct cni_err *err,
 		  const struct timespec *start, FILE *fallback)
 {
 	struct line l = {.len = 0};
-	const char *why = NULL;
 
 	if (!lc->path || (lc->level < CNI_LOG_INFO && !cni_err_isset(err)))
 		return;
 	format_line(&l, plugin, req, command, err, start, lc->level);
-	if (write_line(lc->path, &l, &why) == 0 || !fallback)
+	append_or_fallback(lc, plugin, &l, fallback);
+}
+
+/* ---- warnings and notes ---- */
+
+static struct cni_log_scope *scope; /* the innermost verb being run */
+
+void cni_log_enter(struct cni_log_scope *s)
+{
+	s->outer = scope;
+	scope = s;
+}
+
+void cni_log_leave(struct cni_log_scope *s)
+{
+	if (scope == s)
+		scope = s->outer;
+}
+
+/* result is "warning" or "note"; notes reach the file from level info. */
+static void say(const char *result, const char *msg)
+{
+	FILE *out = scope && scope->stderr_out ? scope->stderr_out : stderr;
+	const struct cni_log_conf *lc = scope ? scope->lc : NULL;
+	bool warning = strcmp(result, "warning") == 0;
+	struct line l = {.len = 0};
+
+	fprintf(out, "%s: %s%s\n", scope ? scope->plugin : "cni", warning ? "warning: " : "", msg);
+	fflush(out);
+	if (!lc || !lc->path || (!warning && lc->level < CNI_LOG_INFO))
 		return;
-	fprintf(fallback, "%s: cannot append to logFile %s: %s; the line was:\n%.*s", plugin,
-		lc->path, why, (int)l.len, l.buf);
-	fflush(fallback);
+	format_head(&l, scope->plugin, scope->req, scope->command, lc->level);
+	put(&l, " result=%s", result);
+	put_field(&l, "msg", msg);
+	l.buf[l.len++] = '\n';
+	append_or_fallback(lc, scope->plugin, &l, NULL); /* already on stderr */
+}
+
+void cni_warn(const char *fmt, ...)
+{
+	char msg[CNI_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	say("warning", msg);
+}
+
+void cni_warn_err(const struct cni_err *err, const char *fmt, ...)
+{
+	char ctx[256], msg[CNI_ERR_MSG_MAX + sizeof(ctx) + 2];
+	va_list ap;
+
+	if (!cni_err_isset(err))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "%s: %s", ctx, err->msg);
+	say("warning", msg);
+}
+
+void cni_note(const char *fmt, ...)
+{
+	char msg[CNI_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	say("note", msg);
 }

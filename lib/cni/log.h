@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <time.h>
 #include <cjson/cJSON.h>
-#include "error.h"
-#include "skel.h"
+#include "lib/cni/error.h"
+#include "lib/cni/skel.h"
 
 enum cni_log_level {
 	CNI_LOG_ERROR = 1, /* failed verbs only */
@@ -46,3 +46,34 @@ int cni_log_conf_parse(const cJSON *conf, struct cni_log_conf *lc, struct cni_er
 void cni_log_verb(const struct cni_log_conf *lc, const char *plugin,
 		  const struct cni_request *req, const char *command, const struct cni_err *err,
 		  const struct timespec *start, FILE *fallback);
+
+/* ---- warnings and notes: the one path for what is not the verb's result --
+ *
+ * A secondary failure (a rollback step that failed, DEL's errors after the
+ * first, a lease file that cannot be read) does not change the verb's
+ * outcome but must leave a trace: cni_warn writes "<plugin>: warning:
+ * <msg>" to the verb's stderr and, when the config has a logFile, a line
+ * "... result=warning msg=..." to it (every level). cni_note is for
+ * informational lines (GC's tally): stderr as "<plugin>: <msg>", and the
+ * logFile at level info or debug as "result=note". Outside a verb (no
+ * scope entered) only stderr gets them. */
+struct cni_log_scope {
+	const struct cni_log_conf *lc;
+	const char *plugin;
+	const struct cni_request *req;
+	const char *command;
+	FILE *stderr_out;
+	struct cni_log_scope *outer; /* set by cni_log_enter */
+};
+/* cni_run enters the verb's scope once its config is read and leaves it at
+ * the end; scopes nest (an in-process IPAM plugin runs inside the bridge's
+ * verb and logs under its own name). Not thread-safe: warn from the thread
+ * that runs the verb, not from a netns_run worker. */
+void cni_log_enter(struct cni_log_scope *s);
+void cni_log_leave(struct cni_log_scope *s);
+
+void cni_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cni_warn("<context>: <err's message>"); nothing when err is not set. */
+void cni_warn_err(const struct cni_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cni_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

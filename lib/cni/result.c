@@ -1,8 +1,9 @@
 /* The in-memory result: builders, deep copy and release. */
-#include "result.h"
+#include "lib/cni/result.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include "lib/util/vec.h"
 
 /* strdup that keeps NULL as NULL; *ok turns false on ENOMEM. */
 static char *dup_opt(const char *s, bool *ok)
@@ -98,19 +99,6 @@ void cni_result_free(struct cni_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Grows *arr by one element of size sz; returns the new element or NULL. */
-static void *grow(void **arr, size_t *n, size_t sz)
-{
-	void *p = realloc(*arr, (*n + 1) * sz);
-	if (!p)
-		return NULL;
-	*arr = p;
-	void *elem = (char *)p + *n * sz;
-	memset(elem, 0, sz);
-	(*n)++;
-	return elem;
-}
-
 static int iface_copy(struct cni_iface *d, const struct cni_iface *s)
 {
 	bool ok = true;
@@ -135,7 +123,7 @@ int cni_result_add_iface(struct cni_result *res, const char *name, const char *m
 	struct cni_iface copy;
 	if (iface_copy(&copy, &src) < 0)
 		goto oom;
-	struct cni_iface *slot = grow((void **)&res->ifaces, &res->n_ifaces, sizeof(*slot));
+	struct cni_iface *slot = array_push(&res->ifaces, &res->n_ifaces, NULL, sizeof(*slot));
 	if (!slot) {
 		iface_free(&copy);
 		goto oom;
@@ -149,7 +137,7 @@ oom:
 
 int cni_result_add_ip(struct cni_result *res, const struct cni_ipconf *ip, struct cni_err *err)
 {
-	struct cni_ipconf *slot = grow((void **)&res->ips, &res->n_ips, sizeof(*slot));
+	struct cni_ipconf *slot = array_push(&res->ips, &res->n_ips, NULL, sizeof(*slot));
 	if (!slot)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "adding an IP to the result: out of memory");
 	*slot = *ip;
@@ -158,7 +146,7 @@ int cni_result_add_ip(struct cni_result *res, const struct cni_ipconf *ip, struc
 
 int cni_result_add_route(struct cni_result *res, const struct cni_route *r, struct cni_err *err)
 {
-	struct cni_route *slot = grow((void **)&res->routes, &res->n_routes, sizeof(*slot));
+	struct cni_route *slot = array_push(&res->routes, &res->n_routes, NULL, sizeof(*slot));
 	if (!slot)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "adding a route to the result: out of memory");
@@ -174,7 +162,7 @@ int cni_result_copy(struct cni_result *dst, const struct cni_result *src, struct
 	if (!ok)
 		goto oom;
 	for (size_t i = 0; i < src->n_ifaces; i++) {
-		struct cni_iface *slot = grow((void **)&dst->ifaces, &dst->n_ifaces, sizeof(*slot));
+		struct cni_iface *slot = array_push(&dst->ifaces, &dst->n_ifaces, NULL, sizeof(*slot));
 		if (!slot)
 			goto oom;
 		if (iface_copy(slot, &src->ifaces[i]) < 0) {

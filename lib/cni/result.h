@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
-#include "error.h"
-#include "ipnet.h"
+#include "lib/cni/error.h"
+#include "lib/cni/ipnet.h"
 
 struct cni_iface {
 	char *name;

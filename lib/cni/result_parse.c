@@ -1,13 +1,14 @@
 /* Parsing a result of any CNI version into the 1.x model (result.h).
  * Type errors carry the path of the offending value, e.g.
  * `ips[1]: "address": expected a string, got a number`. */
-#include "result.h"
-#include "json.h"
-#include "version.h"
+#include "lib/cni/result.h"
+#include "lib/cni/json.h"
+#include "lib/cni/version.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/util/vec.h"
 
 static int parse_strv(const cJSON *obj, const char *key, char ***out, size_t *n,
 		      struct cni_err *err)
@@ -154,13 +155,12 @@ static int parse_iface(const cJSON *o, bool v1x, struct cni_result *res, struct 
 		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
 		goto fail;
 	}
-	struct cni_iface *slot = realloc(res->ifaces, (res->n_ifaces + 1) * sizeof(*slot));
+	struct cni_iface *slot = array_push(&res->ifaces, &res->n_ifaces, NULL, sizeof(*slot));
 	if (!slot) {
 		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
 		goto fail;
 	}
-	res->ifaces = slot;
-	res->ifaces[res->n_ifaces++] = i;
+	*slot = i;
 	return 0;
 fail:
 	free(i.name);

@@ -1,9 +1,9 @@
 /* Printing the 1.x model at any CNI version (rules in result.h). Keys are
  * added in alphabetical order at every level, so the printed text is stable
  * and matches what cni lib >= 1.2 produces for 1.x results. */
-#include "result.h"
-#include "json.h"
-#include "version.h"
+#include "lib/cni/result.h"
+#include "lib/cni/json.h"
+#include "lib/cni/version.h"
 
 #include <errno.h>
 #include <stdlib.h>

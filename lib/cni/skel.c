@@ -6,11 +6,12 @@
  *   4. cniVersion supported (and recent enough for CHECK, GC, STATUS);
  *   5. CNI_NETNS is not our own netns (ADD, CHECK), then the handler.
  * Errors are printed once, as JSON on stdout, and the exit status is 1. */
-#include "skel.h"
-#include "conf.h"
-#include "json.h"
-#include "log.h"
-#include "version.h"
+#include "lib/cni/skel.h"
+#include "lib/cni/conf.h"
+#include "lib/cni/json.h"
+#include "lib/cni/log.h"
+#include "lib/cni/version.h"
+#include "lib/util/strbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -90,47 +91,38 @@ static int check_env(enum cni_cmd cmd, const struct cni_env *env, struct cni_err
 /* Reads all of in into a NUL-terminated buffer, refusing hostile sizes. */
 static int read_all(FILE *in, char **buf, size_t *len, struct cni_err *err)
 {
-	size_t cap = 4096, n = 0;
-	char *p = malloc(cap);
-	if (!p)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "reading stdin: out of memory");
+	/* one byte more than we accept, to tell "exactly the limit" from "more" */
+	struct strbuf b = {.max = JSON_MAX_INPUT + 1};
+
 	for (;;) {
-		if (n + 1 == cap) {
-			if (cap > JSON_MAX_INPUT) {
-				free(p);
-				return cni_err_set(err, CNI_ERR_DECODE,
-						   "error unmarshall network config: more than %u "
-						   "bytes on stdin",
-						   JSON_MAX_INPUT);
-			}
-			char *q = realloc(p, cap * 2);
-			if (!q) {
-				free(p);
-				return cni_err_set(err, CNI_ERR_INTERNAL,
-						   "reading stdin: out of memory");
-			}
-			p = q;
-			cap *= 2;
+		size_t room = b.max - b.len, got;
+
+		if (room == 0)
+			break;
+		if (strbuf_reserve(&b, room < 65536 ? room : 65536) < 0) {
+			strbuf_free(&b);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "reading stdin: out of memory");
 		}
-		size_t got = fread(p + n, 1, cap - 1 - n, in);
-		n += got;
+		got = fread(b.p + b.len, 1, b.cap - 1 - b.len, in);
+		b.len += got;
+		b.p[b.len] = '\0';
 		if (got == 0)
 			break;
 	}
 	if (ferror(in)) {
 		int e = errno;
-		free(p);
+		strbuf_free(&b);
 		return cni_err_errno(err, CNI_ERR_IO, e, "error reading from stdin");
 	}
-	if (n > JSON_MAX_INPUT) {
-		free(p);
+	if (b.len > JSON_MAX_INPUT) {
+		strbuf_free(&b);
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "error unmarshall network config: more than %u bytes on stdin",
 				   JSON_MAX_INPUT);
 	}
-	p[n] = '\0';
-	*buf = p;
-	*len = n;
+	*buf = strbuf_take(&b, len);
+	if (!*buf)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "reading stdin: out of memory");
 	return 0;
 }
 
@@ -275,15 +267,15 @@ static void print_about(const struct cni_plugin *plugin, FILE *log)
 
 /* A bad logFile/logLevel fails every verb but DEL: a typo in a key that
  * only affects the trail must not keep DEL from releasing what ADD made
- * (leases, rules). DEL warns on stderr and goes on. */
-static int log_conf(const struct cni_request *req, struct cni_log_conf *trail, FILE *log,
+ * (leases, rules). DEL warns and goes on. */
+static int log_conf(const struct cni_request *req, struct cni_log_conf *trail,
 		    struct cni_err *err)
 {
 	if (cni_log_conf_parse(req->conf, trail, err) == 0)
 		return 0;
 	if (req->cmd != CNI_CMD_DEL)
 		return -1;
-	fprintf(log, "warning: %s (DEL goes on)\n", err->msg);
+	cni_warn("%s (DEL goes on)", err->msg);
 	cni_err_clear(err);
 	return 0;
 }
@@ -294,6 +286,8 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 	struct cni_request req = {.env = *env};
 	struct cni_err err = {0};
 	struct cni_log_conf trail = {0};
+	struct cni_log_scope scope = {.lc = &trail, .plugin = plugin->name, .req = &req,
+				      .command = env->command, .stderr_out = log};
 	struct timespec start;
 	const char *raw_version = NULL;
 	char *buf = NULL;
@@ -314,8 +308,10 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 	if (read_all(in, &buf, &req.stdin_len, &err) < 0)
 		goto out;
 	req.stdin_buf = buf;
-	/* The trail is known from here on; failures before it have no file. */
-	if (load_config(&req, &raw_version, &err) < 0 || log_conf(&req, &trail, log, &err) < 0 ||
+	/* Warnings from here on carry the verb's name and, once the trail is
+	 * known, reach its file too; failures before it have no file. */
+	cni_log_enter(&scope);
+	if (load_config(&req, &raw_version, &err) < 0 || log_conf(&req, &trail, &err) < 0 ||
 	    version_gate(req.cmd, req.version, &err) < 0)
 		goto out;
 	if ((req.cmd == CNI_CMD_ADD || req.cmd == CNI_CMD_CHECK) &&
@@ -328,6 +324,7 @@ out:
 	if (rc)
 		cni_err_print(&err, raw_version, out);
 	cni_log_verb(&trail, plugin->name, &req, env->command, &err, &start, log);
+	cni_log_leave(&scope);
 	cJSON_Delete(req.conf);
 	free(buf);
 	return rc;

@@ -3,8 +3,8 @@
 #pragma once
 #include <stdio.h>
 #include <cjson/cJSON.h>
-#include "error.h"
-#include "result.h"
+#include "lib/cni/error.h"
+#include "lib/cni/result.h"
 
 enum cni_cmd {
 	CNI_CMD_ADD,

@@ -1,6 +1,6 @@
 /* Name rules for container IDs, interface names and network names, with the
  * reference's messages (pkg/utils in containernetworking/cni). */
-#include "skel.h"
+#include "lib/cni/skel.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* The CNI versions we speak, their order, and the VERSION reply. */
-#include "version.h"
+#include "lib/cni/version.h"
 
 #include <stdlib.h>
 #include <string.h>

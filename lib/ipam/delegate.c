@@ -1,7 +1,7 @@
 /* The ipam_exec_* verbs: find the plugin, run it, turn its exit into a
  * result or into the error it reported (Go's invoke.DelegateAdd/Del and
  * RawExec.pluginErr). */
-#include "ipam.h"
+#include "lib/ipam/ipam.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -9,37 +9,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../cni/json.h"
-#include "../netns/netns.h"
-#include "inproc.h"
-#include "spawn.h"
-
-/* Go's %q for what the plugin printed: quotes, backslash escapes, \xNN for
- * control bytes. Truncated to fit out. */
-static void go_quote(const char *s, size_t len, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	out[n++] = '"';
-	for (size_t i = 0; i < len && n + 6 < cap; i++) {
-		unsigned char c = s[i];
-		const char *esc = c == '"'    ? "\\\""
-				  : c == '\\' ? "\\\\"
-				  : c == '\n' ? "\\n"
-				  : c == '\t' ? "\\t"
-				  : c == '\r' ? "\\r"
-					      : NULL;
-
-		if (esc)
-			n += snprintf(out + n, cap - n, "%s", esc);
-		else if (c < 0x20 || c == 0x7f)
-			n += snprintf(out + n, cap - n, "\\x%02x", c);
-		else
-			out[n++] = c;
-	}
-	out[n++] = '"';
-	out[n] = '\0';
-}
+#include "lib/cni/json.h"
+#include "lib/cni/log.h"
+#include "lib/names/quote.h"
+#include "lib/netns/netns.h"
+#include "lib/ipam/inproc.h"
+#include "lib/ipam/spawn.h"
 
 /* Go's ExitError text: "exit status N" or "signal: killed". */
 static void exit_text(int status, char *buf, size_t len)
@@ -107,14 +82,14 @@ static int plugin_error(const struct ipam_output *o, bool *reported, struct cni_
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "netplugin failed with no error message: %s", exit);
 	if (o->out_len == 0) {
-		go_quote(o->errtext, o->err_len, quoted, sizeof(quoted) / 2);
+		go_quote_n(o->errtext, o->err_len, quoted, sizeof(quoted) / 2, &(size_t){0});
 		return cni_err_set(err, CNI_ERR_INTERNAL, "netplugin failed: %s: %s", quoted, exit);
 	}
 	if (decode_error_json(o, exit, err, &why) == 0) {
 		*reported = true;
 		return -1;
 	}
-	go_quote(o->out, o->out_len, quoted, sizeof(quoted) / 2);
+	go_quote_n(o->out, o->out_len, quoted, sizeof(quoted) / 2, &(size_t){0});
 	return cni_err_set(err, CNI_ERR_INTERNAL,
 			   "netplugin failed but error parsing its diagnostic message %s: %s", quoted,
 			   why.msg);
@@ -152,7 +127,7 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 				   verb, type ? type : "");
 	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
 		return -1;
-	inproc = ipam_inproc_match(ipam_inproc_builtin, type, path);
+	inproc = ipam_inproc_match(ipam_inproc_registered(), type, path);
 	if (inproc ? ipam_inproc_run(inproc, req, verb, o, err) : ipam_spawn(&rq, o, err)) {
 		*unknown = o->started; /* timed out or too much output */
 		return -1;
@@ -179,10 +154,11 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 static void release_unknown_add(const struct cni_request *req, const char *type)
 {
 	struct ipam_output o = {0};
-	struct cni_err ignored = {0};
+	struct cni_err e = {0};
 	bool unknown;
 
-	invoke(req, type, "DEL", &o, &unknown, &ignored);
+	if (invoke(req, type, "DEL", &o, &unknown, &e) != 0)
+		cni_warn_err(&e, "releasing what a failed IPAM ADD may have allocated");
 	ipam_output_free(&o);
 }
 

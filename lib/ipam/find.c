@@ -1,5 +1,5 @@
 /* ipam_find: the reference's invoke.FindInPath over CNI_PATH. */
-#include "ipam.h"
+#include "lib/ipam/ipam.h"
 
 #include <stdbool.h>
 #include <string.h>

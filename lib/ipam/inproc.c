@@ -1,5 +1,5 @@
 /* In-process IPAM: the build-id check and the cni_run call. */
-#include "inproc.h"
+#include "lib/ipam/inproc.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -12,6 +12,18 @@
 
 #define MAX_PHDRS 64
 #define MAX_NOTE 4096
+
+static const struct ipam_inproc *registered;
+
+void ipam_inproc_register(const struct ipam_inproc *table)
+{
+	registered = table;
+}
+
+const struct ipam_inproc *ipam_inproc_registered(void)
+{
+	return registered;
+}
 
 static size_t align4(size_t n)
 {

@@ -1,5 +1,6 @@
 /* Running an IPAM plugin that is linked into this binary instead of
- * exec'ing it (issue 8's design lever): only when the file that CNI_PATH
+ * exec'ing it (it saves the exec and the dynamic loading of a second
+ * binary on every ADD and DEL): only when the file that CNI_PATH
  * resolves to is that very build, proved by its ELF build id. Anything else
  * (another version, the reference, a file with the same name) is exec'd.
  *
@@ -12,8 +13,8 @@
  * CNI_IPAM_TIMEOUT_SECONDS set (non-empty): only a child can be timed out. */
 #pragma once
 #include <stddef.h>
-#include "../cni/skel.h"
-#include "spawn.h"
+#include "lib/cni/skel.h"
+#include "lib/ipam/spawn.h"
 
 struct ipam_inproc {
 	const char *type;                /* "host-local"; NULL ends a table */
@@ -22,10 +23,14 @@ struct ipam_inproc {
 	size_t build_id_len;
 };
 
-/* Defined (weakly referenced) by a generated file linked only into the
- * bridge (Makefile: $(BUILD)/gen/inproc_table.c, from build/bin/host-local's
- * build id). Absent: every IPAM plugin is exec'd. */
-extern const struct ipam_inproc ipam_inproc_builtin[] __attribute__((weak));
+/* The plugins linked into this binary that may run in-process, ended by
+ * an entry with type NULL; the binary's main registers them (cmd/bridge:
+ * host-local, with the build id of the host-local built alongside). The
+ * table is borrowed and must outlive every ipam_exec_* call. Without a
+ * registration every IPAM plugin is exec'd. */
+void ipam_inproc_register(const struct ipam_inproc *table);
+/* The registered table, or NULL. */
+const struct ipam_inproc *ipam_inproc_registered(void);
 
 /* The GNU build id of the ELF file at path into buf. Returns its length,
  * or -1 when the file is not a 64-bit ELF or has no build id note. */

@@ -26,9 +26,9 @@
  * is switched to SIG_DFL for the child's lifetime (process-wide: call it
  * while no other thread forks). */
 #pragma once
-#include "../cni/error.h"
-#include "../cni/result.h"
-#include "../cni/skel.h"
+#include "lib/cni/error.h"
+#include "lib/cni/result.h"
+#include "lib/cni/skel.h"
 
 /* Resolves the plugin path into buf (PATH_MAX). Code 999 as the reference:
  * `failed to find plugin "X" in path [a b]`. */

@@ -1,7 +1,8 @@
-/* Runs one delegated plugin: fork + exec (exec errors reported back, the
- * child dies with us), pipes for stdin/stdout/stderr, a pidfd so that the
- * poll loop also sees the child's exit and the timeout covers every phase. */
-#include "spawn.h"
+/* Runs one delegated plugin: fork + exec through lib/util/spawn.h (exec
+ * errors reported back, the child dies with us), pipes for stdin, stdout
+ * and stderr, a pidfd so that the poll loop also sees the child's exit and
+ * the timeout covers every phase. */
+#include "lib/ipam/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,13 +12,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../cni/json.h"
+#include "lib/cni/json.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/spawn.h"
+#include "lib/util/strbuf.h"
 
 extern char **environ;
 
@@ -26,18 +29,10 @@ struct io_state {
 	const char *in_buf;
 	size_t in_left;
 	struct ipam_output *o;
-	size_t out_cap;
+	struct strbuf out; /* stdout; handed to o->out at the end */
 	bool exited; /* the pidfd said so (or there is no pidfd) */
 	bool got_epipe;
 };
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
 
 static int64_t now_ms(void)
 {
@@ -82,88 +77,19 @@ static char **child_env(char *cmd_var)
 	return envp;
 }
 
-/* The child between fork and exec: async-signal-safe calls only. Reports
- * a failure as its errno on errfd (close-on-exec, so a successful exec
- * closes it and the parent reads EOF). */
-static void __attribute__((noreturn))
-exec_child(const char *path, char **envp, const int fds[3], pid_t parent, int errfd)
-{
-	char *argv[] = {(char *)path, NULL};
-	sigset_t none;
-	int tmp[3], e;
-
-	/* The runtime may SIGKILL us mid-ADD (its timeout) and call DEL at
-	 * once: an IPAM child left running would allocate after that DEL has
-	 * released, leaking the lease and failing the container's next ADD
-	 * ("duplicate allocation"; t_chaos_kill.sh). So it dies with us. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		goto fail;
-	if (getppid() != parent) { /* we died before the prctl took effect */
-		errno = ESRCH;
-		goto fail;
-	}
-	/* Via fds >= 10 first: a pipe end may itself be 0, 1 or 2 when the
-	 * runtime started us with one of those closed. */
-	for (int i = 0; i < 3; i++)
-		if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
-			goto fail;
-	for (int i = 0; i < 3; i++)
-		if (dup2(tmp[i], i) < 0)
-			goto fail;
-	/* Belt and braces: every fd of ours is O_CLOEXEC already, but a library
-	 * (or the runtime that exec'd us) may have left one without it. */
-	if (errfd > 3)
-		close_range(3, (unsigned)errfd - 1, 0);
-	close_range((unsigned)errfd + 1, ~0U, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(path, argv, envp);
-fail:
-	e = errno;
-	while (write(errfd, &e, sizeof(e)) < 0 && errno == EINTR)
-		;
-	_exit(127);
-}
-
-static void reap(pid_t pid, int *status);
-
-/* fork + exec rather than posix_spawn, which cannot set a parent-death
- * signal. Returns 0 or the errno of the failed exec (ETXTBSY included). */
-static int spawn_once(const char *path, char **envp, const int fds[3], pid_t *pid)
-{
-	pid_t parent = getpid();
-	int ep[2], e = 0, st;
-	ssize_t n;
-
-	if (pipe2(ep, O_CLOEXEC) != 0)
-		return errno;
-	*pid = fork();
-	if (*pid == 0)
-		exec_child(path, envp, fds, parent, ep[1]);
-	e = errno;
-	close(ep[1]);
-	if (*pid < 0) {
-		close(ep[0]);
-		return e;
-	}
-	while ((n = read(ep[0], &e, sizeof(e))) < 0 && errno == EINTR)
-		;
-	close(ep[0]);
-	if (n != (ssize_t)sizeof(e))
-		return 0; /* EOF: the exec happened */
-	reap(*pid, &st);
-	return e ? e : EIO;
-}
-
 /* ETXTBSY: the binary is still open for writing (being installed); Go
  * retries 5 more times, 1 s apart, and so do we. */
-static int spawn_child(const struct ipam_spawn_req *rq, char **envp, const int fds[3], pid_t *pid,
+static int start_child(const struct ipam_spawn_req *rq, char **envp, const int fds[3], pid_t *pid,
 		       struct cni_err *err)
 {
 	int rc;
 
+	char *argv[] = {(char *)rq->path, NULL};
+	const struct spawn_req sr = {.path = rq->path, .argv = argv, .envp = envp,
+				     .fds = {fds[0], fds[1], fds[2]}};
+
 	for (int attempt = 0;; attempt++) {
-		rc = spawn_once(rq->path, envp, fds, pid);
+		rc = spawn_child(&sr, pid);
 		if (rc != ETXTBSY || attempt == IPAM_TXTBSY_RETRIES)
 			break;
 		sleep(1);
@@ -196,25 +122,22 @@ static void write_stdin(struct io_state *s)
 		s->in_buf += n;
 		s->in_left -= n;
 	}
-	close_fd(&s->in_fd); /* EOF for the child */
+	util_close(&s->in_fd); /* EOF for the child */
 }
 
+/* Room for the next read of stdout, which may not reach JSON_MAX_INPUT. */
 static int grow_out(struct io_state *s, struct cni_err *err)
 {
-	size_t cap = s->out_cap ? s->out_cap * 2 : 4096;
-	char *p;
+	size_t want = s->out.max - s->out.len;
 
-	if (cap > JSON_MAX_INPUT + 1)
-		cap = JSON_MAX_INPUT + 1;
-	if (s->o->out_len + 1 >= cap)
+	if (want > 4096)
+		want = 4096;
+	if (want > 0 && strbuf_reserve(&s->out, want) == 0)
+		return 0;
+	if (want == 0 || s->out.too_big)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "netplugin wrote more than %u bytes to stdout", JSON_MAX_INPUT);
-	p = realloc(s->o->out, cap);
-	if (!p)
-		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "reading netplugin output");
-	s->o->out = p;
-	s->out_cap = cap;
-	return 0;
+	return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "reading netplugin output");
 }
 
 /* Reads what is there now. Returns 1 at EOF, 0 when it would block, -1 with
@@ -224,11 +147,12 @@ static int drain_stdout(struct io_state *s, struct cni_err *err)
 	for (;;) {
 		ssize_t n;
 
-		if (s->o->out_len + 1 >= s->out_cap && grow_out(s, err) != 0)
+		if (s->out.len + 1 >= s->out.cap && grow_out(s, err) != 0)
 			return -1;
-		n = read(s->out_fd, s->o->out + s->o->out_len, s->out_cap - 1 - s->o->out_len);
+		n = read(s->out_fd, s->out.p + s->out.len, s->out.cap - 1 - s->out.len);
 		if (n > 0) {
-			s->o->out_len += n;
+			s->out.len += n;
+			s->out.p[s->out.len] = '\0';
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -267,10 +191,10 @@ static int drain_all(struct io_state *s, bool closing, struct cni_err *err)
 		if (rc < 0)
 			return -1;
 		if (rc > 0 || closing)
-			close_fd(&s->out_fd);
+			util_close(&s->out_fd);
 	}
 	if (s->err_fd >= 0 && (drain_stderr(s) > 0 || closing))
-		close_fd(&s->err_fd);
+		util_close(&s->err_fd);
 	return 0;
 }
 
@@ -311,7 +235,7 @@ static int pump(struct io_state *s, const struct ipam_spawn_req *rq, struct cni_
 			write_stdin(s);
 		if (i_pid >= 0 && pfd[i_pid].revents) {
 			s->exited = true;
-			close_fd(&s->in_fd);
+			util_close(&s->in_fd);
 		}
 		if (drain_all(s, s->exited, err) != 0)
 			return -1;
@@ -343,12 +267,6 @@ static int open_pipes(int ours[3], int theirs[3], struct cni_err *err)
 	return 0;
 }
 
-static void reap(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
-}
-
 /* A SIGCHLD set to SIG_IGN (inheritable across exec from the runtime) or
  * SA_NOCLDWAIT makes the kernel reap children itself, and waitpid would
  * lose the exit status. Restore the default for the child's lifetime. */
@@ -370,18 +288,19 @@ static int run_child(const struct ipam_spawn_req *rq, char **envp, struct ipam_o
 {
 	int ours[3], theirs[3], rc = -1;
 	struct io_state s = {.in_fd = -1, .out_fd = -1, .err_fd = -1, .pid_fd = -1,
-			     .in_buf = rq->stdin_buf, .in_left = rq->stdin_len, .o = o};
+			     .in_buf = rq->stdin_buf, .in_left = rq->stdin_len, .o = o,
+			     .out = {.max = JSON_MAX_INPUT}};
 	pid_t pid = -1;
 
 	if (open_pipes(ours, theirs, err) != 0)
 		goto out;
 	s.in_fd = ours[0], s.out_fd = ours[1], s.err_fd = ours[2];
 	ours[0] = ours[1] = ours[2] = -1; /* now owned by s */
-	if (spawn_child(rq, envp, theirs, &pid, err) != 0)
+	if (start_child(rq, envp, theirs, &pid, err) != 0)
 		goto out;
 	o->started = true;
 	for (int i = 0; i < 3; i++)
-		close_fd(&theirs[i]);
+		util_close(&theirs[i]);
 	s.pid_fd = pidfd_of(pid);
 	s.exited = s.pid_fd < 0;
 	if (!s.in_buf)
@@ -390,16 +309,18 @@ static int run_child(const struct ipam_spawn_req *rq, char **envp, struct ipam_o
 	rc = pump(&s, rq, err);
 	if (rc != 0)
 		kill(pid, SIGKILL);
-	reap(pid, &o->status);
+	spawn_reap(pid, &o->status);
 out:
 	for (int i = 0; i < 3; i++) {
-		close_fd(&ours[i]);
-		close_fd(&theirs[i]);
+		util_close(&ours[i]);
+		util_close(&theirs[i]);
 	}
-	close_fd(&s.in_fd);
-	close_fd(&s.out_fd);
-	close_fd(&s.err_fd);
-	close_fd(&s.pid_fd);
+	util_close(&s.in_fd);
+	util_close(&s.out_fd);
+	util_close(&s.err_fd);
+	util_close(&s.pid_fd);
+	o->out = s.out.p; /* NULL when nothing was read */
+	o->out_len = s.out.len;
 	return rc;
 }
 

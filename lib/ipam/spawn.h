@@ -3,7 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
-#include "../cni/error.h"
+#include "lib/cni/error.h"
 
 #define IPAM_TIMEOUT_DEFAULT_S 120
 #define IPAM_STDERR_MAX (64u << 10) /* kept for messages; the rest is dropped */

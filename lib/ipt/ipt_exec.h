@@ -1,7 +1,8 @@
 /* Running the iptables tools: one process per batch, from the calling
- * (host) thread, with posix_spawn. The child gets only fds 0, 1 and 2:
- * stdin is the batch, stdout and stderr are captured (the plugin's own
- * stdout carries the CNI result and must not see the tool's output). */
+ * (host) thread, through lib/util/spawn.h (the child dies with us). The
+ * child gets only fds 0, 1 and 2: stdin is the batch, stdout and stderr
+ * are captured (the plugin's own stdout carries the CNI result and must
+ * not see the tool's output). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,7 +20,8 @@ struct ipt_output {
 
 /* Runs tool (a name found in PATH) with args (NULL-terminated, argv[0]
  * excluded) and input on stdin (NULL = empty). Returns 0 when the tool ran
- * (check res->status), -1 with err (code 5) when it could not be started.
+ * (check res->status), -1 with err (code 5) when it could not be started
+(not found, or the exec failed: its errno is in the message).
  * Free res->out with free(). */
 int ipt_run(const char *tool, const char *const *args, const char *input, struct ipt_output *res,
 	    struct cni_err *err);

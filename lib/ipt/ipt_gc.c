@@ -1,12 +1,12 @@
 /* CNI GC for the iptables backend. See masq.h. */
-#include "masq.h"
+#include "lib/ipt/masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ipt_save.h"
-#include "ipt_tools.h"
+#include "lib/ipt/ipt_save.h"
+#include "lib/ipt/ipt_tools.h"
 
 /* The quoted comment prefix `"name: \"<net>\" id: ` as iptables-save
  * prints the comments of network net. */
@@ -31,10 +31,10 @@ struct gc_keep {
 };
 
 /* An ipt_nat_edit_fn: removes the network's chains not listed in keep. */
-static size_t write_gc(FILE *f, const char *save, const void *arg)
+static size_t write_gc(struct strbuf *b, const char *save, const void *arg)
 {
 	const struct gc_keep *k = arg;
-	return ipt_save_write_gc(f, save, k->prefix, k->keep, k->n_keep);
+	return ipt_save_write_gc(b, save, k->prefix, k->keep, k->n_keep);
 }
 
 int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err)

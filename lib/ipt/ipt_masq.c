@@ -1,36 +1,34 @@
 /* iptables masquerade through iptables-restore batches: setup, teardown,
  * check. See masq.h. */
-#include "masq.h"
+#include "lib/ipt/masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ipt_save.h"
-#include "ipt_tools.h"
-#include "lib/nft/nft.h"
-#include <linux/netfilter.h>
+#include "lib/ipt/ipt_save.h"
+#include "lib/ipt/ipt_tools.h"
 
-static void write_chain_rules(FILE *f, int family, const struct ipt_names *nm,
+static void write_chain_rules(struct strbuf *b, int family, const struct ipt_names *nm,
 			      const struct cni_ipnet *ips, size_t n)
 {
 	char buf[CNI_IPNET_STRLEN];
 	for (size_t i = 0; i < n; i++)
 		if (ips[i].ip.family == family)
-			fprintf(f, "-A %s -d %s -m comment --comment %s -j ACCEPT\n", nm->chain,
-				cni_ipnet_format(&ips[i], buf), nm->comment);
-	fprintf(f, "-A %s ! -d %s -m comment --comment %s -j MASQUERADE\n", nm->chain,
-		family == AF_INET ? "224.0.0.0/4" : "ff00::/8", nm->comment);
+			strbuf_addf(b, "-A %s -d %s -m comment --comment %s -j ACCEPT\n",
+				    nm->chain, cni_ipnet_format(&ips[i], buf), nm->comment);
+	strbuf_addf(b, "-A %s ! -d %s -m comment --comment %s -j MASQUERADE\n", nm->chain,
+		    family == AF_INET ? "224.0.0.0/4" : "ff00::/8", nm->comment);
 }
 
-static void write_jumps(FILE *f, int family, const struct ipt_names *nm,
+static void write_jumps(struct strbuf *b, int family, const struct ipt_names *nm,
 			const struct cni_ipnet *ips, size_t n)
 {
 	char buf[CNI_IPNET_STRLEN];
 	for (size_t i = 0; i < n; i++)
 		if (ips[i].ip.family == family)
-			fprintf(f, "-A POSTROUTING -s %s -m comment --comment %s -j %s\n",
-				cni_ip_format(&ips[i].ip, buf), nm->comment, nm->chain);
+			strbuf_addf(b, "-A POSTROUTING -s %s -m comment --comment %s -j %s\n",
+				    cni_ip_format(&ips[i].ip, buf), nm->comment, nm->chain);
 }
 
 /* The batch for one family. save == NULL: the fast path, which fails when
@@ -39,26 +37,22 @@ static void write_jumps(FILE *f, int family, const struct ipt_names *nm,
 static char *setup_batch(int family, const struct ipt_names *nm, const struct cni_ipnet *ips,
 			 size_t n, const char *save)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		return NULL;
-	fputs("*nat\n", f);
+	struct strbuf batch = STRBUF_INIT, *b = &batch;
+	strbuf_puts(b, "*nat\n");
 	if (save)
-		fprintf(f, ":%s - [0:0]\n", nm->chain);
+		strbuf_addf(b, ":%s - [0:0]\n", nm->chain);
 	else
-		fprintf(f, "-N %s\n", nm->chain);
-	write_chain_rules(f, family, nm, ips, n);
+		strbuf_addf(b, "-N %s\n", nm->chain);
+	write_chain_rules(b, family, nm, ips, n);
 	if (save)
-		ipt_save_write_jump_deletes(f, save, nm->chain);
-	write_jumps(f, family, nm, ips, n);
-	fputs("COMMIT\n", f);
-	if (fclose(f) != 0) {
-		free(buf);
+		ipt_save_write_jump_deletes(b, save, nm->chain);
+	write_jumps(b, family, nm, ips, n);
+	strbuf_puts(b, "COMMIT\n");
+	if (batch.failed) {
+		strbuf_free(&batch);
 		return NULL;
 	}
-	return buf;
+	return strbuf_take(&batch, NULL);
 }
 
 static int setup_family(int family, const struct ipt_names *nm, const struct cni_ipnet *ips,
@@ -119,15 +113,13 @@ int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips
 }
 
 /* Whether the chain may exist in family, decided without running a tool:
- * iptables-nft keeps it as a chain of nf_tables table ip/ip6 "nat", which
- * netlink can look up; iptables-legacy shows a loaded nat table in
- * /proc/net/ip(6)_tables_names. In doubt, true. This spares a DEL two
- * iptables-save runs when there is nothing to remove (the nftables backend,
- * a repeated DEL). */
-static bool maybe_present(int family, const char *chain)
+ * iptables-legacy shows a loaded nat table in /proc/net/ip(6)_tables_names;
+ * with none, iptables-nft is the only place, and the caller's probe asks
+ * nf_tables (lib/ipt does not speak nftables). In doubt, true. This spares
+ * a DEL two iptables-save runs when there is nothing to remove (the
+ * nftables backend, a repeated DEL). */
+static bool maybe_present(int family, const char *chain, masq_ipt_probe *nft_may_exist)
 {
-	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct cni_err ignored = {0};
 	char line[64];
 	bool legacy_nat = false;
 	FILE *f = fopen(
@@ -137,19 +129,16 @@ static bool maybe_present(int family, const char *chain)
 			legacy_nat = strcmp(line, "nat\n") == 0;
 		fclose(f);
 	}
-	if (legacy_nat || nft_open(&c, &ignored) < 0)
-		return true;
-	return nft_chain_exists(&c, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, "nat", chain,
-				&ignored) != 0;
+	return legacy_nat || !nft_may_exist || nft_may_exist(family, chain);
 }
 
 /* An ipt_nat_edit_fn: deletes the jumps to the chain, then the chain. */
-static size_t write_teardown(FILE *f, const char *save, const void *arg)
+static size_t write_teardown(struct strbuf *b, const char *save, const void *arg)
 {
 	const struct ipt_names *nm = arg;
-	size_t lines = ipt_save_write_jump_deletes(f, save, nm->chain);
+	size_t lines = ipt_save_write_jump_deletes(b, save, nm->chain);
 	if (ipt_save_has_chain(save, nm->chain)) {
-		fprintf(f, "-F %s\n-X %s\n", nm->chain, nm->chain);
+		strbuf_addf(b, "-F %s\n-X %s\n", nm->chain, nm->chain);
 		lines += 2;
 	}
 	return lines;
@@ -201,7 +190,7 @@ static int teardown_direct(int family, const struct ipt_names *nm, const struct 
 }
 
 int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
-		      struct cni_err *err)
+		      masq_ipt_probe *nft_may_exist, struct cni_err *err)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	struct ipt_names nm;
@@ -210,7 +199,7 @@ int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *
 	for (size_t i = 0; i < 2; i++) {
 		if (n && !has_family(ips, n, families[i]))
 			continue;
-		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain))
+		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain, nft_may_exist))
 			continue;
 		int rc = teardown_direct(families[i], &nm, ips, n, err);
 		if (rc < 0)

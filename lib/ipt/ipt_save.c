@@ -1,8 +1,9 @@
 /* iptables-save text. See ipt_save.h. */
-#include "ipt_save.h"
+#include "lib/ipt/ipt_save.h"
 
+#include <stdio.h>
 #include <string.h>
-#include "lib/nft/names.h"
+#include "lib/names/names.h"
 
 /* The start of the line after line. */
 static const char *after(const char *line)
@@ -48,13 +49,13 @@ bool ipt_save_has_jump(const char *save, const char *chain, const struct cni_ip 
 	return false;
 }
 
-size_t ipt_save_write_jump_deletes(FILE *f, const char *save, const char *chain)
+size_t ipt_save_write_jump_deletes(struct strbuf *b, const char *save, const char *chain)
 {
 	size_t n = 0;
 	for (const char *line = save; *line; line = after(line)) {
 		size_t len = strcspn(line, "\n");
 		if (is_jump_to(line, len, chain)) {
-			fprintf(f, "-D%.*s\n", (int)len - 2, line + 2);
+			strbuf_addf(b, "-D%.*s\n", (int)len - 2, line + 2);
 			n++;
 		}
 	}
@@ -81,7 +82,7 @@ static bool listed(const char *chain, const char *const *list, size_t n)
 	return false;
 }
 
-size_t ipt_save_write_gc(FILE *f, const char *save, const char *comment_prefix,
+size_t ipt_save_write_gc(struct strbuf *b, const char *save, const char *comment_prefix,
 			 const char *const *keep, size_t n_keep)
 {
 	char stale[64][MASQ_IPT_CHAIN_LEN + 1];
@@ -92,7 +93,7 @@ size_t ipt_save_write_gc(FILE *f, const char *save, const char *comment_prefix,
 		const char *target = gc_target(line, len, comment_prefix);
 		if (!target || listed(target, keep, n_keep))
 			continue;
-		fprintf(f, "-D%.*s\n", (int)len - 2, line + 2);
+		strbuf_addf(b, "-D%.*s\n", (int)len - 2, line + 2);
 		lines++;
 		if (n_stale < 64 && !listed(target, stale_p, n_stale)) {
 			memcpy(stale[n_stale], target, MASQ_IPT_CHAIN_LEN);
@@ -103,7 +104,7 @@ size_t ipt_save_write_gc(FILE *f, const char *save, const char *comment_prefix,
 	}
 	for (size_t i = 0; i < n_stale; i++)
 		if (ipt_save_has_chain(save, stale[i])) {
-			fprintf(f, "-F %s\n-X %s\n", stale[i], stale[i]);
+			strbuf_addf(b, "-F %s\n-X %s\n", stale[i], stale[i]);
 			lines++;
 		}
 	return lines;

@@ -5,8 +5,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include "lib/cni/ipnet.h"
+#include "lib/util/strbuf.h"
 
 /* Whether save declares the chain (":<chain> - [0:0]"). */
 bool ipt_save_has_chain(const char *save, const char *chain);
@@ -15,10 +15,10 @@ bool ipt_save_has_jump(const char *save, const char *chain, const struct cni_ip 
 /* Writes "-D POSTROUTING ..." for every POSTROUTING rule whose target is
  * chain (whatever its source form: the reference wrote "-s ip" and, in old
  * versions, "-s ip/prefix"). Returns how many. */
-size_t ipt_save_write_jump_deletes(FILE *f, const char *save, const char *chain);
+size_t ipt_save_write_jump_deletes(struct strbuf *b, const char *save, const char *chain);
 /* For GC: every POSTROUTING rule whose comment starts with comment_prefix
  * (as iptables-save quotes it) and whose target is a CNI- chain not listed
  * in keep[] is deleted, and its chain flushed and deleted. Returns how many
  * lines were written. */
-size_t ipt_save_write_gc(FILE *f, const char *save, const char *comment_prefix,
+size_t ipt_save_write_gc(struct strbuf *b, const char *save, const char *comment_prefix,
 			 const char *const *keep, size_t n_keep);

@@ -1,12 +1,12 @@
 /* Names, and running iptables-restore / iptables-save. See ipt_tools.h. */
-#include "ipt_tools.h"
+#include "lib/ipt/ipt_tools.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "ipt_exec.h"
-#include "masq.h"
-#include "lib/nft/names.h"
+#include "lib/ipt/ipt_exec.h"
+#include "lib/ipt/masq.h"
+#include "lib/names/names.h"
 
 const char *ipt_restore_tool(int family)
 {
@@ -78,24 +78,20 @@ int ipt_save_nat(int family, char **out, struct cni_err *err)
 
 int ipt_nat_edit(int family, ipt_nat_edit_fn *edit, const void *arg, struct cni_err *err)
 {
-	char *save = NULL, *buf = NULL;
-	size_t size = 0, lines;
+	struct strbuf b = STRBUF_INIT;
+	char *save = NULL;
+	size_t lines;
 	int rc = -1;
 	if (ipt_save_nat(family, &save, err) < 0)
 		return -1;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		goto out;
-	fputs("*nat\n", f);
-	lines = edit(f, save, arg);
-	fputs("COMMIT\n", f);
-	if (fclose(f) != 0)
-		goto out;
-	rc = lines ? (ipt_restore(family, buf, err) == 0 ? 0 : -1) : 0;
-out:
-	if (rc < 0 && !cni_err_isset(err))
+	strbuf_puts(&b, "*nat\n");
+	lines = edit(&b, save, arg);
+	strbuf_puts(&b, "COMMIT\n");
+	if (b.failed)
 		cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
+	else
+		rc = lines ? (ipt_restore(family, b.p, err) == 0 ? 0 : -1) : 0;
 	free(save);
-	free(buf);
+	strbuf_free(&b);
 	return rc;
 }

@@ -4,9 +4,9 @@
  * ipt_exec.h). */
 #pragma once
 #include <stddef.h>
-#include <stdio.h>
 #include "lib/cni/error.h"
-#include "lib/nft/names.h"
+#include "lib/names/names.h"
+#include "lib/util/strbuf.h"
 
 struct ipt_names {
 	char chain[MASQ_IPT_CHAIN_LEN + 1];
@@ -27,7 +27,7 @@ int ipt_save_nat(int family, char **out, struct cni_err *err);
 
 /* Writes the iptables-restore lines that change save (the nat listing);
  * returns how many. */
-typedef size_t ipt_nat_edit_fn(FILE *f, const char *save, const void *arg);
+typedef size_t ipt_nat_edit_fn(struct strbuf *b, const char *save, const void *arg);
 /* A listing-driven edit of family's nat table (teardown, GC): lists it,
  * lets edit write lines between "*nat" and "COMMIT", and runs the batch
  * only when edit wrote any. 0 when done or nothing to do; else -1 with err. */

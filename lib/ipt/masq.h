@@ -31,12 +31,17 @@
  * replaced, not duplicated. */
 int masq_ipt_setup(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
 		   struct cni_err *err);
+/* Whether chain may exist in nf_tables' table ip/ip6 "nat" (where
+ * iptables-nft keeps it): false only when it surely does not. The caller
+ * supplies it (nft_nat_chain_may_exist), so lib/ipt needs no nftables. */
+typedef bool masq_ipt_probe(int family, const char *chain);
 /* Removes the chain and every POSTROUTING jump to it. ips only selects the
  * families to look at; n == 0 means both. Nothing to remove is success, as
  * is a family whose tools are missing. A family where the chain cannot
- * exist (checked over netlink, see maybe_present) starts no process. */
+ * exist (no legacy nat table, and nft_may_exist says no) starts no
+ * process; nft_may_exist NULL: always look. */
 int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
-		      struct cni_err *err);
+		      masq_ipt_probe *nft_may_exist, struct cni_err *err);
 /* 0 when the chain and a POSTROUTING jump for each address exist; else -1
  * with err (code 999) naming what is missing. */
 int masq_ipt_check(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,

@@ -1,5 +1,5 @@
 /* Opening a netns by path and telling "missing" from "not a namespace". */
-#include "netns.h"
+#include "lib/netns/netns.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #pragma once
 #include <pthread.h>
 #include <stdbool.h>
-#include "../cni/error.h"
+#include "lib/cni/error.h"
 
 struct netns {
 	int fd;           /* O_RDONLY|O_CLOEXEC; -1 when closed */

@@ -1,6 +1,6 @@
 /* netns_run: one short-lived pthread per call, the C form of Go's
  * LockOSThread + ns.Do. */
-#include "netns.h"
+#include "lib/netns/netns.h"
 
 #include <errno.h>
 #include <fcntl.h>

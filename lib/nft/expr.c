@@ -1,5 +1,5 @@
 /* Rule expressions encoded as `nft` encodes them. See expr.h. */
-#include "expr.h"
+#include "lib/nft/expr.h"
 
 #include <stdbool.h>
 #include <string.h>

@@ -1,14 +1,15 @@
 /* nftables masquerade with the reference's names. See masq.h. */
-#include "masq.h"
+#include "lib/nft/masq.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include "expr.h"
-#include "names.h"
-#include "nft.h"
+#include "lib/nft/expr.h"
+#include "lib/names/names.h"
+#include "lib/util/vec.h"
+#include "lib/nft/nft.h"
 
 #define TABLE_COMMENT "Masquerading for plugins from github.com/containernetworking/plugins"
 #define CHECKS_COMMENT                                                                             \
@@ -18,9 +19,11 @@
 /* Rules of masq_checks whose comment starts with a prefix. */
 struct found_rules {
 	const char *prefix;
-	uint64_t *handles;
-	char (*comments)[MASQ_NFT_COMMENT_MAX + 1];
-	size_t n;
+	struct found_rule {
+		uint64_t handle;
+		char comment[MASQ_NFT_COMMENT_MAX + 1];
+	} *v;
+	size_t n, cap;
 	const struct cni_ipnet *want; /* check: addresses to look for */
 	bool *seen;		      /* seen[i]: a rule matches want[i]'s source */
 	size_t n_want;
@@ -33,17 +36,11 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 	nft_rule_comment(r, comment, sizeof(comment));
 	if (strncmp(comment, f->prefix, strlen(f->prefix)) != 0)
 		return 0;
-	uint64_t *h = realloc(f->handles, (f->n + 1) * sizeof(*h));
-	if (h)
-		f->handles = h;
-	void *c = realloc(f->comments, (f->n + 1) * sizeof(*f->comments));
-	if (c)
-		f->comments = c;
-	if (!h || !c)
+	struct found_rule *slot = array_push(&f->v, &f->n, &f->cap, sizeof(*slot));
+	if (!slot)
 		return cni_err_set(err, CNI_ERR_IO, "nftables: out of memory");
-	f->handles[f->n] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-	strcpy(f->comments[f->n], comment);
-	f->n++;
+	slot->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	strcpy(slot->comment, comment);
 	for (size_t i = 0; i < f->n_want; i++)
 		if (nft_rule_compares(r, f->want[i].ip.addr,
 				      (uint32_t)cni_ip_len(f->want[i].ip.family)))
@@ -53,8 +50,7 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 
 static void found_free(struct found_rules *f)
 {
-	free(f->handles);
-	free(f->comments);
+	free(f->v);
 }
 
 static int find_rules(struct nft_ctx *c, struct found_rules *f, struct cni_err *err)
@@ -65,7 +61,7 @@ static int find_rules(struct nft_ctx *c, struct found_rules *f, struct cni_err *
 
 static void del_found(struct nft_ctx *c, const struct found_rules *f, size_t i)
 {
-	nft_del_rule(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, f->handles[i]);
+	nft_del_rule(c, NFPROTO_INET, MASQ_NFT_TABLE, MASQ_NFT_CHECKS_CHAIN, f->v[i].handle);
 }
 
 /* "ip daddr 224.0.0.0/4 return" and its IPv6 twin. */
@@ -102,7 +98,10 @@ static struct nftnl_rule *goto_checks(void)
 /* postrouting's rules, in order, as the reference writes them. */
 #define POSTROUTING_RULES 3
 static const char *const postrouting_what[POSTROUTING_RULES] = {
-    "ip daddr 224.0.0.0/4 return", "ip6 daddr ff00::/8 return", "goto " MASQ_NFT_CHECKS_CHAIN};
+    "ip daddr 224.0.0.0/4 return",
+    "ip6 daddr ff00::/8 return",
+    ("goto " MASQ_NFT_CHECKS_CHAIN), /* parenthesised: one element, on purpose */
+};
 
 static struct nftnl_rule *postrouting_rule(size_t i)
 {
@@ -308,7 +307,7 @@ int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, s
 	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
 		goto out;
 	for (size_t i = 0; i < found.n; i++)
-		if (!comment_is_valid(found.comments[i], net, valid, n))
+		if (!comment_is_valid(found.v[i].comment, net, valid, n))
 			del_found(&c, &found, i);
 	rc = nft_commit(&c, err);
 out:

@@ -1,5 +1,5 @@
 /* nf_tables transport: batches and rule dumps. See nft.h. */
-#include "nft.h"
+#include "lib/nft/nft.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include "lib/util/vec.h"
 
 const char *nft_family_name(uint16_t family)
 {
@@ -37,14 +38,12 @@ const char *nft_family_name(uint16_t family)
 static void note_what(struct nft_ctx *c, const char *fmt, ...)
 {
 	size_t idx = c->seq - c->batch_seq;
-	char **w = realloc(c->what, (idx + 1) * sizeof(*w));
-	if (!w) {
-		c->failed = true;
-		return;
+	while (c->n_what <= idx) { /* NULL for the messages not noted */
+		if (!array_push(&c->what, &c->n_what, NULL, sizeof(*c->what))) {
+			c->failed = true;
+			return;
+		}
 	}
-	c->what = w;
-	for (; c->n_what <= idx; c->n_what++)
-		c->what[c->n_what] = NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	if (vasprintf(&c->what[idx], fmt, ap) < 0) {

@@ -83,3 +83,8 @@ const char *nft_family_name(uint16_t family);
 /* 1 when the chain exists, 0 when it (or its table) does not, -1 on error. */
 int nft_chain_exists(struct nft_ctx *c, uint16_t family, const char *table, const char *chain,
 		     struct cni_err *err);
+/* Whether chain may exist in the nf_tables table ip (AF_INET) or ip6
+ * (AF_INET6) "nat", where iptables-nft keeps its nat chains: false only
+ * when netlink says it does not, true in doubt. Opens its own context.
+ * The probe masq_ipt_teardown takes (lib/ipt/masq.h). */
+bool nft_nat_chain_may_exist(int family, const char *chain);

@@ -6,7 +6,7 @@
  * only handed to the caller once a complete, consistent dump is in;
  * otherwise the dump is repeated. Replies with another seq (left over from
  * an earlier request) are skipped. */
-#include "nft.h"
+#include "lib/nft/nft.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,27 +16,17 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <linux/netfilter.h>
+#include "lib/util/strbuf.h"
 #include <linux/netfilter/nf_tables.h>
 
 #define DUMP_ATTEMPTS 20
 
 struct replies {
-	char *buf; /* whole data messages, back to back */
-	size_t len;
+	struct strbuf msgs; /* whole data messages, back to back */
 	int kernel_errno; /* from an NLMSG_ERROR reply, 0 = none */
 	bool interrupted;
 };
-
-static int append(struct replies *r, const struct nlmsghdr *h)
-{
-	char *b = realloc(r->buf, r->len + h->nlmsg_len);
-	if (!b)
-		return -1;
-	memcpy(b + r->len, h, h->nlmsg_len);
-	r->buf = b;
-	r->len += h->nlmsg_len;
-	return 0;
-}
 
 /* Handles one received datagram; returns 1 when the reply is complete. */
 static int take(struct replies *r, char *chunk, int len, uint32_t seq)
@@ -54,7 +44,7 @@ static int take(struct replies *r, char *chunk, int len, uint32_t seq)
 			r->kernel_errno = -e->error;
 			return 1;
 		}
-		if (append(r, h) < 0)
+		if (strbuf_add(&r->msgs, h, h->nlmsg_len) < 0)
 			return -1;
 	}
 	return 0;
@@ -85,8 +75,8 @@ static int query(struct nft_ctx *c, struct nlmsghdr *req, struct replies *r, con
 
 static int run_callbacks(const struct replies *r, nft_rule_cb cb, void *data, struct cni_err *err)
 {
-	int len = (int)r->len;
-	for (const struct nlmsghdr *h = (const struct nlmsghdr *)r->buf; mnl_nlmsg_ok(h, len);
+	int len = (int)r->msgs.len;
+	for (const struct nlmsghdr *h = (const struct nlmsghdr *)r->msgs.p; mnl_nlmsg_ok(h, len);
 	     h = mnl_nlmsg_next(h, &len)) {
 		struct nftnl_rule *rule = nftnl_rule_alloc();
 		int rc;
@@ -127,7 +117,7 @@ int nft_dump_rules(struct nft_ctx *c, uint16_t family, const char *table, const 
 	for (int attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
 		memset(buf, 0, sizeof(buf)); /* see batch_tail() in nft.c */
 		struct nlmsghdr *req = rules_request(buf, c->query_seq++, family, table, chain);
-		free(r.buf);
+		strbuf_free(&r.msgs);
 		if (!req)
 			return cni_err_set(err, CNI_ERR_IO, "nftables: out of memory");
 		if (query(c, req, &r, what, err) < 0)
@@ -149,7 +139,7 @@ int nft_dump_rules(struct nft_ctx *c, uint16_t family, const char *table, const 
 		rc = run_callbacks(&r, cb, data, err);
 	}
 out:
-	free(r.buf);
+	strbuf_free(&r.msgs);
 	return rc;
 }
 
@@ -173,7 +163,7 @@ int nft_chain_exists(struct nft_ctx *c, uint16_t family, const char *table, cons
 	nftnl_chain_nlmsg_build_payload(req, ch);
 	nftnl_chain_free(ch);
 	if (query(c, req, &r, what, err) < 0) {
-		free(r.buf);
+		strbuf_free(&r.msgs);
 		return -1;
 	}
 	/* The chain comes back as a message, then the ack (error 0). */
@@ -182,7 +172,18 @@ int nft_chain_exists(struct nft_ctx *c, uint16_t family, const char *table, cons
 	else if (r.kernel_errno)
 		rc = cni_err_errno(err, CNI_ERR_IO, r.kernel_errno, "nftables: %s", what);
 	else
-		rc = r.len > 0;
-	free(r.buf);
+		rc = r.msgs.len > 0;
+	strbuf_free(&r.msgs);
 	return rc;
+}
+
+bool nft_nat_chain_may_exist(int family, const char *chain)
+{
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct cni_err ignored = {0};
+
+	if (nft_open(&c, &ignored) < 0)
+		return true;
+	return nft_chain_exists(&c, family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, "nat", chain,
+				&ignored) != 0;
 }

@@ -1,14 +1,14 @@
 /* macspoofchk over nftables netlink. See spoofchk.h. */
-#include "spoofchk.h"
+#include "lib/nft/spoofchk.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libnftnl/expr.h>
-#include "expr.h" /* before the linux/ headers: it brings netinet/in.h */
-#include "names.h"
-#include "nft.h"
+#include "lib/nft/expr.h" /* before the linux/ headers: it brings netinet/in.h */
+#include "lib/names/names.h"
+#include "lib/nft/nft.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 

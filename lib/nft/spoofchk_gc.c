@@ -1,14 +1,15 @@
 /* macspoofchk GC over nftables netlink. See spoofchk_gc.h. */
-#include "spoofchk_gc.h"
+#include "lib/nft/spoofchk_gc.h"
 
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libnftnl/expr.h>
-#include "expr.h" /* before the linux/ headers: it brings netinet/in.h */
-#include "names.h"
-#include "nft.h"
+#include "lib/nft/expr.h" /* before the linux/ headers: it brings netinet/in.h */
+#include "lib/names/names.h"
+#include "lib/util/vec.h"
+#include "lib/nft/nft.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -60,15 +61,9 @@ static int collect(const struct nftnl_rule *r, void *data, struct cni_err *err)
 	nft_rule_comment(r, comment, sizeof(comment));
 	if (strncmp(comment, COMMENT_PREFIX, strlen(COMMENT_PREFIX)) != 0)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 32;
-		struct spoof_rule *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "macspoofchk GC: out of memory");
-		l->v = v;
-		l->cap = cap;
-	}
-	struct spoof_rule *s = &l->v[l->n++];
+	struct spoof_rule *s = array_push(&l->v, &l->n, &l->cap, sizeof(*s));
+	if (!s)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "macspoofchk GC: out of memory");
 	snprintf(s->refid, sizeof(s->refid), "%s", comment + strlen(COMMENT_PREFIX));
 	iifname_of(r, s->iifname);
 	s->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);

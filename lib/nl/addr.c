@@ -1,6 +1,6 @@
 /* Interface addresses: list (with flags such as tentative/dadfailed), add,
  * delete. */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 struct addr_dump {
 	int ifindex;
-	struct nl_vec vec; /* of struct nl_addr */
+	struct vec vec; /* of struct nl_addr */
 };
 
 struct addr_attrs {
@@ -52,7 +52,7 @@ static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
 	ip = t.local ? t.local : t.address;
 	if (!ip || mnl_attr_get_payload_len(ip) != (unsigned)len)
 		return MNL_CB_OK;
-	a = nl_vec_push(&d->vec);
+	a = vec_push(&d->vec);
 	if (!a)
 		return MNL_CB_ERROR;
 	a->ipnet.ip.family = ifa->ifa_family;
@@ -67,7 +67,7 @@ static void addr_reset(void *data)
 {
 	struct addr_dump *d = data;
 
-	nl_vec_reset(&d->vec);
+	vec_reset(&d->vec);
 }
 
 int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, size_t *n,
@@ -77,14 +77,14 @@ int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, s
 	struct nlmsghdr *nlh =
 	    nl_msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct addr_dump d = {.ifindex = ifindex, .vec = {.elem = sizeof(struct nl_addr)}};
+	struct addr_dump d = {.ifindex = ifindex, .vec = VEC_INIT(struct nl_addr)};
 	int rc;
 
 	ifa->ifa_family = (unsigned char)family;
 	ifa->ifa_index = (unsigned)ifindex; /* a filter with NETLINK_GET_STRICT_CHK */
 	rc = nl_dump(nl, nlh, addr_msg_cb, &d, addr_reset);
 	if (rc) {
-		free(d.vec.v);
+		vec_free(&d.vec);
 		return nl_fail(err, rc, "cannot list the addresses of link %d", ifindex);
 	}
 	*out = d.vec.v;

@@ -1,5 +1,5 @@
 /* Links: look up, create bridge and veth, change flags/master/MAC, delete. */
-#include "msg.h" /* first: <net/if.h> must precede the uapi headers */
+#include "lib/nl/msg.h" /* first: <net/if.h> must precede the uapi headers */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* MAC address text form. */
-#include "nl.h"
+#include "lib/nl/nl.h"
 #include <stdio.h>
 
 char *nl_mac_format(const uint8_t *mac, unsigned len, char *buf)

@@ -2,7 +2,8 @@
 #pragma once
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
-#include "nl.h"
+#include "lib/nl/nl.h"
+#include "lib/util/vec.h" /* what dump callbacks fill; vec_reset is nl_dump's reset */
 
 /* Room for one request message. */
 #define NL_REQ_BUF 1024
@@ -26,19 +27,6 @@ int nl_get(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
  * cb collected before every attempt. */
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    void (*reset)(void *data));
-
-/* A growing array that a dump callback fills (addresses, routes). Start
- * it as {.elem = sizeof(element)}; v is malloc'd and ends up with the
- * caller, who frees it. */
-struct nl_vec {
-	void *v;
-	size_t n, cap, elem;
-};
-/* Appends a zeroed element and returns it, or NULL with errno = ENOMEM
- * (a callback then returns MNL_CB_ERROR). */
-void *nl_vec_push(struct nl_vec *vec);
-/* nl_dump's reset for a struct nl_vec: empties it, keeps the memory. */
-void nl_vec_reset(void *vec);
 
 /* The errno of an NLMSG_ERROR (0 = an ack); its extended-ack text, if
  * any, goes to ext (when not NULL). */

@@ -1,5 +1,5 @@
 /* Routes: add (ECMP-friendly, as the reference) and list. */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +95,7 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 
 static int route_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nl_vec *routes = data;
+	struct vec *routes = data;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct nl_route r = {0}, *slot;
 
@@ -107,7 +107,7 @@ static int route_msg_cb(const struct nlmsghdr *nlh, void *data)
 	r.table = rtm->rtm_table;
 	r.scope = rtm->rtm_scope;
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, &r);
-	slot = nl_vec_push(routes);
+	slot = vec_push(routes);
 	if (!slot)
 		return MNL_CB_ERROR;
 	*slot = r;
@@ -120,11 +120,11 @@ int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, s
 	struct nlmsghdr *nlh =
 	    nl_msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct nl_vec d = {.elem = sizeof(struct nl_route)};
+	struct vec d = VEC_INIT(struct nl_route);
 	int rc;
 
 	rtm->rtm_family = (unsigned char)family;
-	rc = nl_dump(nl, nlh, route_msg_cb, &d, nl_vec_reset);
+	rc = nl_dump(nl, nlh, route_msg_cb, &d, vec_reset);
 	if (rc) {
 		free(d.v);
 		return nl_fail(err, rc, "cannot list routes");

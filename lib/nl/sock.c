@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
-#include "msg.h"
+#include "lib/nl/msg.h"
 
 #define NL_DUMP_RETRIES 5
 

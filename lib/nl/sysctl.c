@@ -1,6 +1,6 @@
 /* /proc/sys/net knobs. The file takes the netns of the thread that opens
  * it, so callers pick the thread (see nl.h). */
-#include "nl.h"
+#include "lib/nl/nl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Notification sockets: wake a waiter when the kernel announces a change
  * (an address finishing DAD) instead of polling on a timer. */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>

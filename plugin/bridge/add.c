@@ -1,14 +1,15 @@
 /* ADD: the reference's story with the same observable result, in fewer
  * kernel round trips, and undone completely when a step fails. */
-#include "verbs.h"
+#include "plugin/bridge/verbs.h"
 #include <errno.h>
 #include <string.h>
-#include "conf.h"
-#include "masq.h"
-#include "steps.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/steps.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/version.h"
 #include "lib/ipam/ipam.h"
+#include "lib/cni/log.h"
 
 struct add {
 	const struct cni_request *req;
@@ -170,21 +171,28 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	return build_result(a, res, err);
 }
 
-/* Undo in reverse; the first error stays the one reported. A bridge we
- * created stays: other containers may share it by now. */
+/* Undo in reverse; the first error stays the one reported, and a step
+ * that fails here is a warning (stderr and logFile), so a leaked rule,
+ * veth or lease leaves a trace. A bridge we created stays: other
+ * containers may share it by now. */
 static void rollback(struct add *a)
 {
-	struct cni_err ignored = {0};
+	struct cni_err e = {0};
 	struct nl_link l;
 
-	if (a->masq_done)
-		bridge_masq_del(a->req, &a->conf, NULL, 0, &ignored);
-	if (a->spoofchk_done)
-		bridge_spoofchk_del(a->req, &a->conf, &ignored);
-	if (a->veth_made && nl_link_get(&a->host, a->host_name, 0, &l, &ignored) == 0)
-		nl_link_del(&a->host, l.ifindex, a->host_name, &ignored);
-	if (a->ipam_done)
-		ipam_exec_del(a->req, a->conf.ipam_type, &ignored);
+	if (a->masq_done && bridge_masq_del(a->req, &a->conf, NULL, 0, &e) < 0)
+		cni_warn_err(&e, "ADD rollback: removing the masquerade rules");
+	cni_err_clear(&e);
+	if (a->spoofchk_done && bridge_spoofchk_del(a->req, &a->conf, &e) < 0)
+		cni_warn_err(&e, "ADD rollback: removing the spoof-check rules");
+	cni_err_clear(&e);
+	/* -ENOENT from the lookup (veth gone already) leaves e unset: no warning */
+	if (a->veth_made && (nl_link_get(&a->host, a->host_name, 0, &l, &e) != 0 ||
+			     nl_link_del(&a->host, l.ifindex, a->host_name, &e) < 0))
+		cni_warn_err(&e, "ADD rollback: deleting veth %s", a->host_name);
+	cni_err_clear(&e);
+	if (a->ipam_done && ipam_exec_del(a->req, a->conf.ipam_type, &e) < 0)
+		cni_warn_err(&e, "ADD rollback: releasing the IPAM allocation");
 }
 
 int bridge_add(const struct cni_request *req, struct cni_result *res, struct cni_err *err)

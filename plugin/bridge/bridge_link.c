@@ -1,6 +1,6 @@
 /* The bridge itself: ensure it exists and is up, its gateway addresses,
  * forwarding, and a pinned MAC. Host netns, main thread. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

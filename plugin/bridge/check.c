@@ -3,10 +3,10 @@
  * ask, which the reference gets wrong). */
 #include <errno.h>
 #include <string.h>
-#include "conf.h"
-#include "masq.h"
-#include "steps.h"
-#include "verbs.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/steps.h"
+#include "plugin/bridge/verbs.h"
 #include "lib/cni/conf.h"
 #include "lib/ipam/ipam.h"
 

@@ -1,6 +1,6 @@
 /* CHECK inside CNI_NETNS: the container interface, its addresses and the
  * routes prevResult promises. Errors say what differs. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* bridge_conf: every key of the reference's NetConf, validated up front so
  * ADD never creates something and then fails on a bad value. */
-#include "conf.h"
+#include "plugin/bridge/conf.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>

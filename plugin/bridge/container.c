@@ -1,7 +1,7 @@
 /* Everything done inside CNI_NETNS, each verb in one netns_run: the worker
  * opens its own netlink socket there and /proc/sys/net files resolve to the
  * container's netns because this thread is in it. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <semaphore.h>
 #include <stdlib.h>

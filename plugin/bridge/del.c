@@ -4,10 +4,10 @@
  * namespace (the reference fails there and leaks the lease), a missing
  * interface, a missing lease. The bridge stays. */
 #include <stdlib.h>
-#include "conf.h"
-#include "masq.h"
-#include "steps.h"
-#include "verbs.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/steps.h"
+#include "plugin/bridge/verbs.h"
 #include "lib/ipam/ipam.h"
 
 /* Starts deleting the container end; returns 1 when a worker runs (finish
@@ -32,45 +32,47 @@ static int del_link_start(const struct cni_request *req, struct netns *ns,
 }
 
 /* Every cleanup step runs even after one failed (a leaked lease or rule
- * is worse than a second error); the first error is the one reported. */
-static struct cni_err *err_slot(int rc, struct cni_err *err, struct cni_err *scratch)
+ * is worse than a second error); their errors are joined into err (the
+ * first one's code is reported, each message is kept). */
+static int join(int rc, struct cni_err *err, struct cni_err *step)
 {
-	return rc < 0 ? scratch : err;
+	if (cni_err_isset(step))
+		cni_err_join(err, step);
+	cni_err_clear(step);
+	return rc;
 }
 
 /* The lease and the rules go while the kernel is still deleting the veth
  * (its RCU waits are most of a DEL; an nftables teardown has waits of its
- * own, which now overlap). The link error, if any, stays the one reported,
- * as when the link went first. */
+ * own, which now overlap). The link's error, if any, still comes first in
+ * the joined message, as when the link went first. */
 int bridge_del(const struct cni_request *req, struct cni_err *err)
 {
 	struct bridge_conf c;
 	struct ctr_teardown t = {.ifname = req->env.ifname};
 	struct netns ns = {.fd = -1};
-	struct cni_err link_err = {0}, rest_err = {0}, later = {0};
+	struct cni_err link_err = {0}, rest = {0}, e = {0};
 	int running, rc = 0;
 
 	if (bridge_conf_parse_for_del(req, &c, err) < 0)
 		return -1;
 	running = del_link_start(req, &ns, &t, &link_err);
-	if (c.ipam_type && ipam_exec_del(req, c.ipam_type, &rest_err) < 0)
-		rc = -1;
+	if (c.ipam_type && ipam_exec_del(req, c.ipam_type, &e) < 0)
+		rc = join(-1, &rest, &e);
 	/* The rules are found by name, not by address: they go even when the
 	 * netns is gone or CNI_NETNS is empty (reference issue #810). */
-	if (bridge_spoofchk_del(req, &c, err_slot(rc, &rest_err, &later)) < 0)
-		rc = -1;
-	if (c.ipam_type &&
-	    bridge_masq_del(req, &c, t.addrs, t.n_addrs, err_slot(rc, &rest_err, &later)) < 0)
-		rc = -1;
+	if (bridge_spoofchk_del(req, &c, &e) < 0)
+		rc = join(-1, &rest, &e);
+	if (c.ipam_type && bridge_masq_del(req, &c, t.addrs, t.n_addrs, &e) < 0)
+		rc = join(-1, &rest, &e);
 	if (running == 1 && ctr_teardown_finish(&t) < 0)
 		running = -1;
 	netns_close(&ns);
-	if (running < 0) {
-		*err = link_err;
-		rc = -1;
-	} else if (rc < 0) {
-		*err = rest_err;
-	}
+	/* the link's error first, as when the link went first */
+	if (running < 0)
+		rc = join(-1, err, &link_err);
+	if (cni_err_isset(&rest))
+		rc = join(-1, err, &rest);
 	free(t.addrs);
 	bridge_conf_free(&c);
 	return rc;

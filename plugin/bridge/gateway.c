@@ -1,6 +1,6 @@
 /* calcGateways: which gateway each IP gets, which default routes are added
  * and which addresses go on the bridge. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <string.h>
 
 static bool is_default(const struct cni_ipnet *n)

@@ -9,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "masq.h"
+#include "plugin/bridge/masq.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/json.h"
 #include "lib/nft/spoofchk_gc.h"
 #include "lib/nl/nl.h"
+#include "lib/cni/log.h"
 
 struct keep_ctx {
 	const struct cni_attachment *valid;
@@ -88,8 +89,8 @@ int bridge_spoofchk_gc(const struct cni_request *req, struct cni_err *err)
 			 ? -1
 			 : 0;
 		if (rc == 0 && removed)
-			fprintf(stderr, "bridge: GC of network %s: %zu spoof-check chains removed\n",
-				req->name, removed);
+			cni_note("GC of network %s: %zu spoof-check chains removed", req->name,
+				 removed);
 		if (rc < 0)
 			cni_err_prefix(err, "macspoofchk GC");
 	}

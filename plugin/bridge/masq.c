@@ -1,5 +1,5 @@
 /* ipMasq and macspoofchk for the bridge verbs. See masq.h. */
-#include "masq.h"
+#include "plugin/bridge/masq.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "lib/cni/json.h"
 #include "lib/ipt/masq.h"
 #include "lib/nft/masq.h"
+#include "lib/nft/nft.h"
 #include "lib/nft/spoofchk.h"
 
 static bool use_iptables(const struct bridge_conf *c)
@@ -65,11 +66,11 @@ int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
 		ips[i] = addrs[i].ipnet;
 	/* Both backends, as the reference: the rules may come from an
 	 * earlier config or binary. Neither needs the addresses; they only
-	 * narrow the iptables families. Keep the first error. */
-	rc = masq_ipt_teardown(req->name, req->env.container_id, ips, n, err);
-	if (masq_nft_teardown(req->name, req->env.ifname, req->env.container_id,
-			      rc < 0 ? &nft_err : err) < 0)
-		rc = -1;
+	 * narrow the iptables families. Both errors are kept. */
+	rc = masq_ipt_teardown(req->name, req->env.container_id, ips, n, nft_nat_chain_may_exist,
+			       err);
+	if (masq_nft_teardown(req->name, req->env.ifname, req->env.container_id, &nft_err) < 0)
+		rc = cni_err_join(err, &nft_err);
 	return rc;
 }
 

@@ -8,7 +8,7 @@
  * backend or binary leaks nothing. */
 #pragma once
 #include <stddef.h>
-#include "conf.h"
+#include "plugin/bridge/conf.h"
 #include "lib/cni/result.h"
 #include "lib/cni/skel.h"
 #include "lib/nl/nl.h"

@@ -1,6 +1,6 @@
 /* The bridge plugin's verb table, handed to cni_main by cmd/bridge. */
-#include "bridge.h"
-#include "verbs.h"
+#include "plugin/bridge/bridge.h"
+#include "plugin/bridge/verbs.h"
 
 const struct cni_plugin bridge_plugin = {
     .name = "bridge",

@@ -2,9 +2,9 @@
  * (the spec requires it; the reference forgets GC). GC also removes stale
  * masquerade and spoof-check rules (masq.h). */
 #include <limits.h>
-#include "conf.h"
-#include "masq.h"
-#include "verbs.h"
+#include "plugin/bridge/conf.h"
+#include "plugin/bridge/masq.h"
+#include "plugin/bridge/verbs.h"
 #include "lib/cni/json.h"
 #include "lib/ipam/ipam.h"
 

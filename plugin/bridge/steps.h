@@ -4,7 +4,7 @@
 #pragma once
 #include <net/if.h>
 #include <semaphore.h>
-#include "conf.h"
+#include "plugin/bridge/conf.h"
 #include "lib/cni/result.h"
 #include "lib/netns/netns.h"
 #include "lib/nl/nl.h"

@@ -1,6 +1,6 @@
 /* The veth pair: created from the host in one message, host end attached
  * to the bridge, then waited on until it forwards. */
-#include "steps.h"
+#include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
-#include "alloc.h"
-#include "conf.h"
-#include "dns.h"
-#include "handlers.h"
-#include "store.h"
+#include "plugin/host-local/alloc.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/dns.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/store.h"
 
 /* The first requested address that the set contains, taken off the list
  * (the reference also takes at most one per set). */

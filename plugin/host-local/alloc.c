@@ -1,5 +1,5 @@
 #include <string.h>
-#include "alloc.h"
+#include "plugin/host-local/alloc.h"
 
 static void fill(struct cni_ipconf *out, const struct cni_ip *ip, const struct hl_range *r)
 {

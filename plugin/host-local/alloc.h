@@ -3,8 +3,8 @@
 #pragma once
 #include "lib/cni/error.h"
 #include "lib/cni/result.h"
-#include "range.h"
-#include "store.h"
+#include "plugin/host-local/range.h"
+#include "plugin/host-local/store.h"
 
 /* requested may be NULL. Fills *out (address with the range's prefix, the
  * range's gateway). Errors carry the reference's text, code 999. */

@@ -1,5 +1,5 @@
-#include "capacity.h"
-#include "ipmath.h"
+#include "plugin/host-local/capacity.h"
+#include "plugin/host-local/ipmath.h"
 
 typedef unsigned __int128 u128;
 

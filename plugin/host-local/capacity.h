@@ -3,8 +3,8 @@
  * logic over the index; call under the store lock so the index is current. */
 #pragma once
 #include <stdint.h>
-#include "index.h"
-#include "range.h"
+#include "plugin/host-local/index.h"
+#include "plugin/host-local/range.h"
 
 struct hl_capacity {
 	uint64_t size;	 /* addresses ADD may hand out (start..end minus the

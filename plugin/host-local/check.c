@@ -1,6 +1,6 @@
-#include "conf.h"
-#include "handlers.h"
-#include "store.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/store.h"
 
 static int any(const struct hl_lease *l, void *arg)
 {

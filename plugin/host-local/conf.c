@@ -3,8 +3,9 @@
 #include "lib/cni/args.h"
 #include "lib/cni/json.h"
 #include "lib/cni/version.h"
-#include "conf.h"
-#include "store.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/store.h"
+#include "lib/util/vec.h"
 
 static int parse_ip_key(const cJSON *obj, const char *key, struct cni_ip *ip, bool *has,
 			struct cni_err *err)
@@ -40,11 +41,10 @@ static int parse_range(const cJSON *obj, struct hl_range *r, bool *present, stru
 
 static int push_set(struct hl_conf *c, struct hl_rangeset *set, struct cni_err *err)
 {
-	struct hl_rangeset *v = realloc(c->sets, (c->n_sets + 1) * sizeof(*v));
+	struct hl_rangeset *v = array_push(&c->sets, &c->n_sets, NULL, sizeof(*v));
 	if (!v)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	c->sets = v;
-	c->sets[c->n_sets++] = *set;
+	*v = *set;
 	return 0;
 }
 
@@ -87,11 +87,10 @@ static int push_requested(struct hl_conf *c, const struct cni_ip *ip, struct cni
 	for (size_t i = 0; i < c->n_requested; i++)
 		if (cni_ip_equal(&c->requested[i], ip))
 			return 0; /* the reference keys them by string */
-	struct cni_ip *v = realloc(c->requested, (c->n_requested + 1) * sizeof(*v));
+	struct cni_ip *v = array_push(&c->requested, &c->n_requested, NULL, sizeof(*v));
 	if (!v)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	c->requested = v;
-	c->requested[c->n_requested++] = *ip;
+	*v = *ip;
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include "lib/cni/error.h"
 #include "lib/cni/result.h"
 #include "lib/cni/skel.h"
-#include "range.h"
+#include "plugin/host-local/range.h"
 
 struct hl_conf {
 	const char *name;	 /* network name (req->name) */

@@ -1,6 +1,6 @@
-#include "conf.h"
-#include "handlers.h"
-#include "store.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/store.h"
 
 int hl_cmd_del(const struct cni_request *req, struct cni_err *err)
 {

@@ -5,17 +5,18 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dns.h"
+#include "plugin/host-local/dns.h"
+#include "lib/util/vec.h"
 
 static int push(char ***v, size_t *n, const char *s)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
+	char *copy = strdup(s), **slot = copy ? array_push(v, n, NULL, sizeof(**v)) : NULL;
+
+	if (!slot) {
+		free(copy);
 		return -1;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -1;
-	(*n)++;
+	}
+	*slot = copy;
 	return 0;
 }
 

@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/cni/conf.h"
-#include "conf.h"
-#include "handlers.h"
-#include "store.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/store.h"
+#include "lib/cni/log.h"
 
 /* A lease file holds "<id>\r\n<ifname>", or only "<id>" in the legacy
  * format, which is kept when any valid attachment has that container ID
@@ -87,8 +88,7 @@ static int gc_store(const struct hl_conf *c, const struct cni_attachment *v, siz
 	if (hl_store_open_locked(&s, c->data_dir, c->name, err) < 0)
 		return -1;
 	collect_garbage(&s, v, n, &t);
-	fprintf(stderr, "host-local: GC of network %s: %zu leases released, %zu kept\n", c->name,
-		t.released, t.kept);
+	cni_note("GC of network %s: %zu leases released, %zu kept", c->name, t.released, t.kept);
 	hl_store_close(&s);
 	if (t.failed)
 		return cni_err_set(err, CNI_ERR_INTERNAL,

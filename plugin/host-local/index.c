@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "fdutil.h"
-#include "index.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/io.h"
+#include "plugin/host-local/index.h"
 
 #define HEADER_LEN 128
 #define HEADER_MAGIC "cni-bridge-index 2 "
@@ -152,15 +153,9 @@ static int journal_add(struct hl_index *x, char op, const char *name, uint64_t i
 		       const char *owner)
 {
 	size_t need = 3 * (strlen(name) + (owner ? strlen(owner) : 0)) + 26;
-	if (x->jlen + need > x->jcap) {
-		size_t cap = 2 * (x->jcap + need);
-		char *j = realloc(x->journal, cap);
-		if (!j)
-			return -1;
-		x->journal = j;
-		x->jcap = cap;
-	}
-	char *p = x->journal + x->jlen;
+	if (strbuf_reserve(&x->journal, need) < 0)
+		return -1;
+	char *p = x->journal.p + x->journal.len;
 	*p++ = op;
 	for (const char *s = name; *s; s++)
 		p += plain((unsigned char)*s) ? (*p = *s, 1) : sprintf(p, "%%%02X", (uint8_t)*s);
@@ -171,7 +166,8 @@ static int journal_add(struct hl_index *x, char op, const char *name, uint64_t i
 						      : sprintf(p, "%%%02X", (uint8_t)*s);
 	}
 	*p++ = '\n';
-	x->jlen = (size_t)(p - x->journal);
+	*p = '\0'; /* strbuf keeps p NUL-terminated */
+	x->journal.len = (size_t)(p - x->journal.p);
 	return 0;
 }
 
@@ -307,14 +303,14 @@ static bool verify_names(const struct hl_index *x, int dirfd)
 /* 1 = loaded, 0 = missing, stale or malformed. */
 static int load(struct hl_index *x, int dirfd, const struct stat *dir)
 {
-	int fd __attribute__((cleanup(hl_closep))) =
+	int fd cleanup_close =
 	    openat(dirfd, HL_INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER_LEN ||
 	    st.st_size > (64 << 20))
 		return 0;
 	char *buf = x->file = malloc((size_t)st.st_size + 1);
-	if (!buf || hl_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
+	if (!buf || util_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
 		return 0;
 	buf[st.st_size] = '\0';
 	char want[HEADER_LEN];
@@ -339,12 +335,12 @@ static bool skip_name(const char *n)
 static void read_owner(int dirfd, const char *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	int fd __attribute__((cleanup(hl_closep))) =
+	int fd cleanup_close =
 	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return;
-	ssize_t n = hl_read_full(fd, buf, len - 1);
+	ssize_t n = util_read_full(fd, buf, len - 1);
 	if (n < 0 || (size_t)n == len - 1 || memchr(buf, '\0', (size_t)n)) {
 		buf[0] = '\0';
 		return;
@@ -403,17 +399,32 @@ int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
 
 /* ---- writing ----------------------------------------------------------- */
 
-static int write_all_records(struct hl_index *x, int fd)
+int hl_index_records(const struct hl_index *x, struct strbuf *out)
 {
 	struct hl_index tmp = {0};
 	for (size_t i = 0; i < x->n; i++)
 		if (x->v[i].live &&
 		    journal_add(&tmp, '+', x->v[i].name, x->v[i].ino, x->v[i].owner) < 0) {
-			free(tmp.journal);
+			strbuf_free(&tmp.journal);
 			return -1;
 		}
-	int rc = hl_write_full(fd, tmp.journal ? tmp.journal : "", tmp.jlen);
-	free(tmp.journal);
+	*out = tmp.journal;
+	return 0;
+}
+
+bool hl_index_parse(struct hl_index *x, char *text)
+{
+	x->file = text;
+	return grow_to(x, 1) == 0 && load_records(x, text);
+}
+
+static int write_all_records(struct hl_index *x, int fd)
+{
+	struct strbuf records;
+	if (hl_index_records(x, &records) < 0)
+		return -1;
+	int rc = util_write_full(fd, records.p ? records.p : "", records.len);
+	strbuf_free(&records);
 	x->file_records = x->live;
 	return rc;
 }
@@ -431,7 +442,7 @@ static int rewrite_file(struct hl_index *x, int dirfd)
 	char header[HEADER_LEN];
 	memset(header, ' ', sizeof(header)); /* stamped once renamed */
 	header[HEADER_LEN - 1] = '\n';
-	if (hl_write_full(fd, header, HEADER_LEN) < 0 || write_all_records(x, fd) < 0 ||
+	if (util_write_full(fd, header, HEADER_LEN) < 0 || write_all_records(x, fd) < 0 ||
 	    renameat(dirfd, tmp, dirfd, HL_INDEX_NAME) < 0) {
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -446,22 +457,22 @@ static int append_journal(struct hl_index *x, int dirfd)
 	int fd = openat(dirfd, HL_INDEX_NAME, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (lseek(fd, 0, SEEK_END) < 0 || hl_write_full(fd, x->journal, x->jlen) < 0) {
+	if (lseek(fd, 0, SEEK_END) < 0 || util_write_full(fd, x->journal.p, x->journal.len) < 0) {
 		close(fd);
 		return -1;
 	}
-	for (const char *p = x->journal; p < x->journal + x->jlen; p++)
+	for (const char *p = x->journal.p; p < x->journal.p + x->journal.len; p++)
 		x->file_records += *p == '\n';
 	return fd;
 }
 
 int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 {
-	if (!x->rewrite && x->jlen == 0)
+	if (!x->rewrite && x->journal.len == 0)
 		return 0; /* nothing changed: the old stamp still holds */
 	size_t jrec = 0;
-	for (size_t i = 0; i < x->jlen; i++)
-		jrec += x->journal[i] == '\n';
+	for (size_t i = 0; i < x->journal.len; i++)
+		jrec += x->journal.p[i] == '\n';
 	/* compact once dead records outweigh the live ones */
 	bool whole = x->rewrite || x->file_records + jrec > 2 * x->live + 1024;
 	int fd = whole ? rewrite_file(x, dirfd) : append_journal(x, dirfd);
@@ -483,7 +494,7 @@ int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 	if (rc < 0)
 		cni_err_errno(err, CNI_ERR_IO, errno, "cannot stamp the lease index");
 	close(fd);
-	x->jlen = 0;
+	x->journal.len = 0;
 	x->rewrite = false;
 	return rc;
 }
@@ -499,7 +510,7 @@ void hl_index_free(struct hl_index *x)
 	free(x->v);
 	free(x->chain);
 	free(x->bucket);
-	free(x->journal);
+	strbuf_free(&x->journal);
 	free(x->file);
 	memset(x, 0, sizeof(*x));
 }

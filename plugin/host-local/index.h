@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
+#include "lib/util/strbuf.h"
 
 #define HL_INDEX_NAME ".cni-bridge-index"
 /* Prefix of our temporary files. All are made and removed under the lock,
@@ -55,8 +56,7 @@ struct hl_index {
 	uint32_t *bucket; /* slot + 1, 0 = empty */
 	size_t nbucket;
 	char *file;    /* the loaded index; loaded entries point into it */
-	char *journal; /* records not yet in the file */
-	size_t jlen, jcap;
+	struct strbuf journal; /* records not yet in the file */
 	size_t file_records; /* records in the file, incl. '-' ones */
 	bool rewrite;	     /* write a fresh file at flush */
 };
@@ -79,6 +79,14 @@ const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name);
 int hl_index_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner,
 		 struct cni_err *err);
 void hl_index_del(struct hl_index *x, const char *name);
+
+/* The record format alone, for the fuzzer and tests (no file, no stamp):
+ * parses text (records only, malloc'd, taken over: hl_index_free frees it)
+ * into an empty x; false when a record is malformed. */
+bool hl_index_parse(struct hl_index *x, char *text);
+/* The live leases of x as records, in a fresh *out (strbuf_free it).
+ * 0, or -1 when out of memory. */
+int hl_index_records(const struct hl_index *x, struct strbuf *out);
 
 /* Strips ASCII whitespace at both ends in place, as Go's TrimSpace. */
 char *hl_trim(char *s);

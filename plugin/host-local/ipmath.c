@@ -1,5 +1,5 @@
 #include <string.h>
-#include "ipmath.h"
+#include "plugin/host-local/ipmath.h"
 
 int hl_ip_cmp(const struct cni_ip *a, const struct cni_ip *b)
 {

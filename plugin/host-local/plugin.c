@@ -1,5 +1,5 @@
-#include "handlers.h"
-#include "host_local.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/host_local.h"
 
 const struct cni_plugin host_local_plugin = {
     .name = "host-local",

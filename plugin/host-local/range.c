@@ -1,8 +1,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ipmath.h"
-#include "range.h"
+#include "plugin/host-local/ipmath.h"
+#include "plugin/host-local/range.h"
 
 /* Like IPInRange, but start/end only count once known, which lets
  * canonicalize check rangeStart against a configured rangeEnd, as Go does. */

@@ -4,10 +4,10 @@
  * moment of the call and costs no lease-file reads. */
 #include <stdio.h>
 #include <string.h>
-#include "capacity.h"
-#include "conf.h"
-#include "handlers.h"
-#include "store.h"
+#include "plugin/host-local/capacity.h"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/store.h"
 
 /* Appends "range set i (a-b, n leased)" for every exhausted set; returns how
  * many there are. */

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/cni/skel.h"
-#include "fdutil.h"
-#include "store.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/io.h"
+#include "plugin/host-local/store.h"
+#include "lib/cni/log.h"
 
 #define LAST_PREFIX "last_reserved_ip."
 
@@ -43,7 +45,7 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 		data_dir = HL_DEFAULT_DATA_DIR;
 	if (mkdir_all(data_dir, err) < 0)
 		return -1;
-	int top __attribute__((cleanup(hl_closep))) =
+	int top cleanup_close =
 	    open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "open %s", data_dir);
@@ -122,7 +124,7 @@ void hl_store_unlock(struct hl_store *s)
 		return;
 	struct cni_err e = {0};
 	if (hl_index_flush(&s->index, s->dirfd, &e) < 0)
-		fprintf(stderr, "host-local: %s (the next call rescans)\n", e.msg);
+		cni_warn("%s (the next call rescans)", e.msg);
 	hl_index_free(&s->index);
 	flock(s->lockfd, LOCK_UN);
 	s->locked = false;
@@ -149,7 +151,7 @@ static int write_tmp(int dirfd, const char *tmp, const char *content, uint64_t *
 	}
 	if (fd < 0)
 		return -errno;
-	int rc = hl_write_full(fd, content, strlen(content)) < 0 ? -errno : 0;
+	int rc = util_write_full(fd, content, strlen(content)) < 0 ? -errno : 0;
 	struct stat st;
 	if (rc == 0 && ino)
 		rc = fstat(fd, &st) < 0 ? -errno : (*ino = (uint64_t)st.st_ino, 0);
@@ -173,7 +175,7 @@ static void write_last(struct hl_store *s, int set_idx, const char *ip)
 		unlinkat(s->dirfd, tmp, 0);
 	}
 	if (rc < 0)
-		fprintf(stderr, "host-local: cannot write %s: %s\n", name, strerror(-rc));
+		cni_warn("cannot write %s: %s", name, strerror(-rc));
 }
 
 int hl_store_reserve(struct hl_store *s, const char *id, const char *ifname,
@@ -183,7 +185,7 @@ int hl_store_reserve(struct hl_store *s, const char *id, const char *ifname,
 	cni_ip_format(ip, name);
 	if (hl_index_get(&s->index, name))
 		return 0;
-	char *owner __attribute__((cleanup(hl_freep))) = NULL;
+	char *owner cleanup_free = NULL;
 	if (asprintf(&owner, "%s\r\n%s", id, ifname) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease %s", name);
 	snprintf(tmp, sizeof(tmp), HL_TMP_PREFIX "%s-%d", name, (int)getpid());
@@ -217,14 +219,14 @@ bool hl_store_last_reserved(struct hl_store *s, int set_idx, struct cni_ip *out)
 {
 	char name[64], buf[CNI_IPNET_STRLEN + 1];
 	snprintf(name, sizeof(name), LAST_PREFIX "%d", set_idx);
-	int fd __attribute__((cleanup(hl_closep))) =
+	int fd cleanup_close =
 	    openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			fprintf(stderr, "host-local: cannot read %s: %s\n", name, strerror(errno));
+			cni_warn("cannot read %s: %s", name, strerror(errno));
 		return false;
 	}
-	ssize_t n = hl_read_full(fd, buf, sizeof(buf) - 1);
+	ssize_t n = util_read_full(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
@@ -241,7 +243,7 @@ static bool owned(const struct hl_lease *l, const char *current, const char *id,
 int hl_store_each_owned(const struct hl_store *s, const char *id, const char *ifname,
 			enum hl_match m, int (*fn)(const struct hl_lease *l, void *arg), void *arg)
 {
-	char *current __attribute__((cleanup(hl_freep))) = NULL;
+	char *current cleanup_free = NULL;
 	if (asprintf(&current, "%s\r\n%s", id, ifname) < 0)
 		current = NULL;
 	for (size_t i = 0; i < s->index.n; i++) {
@@ -257,7 +259,7 @@ int hl_store_each_owned(const struct hl_store *s, const char *id, const char *if
 
 size_t hl_store_release(struct hl_store *s, const char *id, const char *ifname, enum hl_match m)
 {
-	char *current __attribute__((cleanup(hl_freep))) = NULL;
+	char *current cleanup_free = NULL;
 	size_t released = 0;
 	if (asprintf(&current, "%s\r\n%s", id, ifname) < 0)
 		current = NULL; /* out of memory: only legacy matches can hit */
@@ -266,8 +268,7 @@ size_t hl_store_release(struct hl_store *s, const char *id, const char *ifname, 
 		if (!l->live || !owned(l, current, id, m))
 			continue;
 		if (unlinkat(s->dirfd, l->name, 0) < 0 && errno != ENOENT) {
-			fprintf(stderr, "host-local: cannot remove lease %s: %s\n", l->name,
-				strerror(errno));
+			cni_warn("cannot remove lease %s: %s", l->name, strerror(errno));
 			continue;
 		}
 		hl_index_del(&s->index, l->name);

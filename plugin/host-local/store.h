@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
-#include "index.h"
+#include "plugin/host-local/index.h"
 
 #define HL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
 

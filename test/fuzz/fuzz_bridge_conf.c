@@ -1,5 +1,5 @@
 /* libFuzzer harness for the bridge's config parser (plugin/bridge/conf.c,
- * compiled in here because build.sh links only lib/cni). The input is
+ * linked from the fuzz build's libraries: make fuzz). The input is
  * "CNI_ARGS\n{config json}". Invariants: success gives a usable interface
  * name, a unicast MAC when one was set, and DNS that frees cleanly; failure
  * always carries a code. */
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/cni/json.h"
-#include "plugin/bridge/conf.c"
+#include "plugin/bridge/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 /* libFuzzer harness for host-local's config parser and range logic
- * (plugin/host-local/{conf,range,ipmath}.c, compiled in here because
- * build.sh links only lib/cni). Input: "CNI_ARGS\n{config json}".
+ * (plugin/host-local/{conf,range,ipmath}.c, linked from the fuzz build's
+ * libraries: make fuzz). Input: "CNI_ARGS\n{config json}".
  * Invariants: success gives non-empty, single-family sets whose ranges lie
  * in their subnets with start <= end, and a round-robin walk that only
  * returns addresses of the set, never a gateway, and ends; failure always
@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "lib/cni/json.h"
-#include "plugin/host-local/conf.c"
-#include "plugin/host-local/ipmath.c"
-#include "plugin/host-local/range.c"
+#include "plugin/host-local/conf.h"
+#include "plugin/host-local/ipmath.h"
+#include "plugin/host-local/range.h"
 
 static void check_set(const struct hl_rangeset *s)
 {

@@ -1,5 +1,5 @@
 /* libFuzzer harness for host-local's resolv.conf parser (plugin/host-local/
- * dns.c, compiled in here because build.sh links only lib/cni). The input is
+ * dns.c, linked from the fuzz build's libraries: make fuzz). The input is
  * the file's content, handed over as a memfd path since the parser opens a
  * path. Invariants: success gives words without whitespace or NUL (the
  * parser splits on whitespace, and a NUL would cut a word short silently),
@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "plugin/host-local/dns.c"
+#include "plugin/host-local/dns.h"
 
 static void check_word(const char *w)
 {

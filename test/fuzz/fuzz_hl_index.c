@@ -1,6 +1,6 @@
 /* libFuzzer harness for host-local's lease-index record parser
- * (plugin/host-local/index.c, compiled in). The index file sits in a
- * directory anybody with write access to the store can edit, so its parser
+ * (plugin/host-local/index.c: hl_index_parse, hl_index_records). The
+ * index file sits in a directory anybody with write access to the store can edit, so its parser
  * must take any bytes. The input is the records part of the file.
  * Invariants: no crash or leak; on success every live entry can be found
  * by name, and writing the table back and parsing that gives the same
@@ -9,37 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin/host-local/fdutil.c"
-#include "plugin/host-local/index.c"
+#include "lib/util/strbuf.h"
+#include "plugin/host-local/index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hl_index x = {0};
 	char *buf = malloc(size + 1);
-	if (!buf || grow_to(&x, 1) < 0) {
-		free(buf);
-		hl_index_free(&x);
+	if (!buf)
 		return 0;
-	}
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	x.file = buf;
-	if (load_records(&x, buf)) {
-		struct hl_index copy = {0};
+	if (hl_index_parse(&x, buf)) {
+		struct strbuf again;
+		struct hl_index y = {0};
 		for (size_t i = 0; i < x.n; i++)
 			if (x.v[i].live && hl_index_get(&x, x.v[i].name) != &x.v[i])
 				abort();
-		for (size_t i = 0; i < x.n; i++)
-			if (x.v[i].live &&
-			    journal_add(&copy, '+', x.v[i].name, x.v[i].ino, x.v[i].owner) < 0)
-				abort();
-		struct hl_index y = {0};
-		if (grow_to(&y, 1) < 0)
+		char *text;
+		if (hl_index_records(&x, &again) < 0 || !(text = strbuf_take(&again, NULL)))
 			abort();
-		char *again = copy.journal ? copy.journal : strdup("");
-		again[copy.jlen] = '\0';
-		y.file = again;
-		if (!load_records(&y, again) || y.live != x.live)
+		if (!hl_index_parse(&y, text) || y.live != x.live)
 			abort();
 		hl_index_free(&y);
 	}

@@ -14,7 +14,7 @@ failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
-if sh "$TOP/test/fuzz/build.sh" "$OUT" >"$WORK/build.log" 2>&1; then
+if make -C "$TOP" --no-print-directory BUILD="$BUILD" fuzz >"$WORK/build.log" 2>&1; then
 	ok "fuzz harnesses build with clang -fsanitize=fuzzer,address,undefined"
 else
 	not_ok "fuzz harnesses build"

@@ -130,4 +130,28 @@ check_eq "missing netns: ADD fails" "$RC" 1
 check_match "missing netns: message names the path" "$(json_get "$OUT" .msg)" '/run/netns/nope'
 nothing_left "missing netns" 0 0
 check_eq "missing netns: no bridge made" "$(ip -o link show notbr 2>/dev/null | wc -l)" 0
+
+# --- a rollback step fails: the ADD's own error is reported, the failed
+# step is a warning on stderr and in the logFile (a leak leaves a trace)
+printf '%s\n' '#!/bin/sh' 'case $CNI_COMMAND in' \
+	'ADD) echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.56.0.5/24\"}]}" ;;' \
+	'DEL) echo "{\"code\":11,\"msg\":\"store locked by pid 42\"}"; exit 1 ;;' 'esac' >"$T/plug/stuck"
+chmod +x "$T/plug/stuck"
+bconf "$T/stuck.json" 10-bridge.conflist "" \
+	'.bridge = "rb2" | .ipam = {"type": "stuck"} | .logFile = "'"$T"'/stuck.log"'
+netns_new s
+ip -n s link add eth0 type bridge
+cni "$T/plug" bridge ADD ctr-s /run/netns/s eth0 "$T/stuck.json"
+check_match "rollback warning: the ADD reports its own error" "$(json_get "$OUT" .msg)" 'eth0.*already exists'
+check_match "rollback warning: on stderr, with the step and the IPAM's message" "$ERR" \
+	'bridge: warning: ADD rollback: releasing the IPAM allocation: store locked by pid 42'
+check_match "rollback warning: in the logFile too" "$(grep 'result=warning' "$T/stuck.log")" \
+	' bridge ADD net=[^ ]+ id=ctr-s ifname=eth0 result=warning msg=".*store locked by pid 42"$'
+
+# --- DEL keeps going after a failed step and reports every error, joined
+# (the kernel refuses to delete lo; the IPAM plugin refuses its DEL)
+cni "$T/plug" bridge DEL ctr-s /run/netns/s lo "$T/stuck.json"
+check_eq "DEL with two failures: fails" "$RC" 1
+check_match "DEL with two failures: both messages, the first one's first" "$(json_get "$OUT" .msg)" \
+	'lo.*; store locked by pid 42'
 done_testing

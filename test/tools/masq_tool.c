@@ -20,7 +20,8 @@
 #include "lib/cni/error.h"
 #include "lib/ipt/masq.h"
 #include "lib/nft/masq.h"
-#include "lib/nft/names.h"
+#include "lib/nft/nft.h"
+#include "lib/names/names.h"
 #include "lib/nft/spoofchk.h"
 
 static int parse_ips(int argc, char **argv, struct cni_ipnet *ips, struct cni_err *err)
@@ -107,7 +108,7 @@ static int run(int argc, char **argv, struct cni_err *err)
 	} else if (!strcmp(cmd, "ipt-teardown")) {
 		NEED(2);
 		IPS_FROM(2);
-		return masq_ipt_teardown(a[0], a[1], ips, (size_t)nips, err);
+		return masq_ipt_teardown(a[0], a[1], ips, (size_t)nips, nft_nat_chain_may_exist, err);
 	} else if (!strcmp(cmd, "ipt-check")) {
 		NEED(2);
 		IPS_FROM(2);

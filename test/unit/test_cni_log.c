@@ -176,12 +176,52 @@ static void test_symlink_refused(void **state)
 	assert_int_equal(access(target, F_OK), -1);
 }
 
+/* The warning path: stderr of the verb and the logFile; notes only from
+ * level info; nested scopes (in-process IPAM) and no scope at all. */
+static void test_warnings(void **state)
+{
+	struct cni_log_conf lc = {.path = path, .level = CNI_LOG_ERROR};
+	struct cni_request req = {.env = {.container_id = "c1", .ifname = "eth0"}, .name = "net"};
+	struct cni_log_scope outer = {.lc = &lc, .plugin = "bridge", .req = &req, .command = "DEL"};
+	struct cni_log_scope inner = {.lc = NULL, .plugin = "host-local", .req = &req,
+				      .command = "DEL"};
+	struct cni_err err = {0};
+	char buf[4096] = "", out[4096] = "";
+	(void)state;
+
+	outer.stderr_out = tmpfile();
+	assert_non_null(outer.stderr_out);
+	inner.stderr_out = outer.stderr_out;
+	cni_log_enter(&outer);
+	cni_warn_err(&err, "not set: no line");
+	cni_err_set(&err, 5, "veth busy");
+	cni_warn_err(&err, "ADD rollback: deleting veth %s", "veth1");
+	cni_note("GC: 2 released"); /* level error: stderr only */
+	cni_log_enter(&inner);
+	cni_warn("cannot read %s", "last_reserved_ip.0");
+	cni_log_leave(&inner);
+	cni_log_leave(&outer);
+	rewind(outer.stderr_out);
+	assert_true(fread(out, 1, sizeof(out) - 1, outer.stderr_out) > 0);
+	fclose(outer.stderr_out);
+	assert_string_equal(out, "bridge: warning: ADD rollback: deleting veth veth1: veth busy\n"
+				 "bridge: GC: 2 released\n"
+				 "host-local: warning: cannot read last_reserved_ip.0\n");
+	read_log(buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Z bridge DEL net=net id=c1 ifname=eth0 result=warning "
+				    "msg=\"ADD rollback: deleting veth veth1: veth busy\"\n"));
+	assert_null(strstr(buf, "GC: 2")); /* notes need level info */
+	assert_null(strstr(buf, "host-local")); /* its scope has no logFile */
+	assert_ptr_equal(strchr(buf, '\n'), buf + strlen(buf) - 1); /* one line */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 
 #include "lib/cni/json.h"
 #include "lib/cni/result.h"
-#include "test_cni_result_golden.h"
+#include "test/unit/test_cni_result_golden.h"
 
 /* Parses text as a result; fails the test on error. */
 static void parse_ok(const char *text, const char *def, struct cni_result *res)

@@ -50,20 +50,17 @@ static const char SAVE[] =
 							  "net1", "c1") " -j MASQUERADE\n"
 									"COMMIT\n";
 
-static char *written(size_t (*fn)(FILE *, void *), void *arg, size_t *count)
+static char *written(size_t (*fn)(struct strbuf *, void *), void *arg, size_t *count)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	*count = fn(f, arg);
-	fclose(f);
-	return buf;
+	struct strbuf b = STRBUF_INIT;
+	*count = fn(&b, arg);
+	assert_false(b.failed);
+	return strbuf_take(&b, NULL);
 }
 
-static size_t deletes_c1(FILE *f, void *arg)
+static size_t deletes_c1(struct strbuf *b, void *arg)
 {
-	return ipt_save_write_jump_deletes(f, arg, C1);
+	return ipt_save_write_jump_deletes(b, arg, C1);
 }
 
 static void test_has_chain(void **state)
@@ -108,10 +105,10 @@ struct gc_args {
 	size_t n_keep;
 };
 
-static size_t gc(FILE *f, void *arg)
+static size_t gc(struct strbuf *b, void *arg)
 {
 	struct gc_args *a = arg;
-	return ipt_save_write_gc(f, SAVE, a->prefix, a->keep, a->n_keep);
+	return ipt_save_write_gc(b, SAVE, a->prefix, a->keep, a->n_keep);
 }
 
 static void test_gc_keeps_valid_and_other_networks(void **state)

@@ -1,4 +1,4 @@
-/* lib/nft/sha512 and lib/nft/names: the names the reference derives from
+/* lib/names (sha512, names, quote): the names the reference derives from
  * sha512 must come out byte for byte (expected values from Python's
  * hashlib and Go's %q rules). */
 #include <setjmp.h>
@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/nft/names.h"
-#include "lib/nft/sha512.h"
+#include "lib/names/names.h"
+#include "lib/names/quote.h"
+#include "lib/names/sha512.h"
 
 static void test_sha512_vectors(void **state)
 {

@@ -1,11 +1,12 @@
 /* Reference-compatible names; see names.h. */
-#include "names.h"
+#include "lib/names/names.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sha512.h"
+#include "lib/names/quote.h"
+#include "lib/names/sha512.h"
 
 /* sha512 hex prefix of a + b + c, for any length (container IDs are not
  * bounded by the spec). */
@@ -72,32 +73,6 @@ static int put(char *out, size_t size, size_t *pos, const char *s, size_t n)
 	*pos += n;
 	out[*pos] = '\0';
 	return 0;
-}
-
-int go_quote(const char *s, char *out, size_t size, size_t *pos)
-{
-	static const char esc_from[] = "\a\b\f\n\r\t\v\"\\";
-	static const char esc_to[] = "abfnrtv\"\\";
-	char buf[8];
-	if (put(out, size, pos, "\"", 1) < 0)
-		return -1;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *e = c ? strchr(esc_from, c) : NULL;
-		if (e) {
-			buf[0] = '\\';
-			buf[1] = esc_to[e - esc_from];
-			if (put(out, size, pos, buf, 2) < 0)
-				return -1;
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(buf, sizeof(buf), "\\x%02x", c);
-			if (put(out, size, pos, buf, 4) < 0)
-				return -1;
-		} else if (put(out, size, pos, (const char *)&c, 1) < 0) {
-			return -1;
-		}
-	}
-	return put(out, size, pos, "\"", 1);
 }
 
 int masq_ipt_comment(const char *net, const char *cid, char *out, size_t size)

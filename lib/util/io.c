@@ -1,7 +1,9 @@
+/* Whole reads and writes; see io.h. */
 #include <errno.h>
-#include "fdutil.h"
+#include <unistd.h>
+#include "lib/util/io.h"
 
-ssize_t hl_read_full(int fd, void *buf, size_t len)
+ssize_t util_read_full(int fd, void *buf, size_t len)
 {
 	size_t got = 0;
 	while (got < len) {
@@ -17,7 +19,7 @@ ssize_t hl_read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int hl_write_full(int fd, const void *buf, size_t len)
+int util_write_full(int fd, const void *buf, size_t len)
 {
 	size_t done = 0;
 	while (done < len) {

@@ -1,5 +1,5 @@
 /* SHA-512 per FIPS 180-4, section 6.4. See sha512.h for why it is here. */
-#include "sha512.h"
+#include "lib/names/sha512.h"
 
 #include <string.h>
 

@@ -29,10 +29,6 @@ void masq_ipt_chain(const char *net, const char *cid, char *out);
 /* `name: "<net>" id: "<cid>"` with Go %q quoting. Returns 0, or -1 when it
  * does not fit in size bytes. */
 int masq_ipt_comment(const char *net, const char *cid, char *out, size_t size);
-/* Go's strconv.Quote for the bytes of s (ASCII escapes as Go writes them;
- * bytes >= 0x80 are copied, taking the text as valid UTF-8). Appends to
- * out at *pos; returns 0, or -1 when out (size bytes) is too small. */
-int go_quote(const char *s, char *out, size_t size, size_t *pos);
 
 /* macspoofchk (pkg/link/spoofcheck.go); refid is "<cid>-<ifname>". */
 #define SPOOFCHK_TABLE "nat" /* family bridge */
