@@ -1,7 +1,8 @@
-# cni-bridge: `make` builds build/bin/{bridge,host-local} (all that `make
-# install` installs); `make all` adds the unit tests and test tools; `make
-# check` is the fast tier (unit + core integration tests), `make test`
-# every test, ending with one line "N passed, N failed".
+# cni-bridge: `make` builds build/bin/{bridge,host-local} and the operator's
+# command build/bin/cni-bridge (all that `make install` installs); `make
+# all` adds the unit tests and test tools; `make check` is the fast tier
+# (unit + core integration tests), `make test` every test, ending with one
+# line "N passed, N failed".
 CC      ?= cc
 BUILD   ?= build
 PKGS    := libmnl libcjson libnftnl
@@ -20,10 +21,17 @@ LDLIBS  += $(PKG_LIBS) -lpthread
 LDFLAGS += $(EXTRA_LDFLAGS)
 DESTDIR ?=
 CNI_BIN_DIR ?= /opt/cni/bin
+SBIN_DIR ?= /usr/local/sbin
+# libnl-route-3 is for the operator command alone (plugin/operator,
+# cmd/cni-bridge); the plugins stay on libmnl and never link it.
+NL_PKGS   := libnl-3.0 libnl-route-3.0
+NL_CFLAGS := $(shell pkg-config --cflags $(NL_PKGS) 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs $(NL_PKGS) 2>/dev/null)
 
 LIB_SRCS    := $(sort $(wildcard lib/*/*.c))
 BRIDGE_SRCS := $(sort $(wildcard plugin/bridge/*.c))
 HL_SRCS     := $(sort $(wildcard plugin/host-local/*.c))
+OP_SRCS     := $(sort $(wildcard plugin/operator/*.c))
 UNIT_SRCS   := $(sort $(wildcard test/unit/test_*.c))
 TOOL_SRCS   := $(sort $(wildcard test/tools/*.c))
 FUZZ_SRCS   := $(sort $(wildcard test/fuzz/fuzz_*.c))
@@ -32,16 +40,18 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_A    := $(BUILD)/lib/libcnicommon.a
 BRIDGE_A := $(BUILD)/lib/libbridge.a
 HL_A     := $(BUILD)/lib/libhostlocal.a
+OP_A     := $(BUILD)/lib/liboperator.a
 PLUGIN_LIBS := $(BRIDGE_A) $(HL_A) $(LIB_A)
 BINS  := $(BUILD)/bin/bridge $(BUILD)/bin/host-local
+OP_BIN := $(BUILD)/bin/cni-bridge
 UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
 
 .PHONY: plugins all deps deps-demo test check test-unit asan-build test-asan test-valgrind \
 	fuzz fuzzers demo bench soak install clean format format-check clang-format-version \
 	pkg-check
-plugins: $(BINS)
-all: $(BINS) $(UNITS) $(TOOLS)
+plugins: $(BINS) $(OP_BIN)
+all: $(BINS) $(OP_BIN) $(UNITS) $(TOOLS)
 
 # Objects and libraries are kept between runs (they are intermediate files
 # of the binaries): a second `make` does nothing.
@@ -50,7 +60,7 @@ all: $(BINS) $(UNITS) $(TOOLS)
 # Fails at once, naming what is missing, instead of a compiler error about
 # a header: the build needs these pkg-config packages (test/deps.sh build).
 pkg-check:
-	@for p in $(PKGS); do pkg-config --exists $$p || { \
+	@for p in $(PKGS) $(NL_PKGS); do pkg-config --exists $$p || { \
 	  echo "make: pkg-config cannot find $$p: install the build packages (sh test/deps.sh build)" >&2; \
 	  exit 1; }; done
 
@@ -61,6 +71,8 @@ $(BUILD)/obj/%.o: %.c | pkg-check
 $(LIB_A): $(call obj,$(LIB_SRCS))
 $(BRIDGE_A): $(call obj,$(BRIDGE_SRCS))
 $(HL_A): $(call obj,$(HL_SRCS))
+$(OP_A): $(call obj,$(OP_SRCS))
+$(call obj,$(OP_SRCS) cmd/cni-bridge/main.c): CFLAGS += $(NL_CFLAGS)
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -84,6 +96,13 @@ $(BUILD)/bin/bridge: $(BUILD)/obj/cmd/bridge/main.o $(INPROC_O) $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(INPROC_O) $(PLUGIN_LIBS) $(LDLIBS)
 
+# The operator command: its own library, the plugins' libraries for their
+# store, config and rule code (not lib/nl: see plugin/operator/kernel.h),
+# and libnl-route-3.
+$(OP_BIN): $(BUILD)/obj/cmd/cni-bridge/main.o $(OP_A) $(PLUGIN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(OP_A) $(PLUGIN_LIBS) $(NL_LIBS) $(LDLIBS)
+
 $(BUILD)/test/tools/%: $(BUILD)/obj/test/tools/%.o $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
@@ -92,8 +111,11 @@ $(BUILD)/test/test_%: $(BUILD)/obj/test/unit/test_%.o $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS) -lcmocka
 
+# The Debian packages for each purpose (test/deps.sh build|demo|test).
 deps:
-	@sh test/deps.sh
+	@sh test/deps.sh test
+deps-demo:
+	@sh test/deps.sh demo
 
 # The ASan+UBSan build of everything, in its own build directory.
 ASAN_BUILD ?= $(BUILD)/asan
@@ -109,6 +131,11 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory asan-build
 	@sh test/run.sh $(BUILD) full $(ASAN_BUILD)
+
+# The fast tier for the inner loop (a few minutes): the unit tests and the
+# core integration tests (test/run.sh's CHECK_TESTS), on the normal build.
+check: all
+	@sh test/run.sh $(BUILD) check
 
 test-unit: all
 	@sh test/run.sh $(BUILD) unit
@@ -134,8 +161,8 @@ fuzzers: $(FUZZERS)
 $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o $(PLUGIN_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $< $(PLUGIN_LIBS) $(LDLIBS)
 
-demo: deps
-	@$(MAKE) --no-print-directory all
+demo: deps-demo
+	@$(MAKE) --no-print-directory plugins
 	@sh test/demo.sh $(BUILD)
 
 bench: deps
@@ -151,11 +178,13 @@ soak: all
 
 # Each binary is written under a temporary name and renamed into place, so a
 # runtime exec'ing the plugin at that moment sees the old or the new file.
-install: $(BINS)
-	install -d $(DESTDIR)$(CNI_BIN_DIR)
+install: $(BINS) $(OP_BIN)
+	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(SBIN_DIR)
 	for b in $(BINS); do n=$$(basename $$b); \
 	  install -m 0755 $$b $(DESTDIR)$(CNI_BIN_DIR)/.$$n.new && \
 	  mv -f $(DESTDIR)$(CNI_BIN_DIR)/.$$n.new $(DESTDIR)$(CNI_BIN_DIR)/$$n || exit 1; done
+	install -m 0755 $(OP_BIN) $(DESTDIR)$(SBIN_DIR)/.cni-bridge.new && \
+	  mv -f $(DESTDIR)$(SBIN_DIR)/.cni-bridge.new $(DESTDIR)$(SBIN_DIR)/cni-bridge
 
 # One formatter, pinned: Debian 12's clang-format 14 (package clang-format,
 # in test/deps.sh test); another major version lays code out differently.

@@ -2,6 +2,7 @@
 # Runs every test program and script, each printing TAP ("ok N - name" /
 # "not ok N - name"), and ends with the one line "N passed, N failed".
 # usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,diff,fuzz}/t_*.sh)
+#        test/run.sh BUILD_DIR check   (what `make check` runs: the unit tests and CHECK_TESTS)
 #        test/run.sh BUILD_DIR full ASAN_BUILD_DIR     (what `make test` runs: three passes, one sum)
 #   full = the whole suite on BUILD_DIR; the whole suite again on the
 #          ASan+UBSan build (names prefixed "asan:"); the unit tests under
@@ -76,6 +77,21 @@ run_one() { # name, command...
 
 selected() { [ -z "$TESTS" ] || case "$1" in *"$TESTS"*) return 0 ;; *) return 1 ;; esac; }
 
+# The fast tier (make check), for the inner loop: the unit tests and these
+# integration tests, which cover every verb of both plugins in each CNI
+# version, DEL and rollback, IPAM delegation (exec and in-process), both
+# masquerade backends, the logFile, the children's fds and host-local under
+# parallel calls. The rest (clients, the differential suite, chaos, fuzzing,
+# the sanitizer and valgrind passes) is make test.
+CHECK_TESTS="t_bridge_versions t_bridge_del t_bridge_rollback t_ipam t_masq_nft t_masq_ipt
+ t_logfile t_child_fds t_host_local_parallel"
+in_check() {
+	for c in $CHECK_TESTS; do
+		[ "$(basename "$1" .sh)" = "$c" ] && return 0
+	done
+	return 1
+}
+
 # run_pass BUILD_DIR unit|integration|all: one pass over the suite.
 run_pass() {
 	BUILD=$(cd "$1" && pwd) || {
@@ -87,7 +103,7 @@ run_pass() {
 	LOGDIR="$BUILD/test-logs"
 	SANDIR="$LOGDIR/sanitizer"
 	mkdir -p "$LOGDIR" "$SANDIR"
-	if [ "$2" = all ] || [ "$2" = unit ]; then
+	if [ "$2" = all ] || [ "$2" = unit ] || [ "$2" = check ]; then
 		for t in "$BUILD"/test/test_*; do
 			[ -x "$t" ] || continue
 			selected "$t" || continue
@@ -99,11 +115,12 @@ run_pass() {
 			fi
 		done
 	fi
-	if [ "$2" = all ] || [ "$2" = integration ]; then
+	if [ "$2" = all ] || [ "$2" = integration ] || [ "$2" = check ]; then
 		for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/diff/t_*.sh \
 			"$TOP"/test/fuzz/t_*.sh; do
 			[ -f "$t" ] || continue
 			selected "$t" || continue
+			[ "$2" != check ] || in_check "$t" || continue
 			name="$(basename "$(dirname "$t")")/$(basename "$t")"
 			# Not in a sanitizer pass: the fuzz harnesses are ASan+UBSan
 			# builds of their own (a second run adds minutes, not
@@ -132,12 +149,12 @@ full)
 	PASS="valgrind:" SANITIZE="" VALGRIND=1
 	run_pass "$1" unit
 	;;
-unit | integration | all)
+unit | integration | all | check)
 	PASS=""
 	run_pass "${1:-build}" "$WHAT"
 	;;
 *)
-	echo "usage: $0 BUILD_DIR [unit|integration|all|full ASAN_BUILD_DIR]" >&2
+	echo "usage: $0 BUILD_DIR [unit|integration|all|check|full ASAN_BUILD_DIR]" >&2
 	exit 2
 	;;
 esac

@@ -19,6 +19,7 @@
 
 #include "lib/cni/json.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/clock.h"
 #include "lib/util/spawn.h"
 #include "lib/util/strbuf.h"
 
@@ -33,14 +34,6 @@ struct io_state {
 	bool exited; /* the pidfd said so (or there is no pidfd) */
 	bool got_epipe;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 unsigned ipam_timeout_from_env(void)
 {
@@ -204,12 +197,12 @@ static int drain_all(struct io_state *s, bool closing, struct cni_err *err)
  * grandchild holding the pipe could delay forever. */
 static int pump(struct io_state *s, const struct ipam_spawn_req *rq, struct cni_err *err)
 {
-	int64_t deadline = now_ms() + (int64_t)rq->timeout_s * 1000;
+	int64_t deadline = util_now_ms() + (int64_t)rq->timeout_s * 1000;
 
 	while (s->out_fd >= 0 || s->err_fd >= 0 || !s->exited) {
 		struct pollfd pfd[4];
 		int n = 0, i_in = -1, i_pid = -1, rc;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - util_now_ms();
 
 		if (left <= 0)
 			return cni_err_set(err, CNI_ERR_TRY_AGAIN,

@@ -1,5 +1,5 @@
-/* CNI GC for the iptables backend. See masq.h. */
-#include "lib/ipt/masq.h"
+/* CNI GC for the iptables backend. See ipt_masq.h. */
+#include "lib/ipt/ipt_masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,4 +63,35 @@ out:
 	free(chains);
 	free(keep);
 	return rc;
+}
+
+struct list_ctx {
+	int family;
+	masq_ipt_list_fn *fn;
+	void *arg;
+};
+
+static void list_one(const char *chain, const char *cid, void *arg)
+{
+	const struct list_ctx *l = arg;
+	l->fn(l->family, chain, cid, l->arg);
+}
+
+int masq_ipt_list(const char *net, masq_ipt_list_fn *fn, void *arg, struct cni_err *err)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	char prefix[1024];
+	if (net_comment_prefix(net, prefix, sizeof(prefix), err) < 0)
+		return -1;
+	for (size_t i = 0; i < 2; i++) {
+		struct list_ctx l = {families[i], fn, arg};
+		char *save = NULL;
+		if (!masq_ipt_usable(families[i]))
+			continue;
+		if (ipt_save_nat(families[i], &save, err) < 0)
+			return -1;
+		ipt_save_each_owned(save, prefix, list_one, &l);
+		free(save);
+	}
+	return 0;
 }

@@ -1,6 +1,6 @@
 /* iptables masquerade through iptables-restore batches: setup, teardown,
- * check. See masq.h. */
-#include "lib/ipt/masq.h"
+ * check. See ipt_masq.h. */
+#include "lib/ipt/ipt_masq.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -109,3 +109,52 @@ size_t ipt_save_write_gc(struct strbuf *b, const char *save, const char *comment
 		}
 	return lines;
 }
+
+/* The container ID after the comment prefix: \"<cid>\" (iptables-save
+ * escapes the inner quotes). Container IDs hold no quote or backslash
+ * (CNI's rule), so the first \" ends it. */
+static bool owned_cid(const char *p, const char *end, char cid[256])
+{
+	const char *close;
+	if (end - p < 4 || strncmp(p, "\\\"", 2) != 0)
+		return false;
+	p += 2;
+	close = memmem(p, (size_t)(end - p), "\\\"", 2);
+	if (!close || close == p || close - p > 255)
+		return false;
+	memcpy(cid, p, (size_t)(close - p));
+	cid[close - p] = '\0';
+	return true;
+}
+
+/* "-A CNI-x ..." -> CNI-x; "-A POSTROUTING ... -j CNI-x" -> CNI-x; else NULL. */
+static const char *owned_chain(const char *line, size_t len)
+{
+	if (len > 3 + MASQ_IPT_CHAIN_LEN && strncmp(line, "-A CNI-", 7) == 0 &&
+	    line[3 + MASQ_IPT_CHAIN_LEN] == ' ')
+		return line + 3;
+	if (strncmp(line, "-A POSTROUTING ", 15) == 0 && len > 4 + MASQ_IPT_CHAIN_LEN &&
+	    strncmp(line + len - MASQ_IPT_CHAIN_LEN - 4, " -j CNI-", 8) == 0)
+		return line + len - MASQ_IPT_CHAIN_LEN;
+	return NULL;
+}
+
+size_t ipt_save_each_owned(const char *save, const char *comment_prefix, ipt_owned_fn *fn,
+			   void *arg)
+{
+	size_t n = 0, plen = strlen(comment_prefix);
+	for (const char *line = save; *line; line = after(line)) {
+		size_t len = strcspn(line, "\n");
+		const char *end = line + len, *chain = owned_chain(line, len);
+		const char *c = memmem(line, len, " --comment ", 11);
+		char name[MASQ_IPT_CHAIN_LEN + 1], cid[256];
+		if (!chain || !c || (size_t)(end - (c + 11)) < plen ||
+		    strncmp(c + 11, comment_prefix, plen) != 0 || !owned_cid(c + 11 + plen, end, cid))
+			continue;
+		memcpy(name, chain, MASQ_IPT_CHAIN_LEN);
+		name[MASQ_IPT_CHAIN_LEN] = '\0';
+		fn(name, cid, arg);
+		n++;
+	}
+	return n;
+}

@@ -22,3 +22,14 @@ size_t ipt_save_write_jump_deletes(struct strbuf *b, const char *save, const cha
  * lines were written. */
 size_t ipt_save_write_gc(struct strbuf *b, const char *save, const char *comment_prefix,
 			 const char *const *keep, size_t n_keep);
+/* For `cni-bridge show` and `leaks`: calls fn for every "-A <chain> ..."
+ * line whose comment starts with comment_prefix (one network's, as for
+ * ipt_save_write_gc). chain is the CNI- chain the line belongs to: the
+ * line's own chain (the ACCEPT and MASQUERADE rules) or, on a POSTROUTING
+ * line, its "-j CNI-..." target; cid is the container ID read from the
+ * comment's `id: \"<cid>\"` (NUL-terminated, at most 255 bytes). Lines of
+ * other chains, or whose id cannot be read, are skipped. Returns how many
+ * lines were passed to fn. */
+typedef void ipt_owned_fn(const char *chain, const char *cid, void *arg);
+size_t ipt_save_each_owned(const char *save, const char *comment_prefix, ipt_owned_fn *fn,
+			   void *arg);

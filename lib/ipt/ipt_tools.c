@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "lib/ipt/ipt_exec.h"
-#include "lib/ipt/masq.h"
+#include "lib/ipt/ipt_masq.h"
 #include "lib/names/names.h"
 
 const char *ipt_restore_tool(int family)

@@ -42,7 +42,7 @@ int nft_open(struct nft_ctx *c, struct cni_err *err);
  * kernel's cleanup of the transaction (an RCU grace period, ~5 ms on a
  * loaded 2-vCPU VM); that wait, not the netlink traffic, is most of a
  * masquerade DEL's cost. An ADD that finds postrouting intact deletes
- * nothing and so does not wait (lib/nft/masq.c). */
+ * nothing and so does not wait (lib/nft/nft_masq.c). */
 void nft_close(struct nft_ctx *c);
 /* Messages queued since the last commit. */
 size_t nft_pending(const struct nft_ctx *c);
@@ -86,5 +86,5 @@ int nft_chain_exists(struct nft_ctx *c, uint16_t family, const char *table, cons
 /* Whether chain may exist in the nf_tables table ip (AF_INET) or ip6
  * (AF_INET6) "nat", where iptables-nft keeps its nat chains: false only
  * when netlink says it does not, true in doubt. Opens its own context.
- * The probe masq_ipt_teardown takes (lib/ipt/masq.h). */
+ * The probe masq_ipt_teardown takes (lib/ipt/ipt_masq.h). */
 bool nft_nat_chain_may_exist(int family, const char *chain);

@@ -132,6 +132,15 @@ int nl_watch_open(struct nl *nl, unsigned group, struct cni_err *err);
  * dropped some, or a signal interrupted the wait): re-read the state then;
  * 0 on timeout; -1 with err on failure. */
 int nl_watch_wait(struct nl *nl, int timeout_ms, struct cni_err *err);
+/* A wait for a state the kernel announces on group: check(arg, err) looks
+ * at the state and returns 1 (reached), 0 (not yet) or -1 (err set). It is
+ * called once at once (most waits end there, with no socket opened); when
+ * not yet, a watch socket is subscribed, check is called again (a change
+ * before the subscription is not missed) and after every notification,
+ * until timeout_ms have passed. Returns 1 reached, 0 timed out (the caller
+ * words that error), -1 with err. Watches the calling thread's netns. */
+int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struct cni_err *err),
+		   void *arg, struct cni_err *err);
 
 /* ---- routes (route.c) ---- */
 
@@ -151,24 +160,6 @@ struct nl_route {
 int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err);
 /* Routes of family in every table (unicast only). *out malloc'd. */
 int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct cni_err *err);
-
-/* ---- sysctls (sysctl.c) ----
- * /proc/sys/net follows the netns of the thread that opens the file: call
- * these on the thread that is in the wanted netns (the main thread for the
- * host, the netns_run worker for a container). Interface names go into the
- * path unchanged: /proc/sys shows "eth0.100" as one directory (the dot-to-slash
- * rewriting in Go's sysctl helper is for the dotted sysctl(8) form only). */
-
-/* path relative to /proc/sys/net, e.g. "ipv6/conf/%s/accept_ra". Reads the
- * first line into buf without the newline. */
-int nl_sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err);
-int nl_sysctl_write(const char *path, const char *value, struct cni_err *err);
-/* Per-interface knob: proto "ipv4"/"ipv6", e.g. ("ipv6", "eth0", "accept_dad"). */
-int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
-			  struct cni_err *err);
-/* Writes value unless the file already holds it (forwarding is only
- * written when not already on, as the reference does). */
-int nl_sysctl_ensure(const char *path, const char *value, struct cni_err *err);
 
 /* ---- batches (batch.c) ----
  * Change requests queued and sent in one sendmsg; the acks are read

@@ -1,9 +1,11 @@
 /* Notification sockets: wake a waiter when the kernel announces a change
- * (an address finishing DAD) instead of polling on a timer. */
+ * (an address finishing DAD, a bridge port forwarding) instead of polling
+ * on a timer. */
 #include "lib/nl/msg.h"
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include "lib/util/clock.h"
 
 int nl_watch_open(struct nl *nl, unsigned group, struct cni_err *err)
 {
@@ -53,4 +55,29 @@ int nl_watch_wait(struct nl *nl, int timeout_ms, struct cni_err *err)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, -rc,
 				     "cannot read netlink notifications");
 	return 1;
+}
+
+int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struct cni_err *err),
+		   void *arg, struct cni_err *err)
+{
+	cleanup_nl struct nl watch = {0};
+	int64_t deadline = util_now_ms() + timeout_ms;
+	int rc = check(arg, err);
+
+	if (rc != 0)
+		return rc;
+	if (nl_watch_open(&watch, group, err) < 0)
+		return -1;
+	for (;;) {
+		int64_t left;
+
+		rc = check(arg, err);
+		if (rc != 0)
+			return rc;
+		left = deadline - util_now_ms();
+		if (left <= 0)
+			return 0;
+		if (nl_watch_wait(&watch, (int)left, err) < 0)
+			return -1;
+	}
 }

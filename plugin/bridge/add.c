@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "plugin/bridge/conf.h"
-#include "plugin/bridge/masq.h"
+#include "plugin/bridge/netfilter.h"
 #include "plugin/bridge/steps.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/version.h"

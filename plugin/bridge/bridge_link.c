@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include "lib/sysctl/sysctl.h"
 
 /* Born with an explicit MAC, the bridge never follows its ports' MACs, so
  * racing ADDs all report the same one. EEXIST: a concurrent ADD made it
@@ -53,7 +54,7 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 	/* A bridge must not pick up a default route from router adverts.
 	 * Best effort, as the reference (IPv6 may be off). */
 	snprintf(path, sizeof(path), "ipv6/conf/%s/accept_ra", c->bridge);
-	nl_sysctl_ensure(path, "0", NULL);
+	sysctl_ensure(path, "0", NULL);
 	if (!(br->flags & IFF_UP) && nl_link_set_up(host, br->ifindex, c->bridge, err) < 0)
 		return -1;
 	return 0;
@@ -113,7 +114,7 @@ int bridge_enable_forwarding(int family, struct cni_err *err)
 {
 	const char *path = family == AF_INET ? "ipv4/ip_forward" : "ipv6/conf/all/forwarding";
 
-	return nl_sysctl_ensure(path, "1", err);
+	return sysctl_ensure(path, "1", err);
 }
 
 /* The kernel reports how a link got its MAC; 3 (NET_ADDR_SET) once one

@@ -23,9 +23,9 @@ struct bridge_conf {
 	bool has_mac;	       /* container MAC from CNI_ARGS / args / runtimeConfig */
 	uint8_t mac[6];
 
-	bool ip_masq;		      /* ipMasq (masq.c) */
+	bool ip_masq;		      /* ipMasq (netfilter.c) */
 	const char *ipmasq_backend;   /* "iptables" | "nftables" | NULL = detect */
-	bool macspoofchk;	      /* macspoofchk (masq.c) */
+	bool macspoofchk;	      /* macspoofchk (netfilter.c) */
 	bool port_isolation;	      /* portIsolation: "isolated" flag on the port */
 	bool disable_container_iface; /* disableContainerInterface: container end stays down (L2) */
 

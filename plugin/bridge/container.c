@@ -9,16 +9,9 @@
 #include <time.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include "lib/sysctl/sysctl.h"
 
 #define SETTLE_TIMEOUT_MS 5000
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* DAD off unless asked (no 1-2 s settle), and announce the MAC on up (the
  * reference's arp_notify replaced a gratuitous ARP). Errors are ignored
@@ -26,12 +19,12 @@ static long long now_ms(void)
 static void set_link_sysctls(const struct ctr_setup *s)
 {
 	if (s->conf->enable_dad) {
-		nl_sysctl_iface_write("ipv6", s->ifname, "enhanced_dad", "1", NULL);
-		nl_sysctl_iface_write("ipv6", s->ifname, "accept_dad", "1", NULL);
+		sysctl_iface_write("ipv6", s->ifname, "enhanced_dad", "1", NULL);
+		sysctl_iface_write("ipv6", s->ifname, "accept_dad", "1", NULL);
 	} else {
-		nl_sysctl_iface_write("ipv6", s->ifname, "accept_dad", "0", NULL);
+		sysctl_iface_write("ipv6", s->ifname, "accept_dad", "0", NULL);
 	}
-	nl_sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
+	sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
 }
 
 /* Before the first IPv6 address: IPv6 on for lo and the link, and keep the
@@ -43,12 +36,12 @@ static int enable_ipv6(const char *ifname, struct cni_err *err)
 
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "ipv6/conf/%s/disable_ipv6", names[i]);
-		if (nl_sysctl_read(path, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, "0"))
+		if (sysctl_read(path, cur, sizeof(cur), NULL) == 0 && !strcmp(cur, "0"))
 			continue;
-		if (nl_sysctl_write(path, "0", err) < 0)
+		if (sysctl_write(path, "0", err) < 0)
 			return -1;
 	}
-	return nl_sysctl_iface_write("ipv6", ifname, "keep_addr_on_down", "1", err);
+	return sysctl_iface_write("ipv6", ifname, "keep_addr_on_down", "1", err);
 }
 
 static bool has_v6(const struct cni_result *r)
@@ -108,32 +101,36 @@ static int v6_tentative(struct nl *nl, int ifindex, const char *ifname, struct c
 	return tentative;
 }
 
+struct settle {
+	struct nl *nl;
+	int ifindex;
+	const char *ifname;
+};
+
+/* An nl_watch_until check: 1 once no IPv6 address is tentative. */
+static int settled(void *arg, struct cni_err *err)
+{
+	struct settle *s = arg;
+	int rc = v6_tentative(s->nl, s->ifindex, s->ifname, err);
+
+	return rc < 0 ? -1 : !rc;
+}
+
 /* Reference SettleAddresses: wait until no IPv6 address is tentative; a
  * DADFAILED address is an error. 5 s at most. The kernel announces the end
  * of DAD (passed or failed) as an RTM_NEWADDR, so we sleep until one comes
  * instead of polling on a timer, which added up to the poll interval to
- * every ADD. Subscribed before the first look: a DAD that ends between the
- * look and the wait still wakes us. Any notification only triggers a fresh
- * dump, which stays the one source of truth. */
+ * every ADD. Any notification only triggers a fresh dump, which stays the
+ * one source of truth. */
 static int settle_addresses(struct nl *nl, int ifindex, const char *ifname, struct cni_err *err)
 {
-	cleanup_nl struct nl watch = {0};
-	long long deadline = now_ms() + SETTLE_TIMEOUT_MS;
+	struct settle s = {.nl = nl, .ifindex = ifindex, .ifname = ifname};
+	int rc = nl_watch_until(RTNLGRP_IPV6_IFADDR, SETTLE_TIMEOUT_MS, settled, &s, err);
 
-	if (nl_watch_open(&watch, RTNLGRP_IPV6_IFADDR, err) < 0)
-		return -1;
-	for (;;) {
-		int rc = v6_tentative(nl, ifindex, ifname, err);
-		if (rc <= 0)
-			return rc;
-		long long left = deadline - now_ms();
-		if (left <= 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "link %s still has tentative IPv6 addresses after 5 s",
-					   ifname);
-		if (nl_watch_wait(&watch, (int)left, err) < 0)
-			return -1;
-	}
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "link %s still has tentative IPv6 addresses after 5 s", ifname);
 }
 
 static const struct cni_ip *first_gateway(const struct cni_result *r, int family)

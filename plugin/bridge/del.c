@@ -5,7 +5,7 @@
  * interface, a missing lease. The bridge stays. */
 #include <stdlib.h>
 #include "plugin/bridge/conf.h"
-#include "plugin/bridge/masq.h"
+#include "plugin/bridge/netfilter.h"
 #include "plugin/bridge/steps.h"
 #include "plugin/bridge/verbs.h"
 #include "lib/ipam/ipam.h"

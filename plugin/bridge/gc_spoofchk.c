@@ -1,4 +1,4 @@
-/* GC of macspoofchk rules (bridge_spoofchk_gc in masq.h). The reference's
+/* GC of macspoofchk rules (bridge_spoofchk_gc in netfilter.h). The reference's
  * objects carry "<cid>-<ifname>" but no network name, so an attachment is
  * taken to be this network's when its host veth is a port of this
  * network's bridge. An attachment whose host veth is gone (its netns was
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "plugin/bridge/masq.h"
+#include "plugin/bridge/netfilter.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/json.h"
 #include "lib/nft/spoofchk_gc.h"

@@ -1,9 +1,9 @@
 /* STATUS and GC: both are passed on to the IPAM plugin when there is one
  * (the spec requires it; the reference forgets GC). GC also removes stale
- * masquerade and spoof-check rules (masq.h). */
+ * masquerade and spoof-check rules (netfilter.h). */
 #include <limits.h>
 #include "plugin/bridge/conf.h"
-#include "plugin/bridge/masq.h"
+#include "plugin/bridge/netfilter.h"
 #include "plugin/bridge/verbs.h"
 #include "lib/cni/json.h"
 #include "lib/ipam/ipam.h"

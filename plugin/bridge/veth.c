@@ -7,8 +7,12 @@
 #include <time.h>
 #include <linux/if_bridge.h>
 #include <sys/random.h>
+#include <linux/rtnetlink.h>
+#include "lib/util/clock.h"
+#include "lib/sysctl/sysctl.h"
 
 #define VETH_NAME_ATTEMPTS 10
+#define FORWARD_TIMEOUT_MS 2500
 
 static int random_name(char name[IFNAMSIZ], struct cni_err *err)
 {
@@ -76,7 +80,7 @@ int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const cha
 			return -1;
 	}
 	/* Best effort, as the reference: IPv6 may be disabled on the host. */
-	nl_sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
+	sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
 	return 0;
 }
 
@@ -87,36 +91,44 @@ static const char *oper_name(int s)
 	return s >= 0 && s <= 6 ? names[s] : "?";
 }
 
+struct port_wait {
+	struct nl *host;
+	const char *name;
+	struct nl_link *now; /* the last look: the caller's */
+};
+
+/* An nl_watch_until check: 1 once the port forwards. Without STP it does
+ * as soon as it is enabled. With STP it sits in listening/learning for
+ * 2 x forward_delay; the reference only waits for oper-up there, and so do
+ * we. */
+static int port_forwards(void *arg, struct cni_err *err)
+{
+	struct port_wait *w = arg;
+	int rc = nl_link_get(w->host, w->name, 0, w->now, err);
+
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", w->name);
+	if (rc)
+		return -1;
+	return w->now->operstate == NL_OPER_UP && w->now->brport_state != BR_STATE_DISABLED;
+}
+
 /* The kernel enables the port as soon as both veth ends are up; that is
- * usually true on the first look. Poll with growing gaps, 2.5 s at most,
- * the reference's budget. */
+ * usually true on the first look. Otherwise we sleep until the kernel
+ * announces a link change (RTM_NEWLINK: operstate, bridge port state),
+ * 2.5 s at most, the reference's budget. */
 int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
 			 struct cni_err *err)
 {
-	long delay_us = 200, waited_us = 0;
-	struct nl_link *now = port;
+	struct port_wait w = {.host = host, .name = host_name, .now = port};
+	int64_t start = util_now_ms();
+	int rc = nl_watch_until(RTNLGRP_LINK, FORWARD_TIMEOUT_MS, port_forwards, &w, err);
 
-	for (;;) {
-		int rc = nl_link_get(host, host_name, 0, now, err);
-		if (rc == -ENOENT)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished",
-					   host_name);
-		if (rc)
-			return -1;
-		/* Without STP the port forwards as soon as it is enabled. With
-		 * STP it sits in listening/learning for 2 x forward_delay; the
-		 * reference only waits for oper-up there, and so do we. */
-		if (now->operstate == NL_OPER_UP && now->brport_state != BR_STATE_DISABLED)
-			return 0;
-		if (waited_us >= 2500000)
-			break;
-		struct timespec ts = {0, delay_us * 1000};
-		nanosleep(&ts, NULL);
-		waited_us += delay_us;
-		delay_us = delay_us * 2 > 100000 ? 100000 : delay_us * 2;
-	}
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	return cni_err_set(
 	    err, CNI_ERR_INTERNAL,
-	    "bridge port in error state: %s (port %s, bridge state %d, after %ld ms)",
-	    oper_name(now->operstate), host_name, now->brport_state, waited_us / 1000);
+	    "bridge port in error state: %s (port %s, bridge state %d, after %lld ms)",
+	    oper_name(port->operstate), host_name, port->brport_state,
+	    (long long)(util_now_ms() - start));
 }

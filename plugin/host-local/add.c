@@ -3,7 +3,7 @@
 #include "plugin/host-local/alloc.h"
 #include "plugin/host-local/conf.h"
 #include "plugin/host-local/dns.h"
-#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/verbs.h"
 #include "plugin/host-local/store.h"
 
 /* The first requested address that the set contains, taken off the list
@@ -57,7 +57,7 @@ static int allocate_all(struct hl_store *s, struct hl_conf *c, const struct cni_
 	return rc;
 }
 
-int hl_cmd_add(const struct cni_request *req, struct cni_result *res, struct cni_err *err)
+int host_local_add(const struct cni_request *req, struct cni_result *res, struct cni_err *err)
 {
 	struct hl_conf c;
 	struct hl_store s;

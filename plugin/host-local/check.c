@@ -1,5 +1,5 @@
 #include "plugin/host-local/conf.h"
-#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/verbs.h"
 #include "plugin/host-local/store.h"
 
 static int any(const struct hl_lease *l, void *arg)
@@ -9,7 +9,7 @@ static int any(const struct hl_lease *l, void *arg)
 	return 1;
 }
 
-int hl_cmd_check(const struct cni_request *req, struct cni_err *err)
+int host_local_check(const struct cni_request *req, struct cni_err *err)
 {
 	struct hl_conf c;
 	struct hl_store s;

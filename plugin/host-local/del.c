@@ -1,8 +1,8 @@
 #include "plugin/host-local/conf.h"
-#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/verbs.h"
 #include "plugin/host-local/store.h"
 
-int hl_cmd_del(const struct cni_request *req, struct cni_err *err)
+int host_local_del(const struct cni_request *req, struct cni_err *err)
 {
 	struct hl_conf c;
 	struct hl_store s;

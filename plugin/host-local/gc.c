@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "lib/cni/conf.h"
 #include "plugin/host-local/conf.h"
-#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/verbs.h"
 #include "plugin/host-local/store.h"
 #include "lib/cni/log.h"
 
@@ -97,7 +97,7 @@ static int gc_store(const struct hl_conf *c, const struct cni_attachment *v, siz
 	return 0;
 }
 
-int hl_cmd_gc(const struct cni_request *req, struct cni_err *err)
+int host_local_gc(const struct cni_request *req, struct cni_err *err)
 {
 	struct hl_conf c;
 	struct cni_attachment *valid = NULL;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "plugin/host-local/capacity.h"
 #include "plugin/host-local/conf.h"
-#include "plugin/host-local/handlers.h"
+#include "plugin/host-local/verbs.h"
 #include "plugin/host-local/store.h"
 
 /* Appends "range set i (a-b, n leased)" for every exhausted set; returns how
@@ -40,7 +40,7 @@ static int unavailable(struct cni_err *err)
 	return -1;
 }
 
-int hl_cmd_status(const struct cni_request *req, struct cni_err *err)
+int host_local_status(const struct cni_request *req, struct cni_err *err)
 {
 	struct hl_conf c;
 	struct hl_store s;

@@ -51,7 +51,7 @@ install_put() {
 		fi
 		cp "${_p%%:*}" "$PD/${_p#*:}"
 		# The whole point of the test names: nothing else answers to them.
-		check_not "no ${_p#*:} in $REF to fall back to" test -e "$REF/${_p#*:}"
+		check_not "no ${_p#*:} in $REF to fall back to" 1 test -e "$REF/${_p#*:}"
 	done
 }
 

@@ -21,7 +21,15 @@ mount -t tmpfs cni-test-lib /var/lib/cni
 mount -t sysfs sysfs /sys 2>/dev/null || true
 ip link set lo up
 T=$(mktemp -d /tmp/cni-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# CNI_LEAKS_AT_EXIT=PREFIX: when the test ends, before its sandbox goes, run
+# `cni-bridge leaks` over what it left, with the test's plugin configs
+# ($T/*.json, *.conf, *.conflist) as the networks; output in PREFIX.<test>.
+leaks_at_exit() {
+	[ -n "${CNI_LEAKS_AT_EXIT:-}" ] || return 0
+	"$BUILD/bin/cni-bridge" leaks --min-age 0 --conf-dir "$T" >"$CNI_LEAKS_AT_EXIT.${0##*/}" 2>&1
+	echo "exit $?" >>"$CNI_LEAKS_AT_EXIT.${0##*/}"
+}
+trap 'leaks_at_exit; rm -rf "$T"' EXIT
 _tap_n=0
 _tap_failed=0
 
@@ -37,14 +45,19 @@ check() {
 		sed 's/^/# /' "$T/.check.out" | head -20
 	fi
 }
-# check_not DESC CMD...: ok when CMD fails
+# check_not DESC STATUS CMD...: ok when CMD fails with exit status STATUS,
+# so that a crash (a signal: 128+N), a usage error or a missing command
+# (126, 127) cannot pass for the refusal the test expects.
 check_not() {
-	_d=$1
-	shift
-	if "$@" >"$T/.check.out" 2>&1; then
+	_d=$1 _want=$2
+	shift 2
+	"$@" >"$T/.check.out" 2>&1
+	_rc=$?
+	if [ "$_rc" -eq "$_want" ]; then ok "$_d"; else
 		not_ok "$_d"
+		echo "# exit status $_rc, expected $_want"
 		sed 's/^/# /' "$T/.check.out" | head -20
-	else ok "$_d"; fi
+	fi
 }
 # check_eq DESC ACTUAL EXPECTED
 check_eq() {

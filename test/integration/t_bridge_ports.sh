@@ -27,7 +27,7 @@ check_eq "isolated: both ports carry the flag" \
 		"$(json_get "$RB" .interfaces[1].name)" | grep -o 'isolated on')" 'isolated on isolated on'
 check "isolated: a reaches the gateway" ping1 a 10.71.0.1
 check "isolated: b reaches the gateway" ping1 b 10.71.0.1
-check_not "isolated: a cannot reach b" ip netns exec a ping -c1 -W1 "$IPB"
+check_not "isolated: a cannot reach b" 1 ip netns exec a ping -c1 -W1 "$IPB"
 
 with_prev "$T/isoa.json" "$T/iso.json" "$RA"
 ours CHECK ca /run/netns/a eth0 "$T/isoa.json"

@@ -10,7 +10,7 @@ D=$T/root
 # in the tree; BUILD may be the sanitizer build).
 inst() {
 	make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$D" -o "$BUILD/bin/bridge" \
-		-o "$BUILD/bin/host-local" install >"$T/make.out" 2>&1
+		-o "$BUILD/bin/host-local" -o "$BUILD/bin/cni-bridge" install >"$T/make.out" 2>&1
 }
 check "make install into a DESTDIR" inst
 B=$D/opt/cni/bin
@@ -32,7 +32,7 @@ exec 7<&-
 
 check "CNI_BIN_DIR moves the target" sh -c \
 	"make -s -C '$TOP' BUILD='$BUILD' DESTDIR='$D' CNI_BIN_DIR=/usr/libexec/cni \
-	-o '$BUILD/bin/bridge' -o '$BUILD/bin/host-local' install >/dev/null 2>&1 &&
+	-o '$BUILD/bin/bridge' -o '$BUILD/bin/host-local' -o '$BUILD/bin/cni-bridge' install >/dev/null 2>&1 &&
 	test -x '$D/usr/libexec/cni/bridge' && test -x '$D/usr/libexec/cni/host-local'"
 
 netns_new c

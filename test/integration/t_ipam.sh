@@ -167,7 +167,7 @@ check_match "hang: message names the plugin, the verb and the timeout" "$(msg)" 
 	"IPAM plugin \"$D1/hang\" \\(ADD\\) did not finish within 1 s"
 check "hang: returned within 3 s" [ "$MS" -lt 3000 ]
 check "hang: the child had started" test -s "$T/hang.pid"
-check_not "hang: the child was killed" kill -0 "$(cat "$T/hang.pid")"
+check_not "hang: the child was killed" 1 kill -0 "$(cat "$T/hang.pid")"
 script closes 'exec >&- 2>&-; exec sleep 30'
 CNI_IPAM_TIMEOUT_SECONDS=1 ipam del closes
 check_eq "a child that closes stdout and hangs still times out" "$(code)" 11
@@ -221,7 +221,7 @@ check_eq "reference host-local ADD via ipam_exec_add" "$RC $(json_get "$OUT" '.i
 check "... its lease file exists" test -f "$T/hl/hlnet/10.77.0.2"
 CONF=$T/hl.json P=$REF ipam del host-local
 check_eq "reference host-local DEL" "$RC" 0
-check_not "... its lease file is gone" test -f "$T/hl/hlnet/10.77.0.2"
+check_not "... its lease file is gone" 1 test -f "$T/hl/hlnet/10.77.0.2"
 sed 's#10.77.0.0/24#10.77.0.0/33#' "$T/hl.json" >"$T/hlbad.json"
 CONF=$T/hlbad.json P=$REF ipam add host-local
 check_match "a host-local error passes through unchanged" "$(msg)" 'invalid CIDR address'

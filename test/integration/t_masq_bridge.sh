@@ -123,7 +123,7 @@ check "the container reaches its gateway" ip netns exec c1 ping -c1 -W2 10.77.0.
 ip -n c1 link set eth0 address 02:de:ad:be:ef:02
 ip neigh flush dev mq0
 ip -n c1 neigh flush dev eth0
-check_not "with a spoofed MAC it does not" ip netns exec c1 ping -c1 -W1 10.77.0.1
+check_not "with a spoofed MAC it does not" 1 ip netns exec c1 ping -c1 -W1 10.77.0.1
 ours DEL c1 "" eth0 "$T/spoof.json"
 check_eq "DEL with empty CNI_NETNS" "$RC" 0
 check_eq "spoof-check rules and chains gone" "$(nft list table bridge nat | grep -c 'c1-eth0')" 0

@@ -43,7 +43,7 @@ check_eq "its chain and jumps are gone (v4)" "$(nat4 | grep -c "$C1")" 0
 check_eq "its chain and jumps are gone (v6)" "$(nat6 | grep -c "$C1")" 0
 check_match "the other container survives" "$(nat4)" "-A POSTROUTING -s 10\.1\.0\.6/32 .* -j $(chain_of net1 c2)\$"
 check_match "the other network survives" "$(nat4)" "-A POSTROUTING -s 10\.3\.0\.5/32 .* -j $(chain_of net2 c1)\$"
-check_not "check fails once gone" "$MT" ipt-check net1 c1 10.1.0.5/16
+check_not "check fails once gone" 1 "$MT" ipt-check net1 c1 10.1.0.5/16
 check "teardown again is a no-op" "$MT" ipt-teardown net1 c1
 "$MT" ipt-teardown net1 c2
 "$MT" ipt-teardown net2 c1

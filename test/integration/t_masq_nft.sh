@@ -28,14 +28,14 @@ check_eq "postrouting still has exactly 3 rules" \
 check "second attachment (eth1) of the same container" "$MT" nft-setup net1 eth1 c1 10.2.0.5/24
 check "second network" "$MT" nft-setup net2 eth0 c2 10.3.0.5/20
 check "check passes for net1/eth0/c1" "$MT" nft-check net1 eth0 c1 10.1.0.5/16 fd00:1::5/64
-check_not "check fails for an address without a rule" "$MT" nft-check net1 eth0 c1 10.1.0.6/16
+check_not "check fails for an address without a rule" 1 "$MT" nft-check net1 eth0 c1 10.1.0.6/16
 check "teardown of net1/eth0/c1 without addresses" "$MT" nft-teardown net1 eth0 c1
 R=$(nft_masq_rules)
 check_eq "its rules are gone" "$(printf '%s\n' "$R" | grep -c 'if: eth0, id: c1')" 0
 check_match "the eth1 attachment's rule survives" "$R" 'if: eth1, id: c1'
 check_match "the other network's rule survives (non-byte prefix printed as nft does)" "$R" \
 	'ip saddr 10\.3\.0\.5 ip daddr != 10\.3\.0\.0/20 masquerade comment ".*net: net2'
-check_not "check fails once the rules are gone" "$MT" nft-check net1 eth0 c1 10.1.0.5/16
+check_not "check fails once the rules are gone" 1 "$MT" nft-check net1 eth0 c1 10.1.0.5/16
 check "teardown again is a no-op" "$MT" nft-teardown net1 eth0 c1
 check "GC of net1 keeping nothing" "$MT" nft-gc net1
 check_eq "GC removed net1's last rule, kept net2's" "$(nft_masq_rules | grep -c 'net: ')" 1

@@ -87,7 +87,7 @@ check "a pod reaches a remote node's underlay address" ip netns exec pod1 ping -
 # The host-gw route is what carries it: without node1's route to node2's
 # subnet, pod1 no longer reaches pod2.
 ip -n node1 route del 10.244.2.0/24
-check_not "without the host-gw route pod1 does not reach pod2" \
+check_not "without the host-gw route pod1 does not reach pod2" 1 \
 	ip netns exec pod1 ping -c1 -w2 "$(addr_of 2)"
 ip -n node1 route add 10.244.2.0/24 via 192.168.100.2
 

@@ -31,7 +31,7 @@ check_match "floor add: default route" "$(ip -n fl1 route show default)" \
 check_match "floor add: container end up" "$(ip -n fl1 -o link show eth0)" ',UP'
 check_match "floor add: host end vethXXXXXXXX on the bridge, up" \
 	"$(ip -o link show master cbt0)" 'veth[0-9a-f]{8}@.*,UP.* master cbt0'
-check_not "floor add: a second ADD of the same ifname fails" \
+check_not "floor add: a second ADD of the same ifname fails" 1 \
 	"$TOOLS/bench_floor" add /run/netns/fl1 eth0 10.91.0.3/24 10.91.0.1 cbt0
 "$TOOLS/bench_floor" del /run/netns/fl1 eth0
 check_eq "floor del: exit 0" "$?" 0

@@ -24,12 +24,12 @@ check_eq "no duplicated rules" "$(nft list table bridge nat | grep -c 'macspoofc
 check "second container" "$MT" spoofchk-setup vethbbbb 02:11:22:33:44:66 c2 eth0
 check "check passes" "$MT" spoofchk-check $MAC1 c1 eth0
 check "check without a MAC passes" "$MT" spoofchk-check - c1 eth0
-check_not "check with another MAC fails" "$MT" spoofchk-check 02:11:22:33:44:56 c1 eth0
+check_not "check with another MAC fails" 1 "$MT" spoofchk-check 02:11:22:33:44:56 c1 eth0
 check "teardown c1" "$MT" spoofchk-teardown c1 eth0
 RS=$(nft list table bridge nat)
 check_eq "c1's rules and chains are gone" "$(printf '%s\n' "$RS" | grep -c 'c1-eth0')" 0
 check_eq "c2's survive" "$(printf '%s\n' "$RS" | grep -c 'c2-eth0')" 6
-check_not "check fails after teardown" "$MT" spoofchk-check - c1 eth0
+check_not "check fails after teardown" 1 "$MT" spoofchk-check - c1 eth0
 check "teardown again is a no-op" "$MT" spoofchk-teardown c1 eth0
 OUT=$("$MT" spoofchk-setup vethaaaa 02:11:22:33:44 c1 eth0)
 check_eq "a bad MAC is code 7" "$(json_get "$OUT" .code)" 7
@@ -44,7 +44,7 @@ check "the container reaches the bridge with its own MAC" ip netns exec ctr ping
 ip -n ctr link set eth0 address 02:de:ad:be:ef:01
 ip neigh flush dev br0
 ip -n ctr neigh flush dev eth0
-check_not "with a spoofed MAC its frames are dropped" ip netns exec ctr ping -c1 -W1 10.10.0.1
+check_not "with a spoofed MAC its frames are dropped" 1 ip netns exec ctr ping -c1 -W1 10.10.0.1
 check "teardown" "$MT" spoofchk-teardown ctr eth0
 check "without the check the spoofed MAC gets through (so the drop was ours)" \
 	ip netns exec ctr ping -c1 -W2 10.10.0.1

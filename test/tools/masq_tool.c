@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/cni/error.h"
-#include "lib/ipt/masq.h"
-#include "lib/nft/masq.h"
+#include "lib/ipt/ipt_masq.h"
+#include "lib/nft/nft_masq.h"
 #include "lib/nft/nft.h"
 #include "lib/names/names.h"
 #include "lib/nft/spoofchk.h"

@@ -145,6 +145,56 @@ static void test_gc_nothing_to_do(void **state)
 	free(out);
 }
 
+struct owned {
+	char seen[8][300];
+	size_t n;
+};
+
+static void record(const char *chain, const char *cid, void *arg)
+{
+	struct owned *o = arg;
+	if (o->n < 8)
+		snprintf(o->seen[o->n++], sizeof(o->seen[0]), "%s %s", chain, cid);
+}
+
+/* cni-bridge's listing: the jumps (by target) and the chain's own rules,
+ * of one network only, with the ID from the comment. */
+static void test_each_owned(void **state)
+{
+	(void)state;
+	struct owned o = {0};
+	assert_int_equal(ipt_save_each_owned(SAVE, "\"name: \\\"net1\\\" id: ", record, &o), 5);
+	assert_int_equal(o.n, 5);
+	assert_string_equal(o.seen[0], C1 " c1");
+	assert_string_equal(o.seen[1], C1 " c1");
+	assert_string_equal(o.seen[2], C2 " c2");
+	assert_string_equal(o.seen[3], C1 " c1");
+	assert_string_equal(o.seen[4], C1 " c1");
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(ipt_save_each_owned(SAVE, "\"name: \\\"other\\\" id: ", record, &o), 1);
+	assert_string_equal(o.seen[0], CO " c1");
+	/* a network whose name is a prefix of another's is not that one */
+	assert_int_equal(ipt_save_each_owned(SAVE, "\"name: \\\"net\\\" id: ", record, &o), 0);
+}
+
+/* Cut or odd lines are skipped, never read past. */
+static void test_each_owned_bad_lines(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "-A POSTROUTING -m comment --comment \"name: \\\"net1\\\" id: ",
+	    "-A POSTROUTING -m comment --comment \"name: \\\"net1\\\" id: \\\"c1",
+	    "-A POSTROUTING -m comment --comment \"name: \\\"net1\\\" id: \\\"\\\"\" -j " C1,
+	    "-A CNI-short --comment \"name: \\\"net1\\\" id: \\\"c1\\\"\" -j ACCEPT",
+	    "-A " C1,
+	    "-A POSTROUTING -j " C1 "\n--comment \"name: \\\"net1\\\" id: \\\"c1\\\"\"",
+	    "",
+	};
+	struct owned o = {0};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ipt_save_each_owned(bad[i], "\"name: \\\"net1\\\" id: ", record, &o), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +203,8 @@ int main(void)
 	    cmocka_unit_test(test_jump_deletes_both_forms_only_real_jumps),
 	    cmocka_unit_test(test_gc_keeps_valid_and_other_networks),
 	    cmocka_unit_test(test_gc_nothing_to_do),
+	    cmocka_unit_test(test_each_owned),
+	    cmocka_unit_test(test_each_owned_bad_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

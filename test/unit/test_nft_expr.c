@@ -120,7 +120,7 @@ static void test_rule_compares(void **state)
 	nftnl_rule_free(r);
 }
 
-/* ip daddr <prefix> <verdict>, as masq.c writes postrouting's rules. */
+/* ip daddr <prefix> <verdict>, as lib/nft/nft_masq.c writes postrouting's rules. */
 static struct nftnl_rule *daddr_verdict(const char *prefix, int verdict)
 {
 	struct cni_ipnet n = net(prefix);

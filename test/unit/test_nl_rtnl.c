@@ -15,6 +15,7 @@
 
 #include <libmnl/libmnl.h>
 #include "lib/nl/nl.h"
+#include "lib/sysctl/sysctl.h"
 
 static int host_ns = -1, other_ns = -1;
 
@@ -309,12 +310,12 @@ static void test_sysctl(void **state)
 	struct cni_err err = {0};
 	char buf[16];
 
-	assert_int_equal(nl_sysctl_write("ipv4/ip_forward", "0", &err), 0);
-	assert_int_equal(nl_sysctl_ensure("ipv4/ip_forward", "1", &err), 0);
-	assert_int_equal(nl_sysctl_read("ipv4/ip_forward", buf, sizeof(buf), &err), 0);
+	assert_int_equal(sysctl_write("ipv4/ip_forward", "0", &err), 0);
+	assert_int_equal(sysctl_ensure("ipv4/ip_forward", "1", &err), 0);
+	assert_int_equal(sysctl_read("ipv4/ip_forward", buf, sizeof(buf), &err), 0);
 	assert_string_equal(buf, "1");
-	assert_int_equal(nl_sysctl_iface_write("ipv4", "tbr0", "arp_notify", "1", &err), 0);
-	assert_int_equal(nl_sysctl_iface_write("ipv4", "nosuch0", "arp_notify", "1", &err), -1);
+	assert_int_equal(sysctl_iface_write("ipv4", "tbr0", "arp_notify", "1", &err), 0);
+	assert_int_equal(sysctl_iface_write("ipv4", "nosuch0", "arp_notify", "1", &err), -1);
 	if (!strstr(err.msg, "/proc/sys/net/ipv4/conf/nosuch0/arp_notify"))
 		fail_msg("sysctl error does not name the path: %s", err.msg);
 }

@@ -51,6 +51,12 @@ int masq_ipt_check(const char *net, const char *cid, const struct cni_ipnet *ips
  * reference only has a stub here. One listing and at most one batch per
  * family. */
 int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err);
+/* Read-only, for `cni-bridge`: calls fn for each rule of network net (found
+ * by its `name: "<net>"` comment) in the nat table of each usable family:
+ * the CNI- chain it belongs to and the container ID in its comment. A
+ * family whose tools are missing is skipped. */
+typedef void masq_ipt_list_fn(int family, const char *chain, const char *cid, void *arg);
+int masq_ipt_list(const char *net, masq_ipt_list_fn *fn, void *arg, struct cni_err *err);
 /* Whether iptables (AF_INET) or ip6tables (AF_INET6) can be used: its
  * -restore and -save tools are in PATH. The reference additionally lists
  * the filter table with the tool; we skip that extra process. */

@@ -1,5 +1,5 @@
-/* ipMasq and macspoofchk for the bridge verbs. See masq.h. */
-#include "plugin/bridge/masq.h"
+/* ipMasq and macspoofchk for the bridge verbs. See netfilter.h. */
+#include "plugin/bridge/netfilter.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include "lib/cni/conf.h"
 #include "lib/cni/json.h"
-#include "lib/ipt/masq.h"
-#include "lib/nft/masq.h"
+#include "lib/ipt/ipt_masq.h"
+#include "lib/nft/nft_masq.h"
 #include "lib/nft/nft.h"
 #include "lib/nft/spoofchk.h"
 

@@ -33,6 +33,14 @@ int masq_nft_setup(const char *net, const char *ifname, const char *cid,
  * no addresses (works after the container netns is gone); a missing table,
  * or a kernel without nftables, is success. */
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err);
+/* The same by the attachment's hash alone (masq_nft_instance_hash, the
+ * first MASQ_NFT_INSTANCE_HASH_LEN bytes of its rules' comments): how
+ * `cni-bridge gc` removes rules whose comment was cut before the ID. */
+int masq_nft_teardown_hash(const char *instance_hash, struct cni_err *err);
+/* Read-only, for `cni-bridge`: calls fn with the comment of each masquerade
+ * rule of network net, in chain order. A missing table is no rule. */
+typedef void masq_nft_list_fn(const char *comment, void *arg);
+int masq_nft_list(const char *net, masq_nft_list_fn *fn, void *arg, struct cni_err *err);
 /* 0 when this attachment has a masquerade rule for the source address of
  * each of ips, else -1 with err (code 999) naming the first one missing. */
 int masq_nft_check(const char *net, const char *ifname, const char *cid,

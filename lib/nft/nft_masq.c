@@ -1,5 +1,5 @@
-/* nftables masquerade with the reference's names. See masq.h. */
-#include "lib/nft/masq.h"
+/* nftables masquerade with the reference's names. See nft_masq.h. */
+#include "lib/nft/nft_masq.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -234,11 +234,16 @@ int masq_nft_setup(const char *net, const char *ifname, const char *cid,
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err)
 {
 	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1];
+	masq_nft_instance_hash(net, ifname, cid, hash);
+	return masq_nft_teardown_hash(hash, err);
+}
+
+int masq_nft_teardown_hash(const char *instance_hash, struct cni_err *err)
+{
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct found_rules found = {.prefix = hash};
+	struct found_rules found = {.prefix = instance_hash};
 	int rc = -1;
 
-	masq_nft_instance_hash(net, ifname, cid, hash);
 	if (nft_open(&c, err) < 0) {
 		/* No nfnetlink at all: no rule of ours can exist. */
 		cni_err_clear(err);
@@ -250,6 +255,25 @@ int masq_nft_teardown(const char *net, const char *ifname, const char *cid, stru
 	for (size_t i = 0; i < found.n; i++)
 		del_found(&c, &found, i);
 	rc = nft_commit(&c, err);
+out:
+	found_free(&found);
+	return rc;
+}
+
+int masq_nft_list(const char *net, masq_nft_list_fn *fn, void *arg, struct cni_err *err)
+{
+	char hash[MASQ_NFT_NET_HASH_LEN + 2];
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct found_rules found = {.prefix = hash};
+	int rc = -1;
+
+	masq_nft_network_hash(net, hash);
+	strcat(hash, "-");
+	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+		goto out;
+	for (size_t i = 0; i < found.n; i++)
+		fn(found.v[i].comment, arg);
+	rc = 0;
 out:
 	found_free(&found);
 	return rc;

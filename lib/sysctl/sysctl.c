@@ -1,6 +1,6 @@
 /* /proc/sys/net knobs. The file takes the netns of the thread that opens
- * it, so callers pick the thread (see nl.h). */
-#include "lib/nl/nl.h"
+ * it, so callers pick the thread (see sysctl.h). */
+#include "lib/sysctl/sysctl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@ static void full_path(char *buf, size_t len, const char *path)
 	snprintf(buf, len, "/proc/sys/net/%s", path);
 }
 
-int nl_sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err)
+int sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err)
 {
 	char p[256];
 	ssize_t n;
@@ -34,7 +34,7 @@ int nl_sysctl_read(const char *path, char *buf, size_t len, struct cni_err *err)
 	return 0;
 }
 
-int nl_sysctl_write(const char *path, const char *value, struct cni_err *err)
+int sysctl_write(const char *path, const char *value, struct cni_err *err)
 {
 	char p[256];
 	size_t len = strlen(value);
@@ -52,20 +52,20 @@ int nl_sysctl_write(const char *path, const char *value, struct cni_err *err)
 	return rc;
 }
 
-int nl_sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
+int sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
 			  struct cni_err *err)
 {
 	char p[128];
 
 	snprintf(p, sizeof(p), "%s/conf/%s/%s", proto, ifname, key);
-	return nl_sysctl_write(p, value, err);
+	return sysctl_write(p, value, err);
 }
 
-int nl_sysctl_ensure(const char *path, const char *value, struct cni_err *err)
+int sysctl_ensure(const char *path, const char *value, struct cni_err *err)
 {
 	char cur[64];
 
-	if (nl_sysctl_read(path, cur, sizeof(cur), NULL) == 0 && strcmp(cur, value) == 0)
+	if (sysctl_read(path, cur, sizeof(cur), NULL) == 0 && strcmp(cur, value) == 0)
 		return 0;
-	return nl_sysctl_write(path, value, err);
+	return sysctl_write(path, value, err);
 }
