@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every test program and script, each printing TAP ("ok N - name" /
 # "not ok N - name"), and ends with the one line "N passed, N failed".
-# usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,diff,fuzz}/t_*.sh)
+# usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,diff,fuzz,vm}/t_*.sh)
 #        test/run.sh BUILD_DIR check   (what `make check` runs: the unit tests and CHECK_TESTS)
 #        test/run.sh BUILD_DIR full ASAN_BUILD_DIR     (what `make test` runs: three passes, one sum)
 #   full = the whole suite on BUILD_DIR; the whole suite again on the
@@ -117,17 +117,19 @@ run_pass() {
 	fi
 	if [ "$2" = all ] || [ "$2" = integration ] || [ "$2" = check ]; then
 		for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/diff/t_*.sh \
-			"$TOP"/test/fuzz/t_*.sh; do
+			"$TOP"/test/fuzz/t_*.sh "$TOP"/test/vm/t_*.sh; do
 			[ -f "$t" ] || continue
 			selected "$t" || continue
 			[ "$2" != check ] || in_check "$t" || continue
 			name="$(basename "$(dirname "$t")")/$(basename "$t")"
 			# Not in a sanitizer pass: the fuzz harnesses are ASan+UBSan
 			# builds of their own (a second run adds minutes, not
-			# coverage), and valgrind cannot run ASan binaries.
+			# coverage), valgrind cannot run ASan binaries, and the
+			# reboot test boots a QEMU guest twice (minutes; the
+			# plugin code it runs is covered by t_host_local_reboot.sh).
 			if [ -n "$SANITIZE" ]; then
 				case $name in
-				fuzz/t_fuzz.sh | integration/t_valgrind.sh)
+				fuzz/t_fuzz.sh | integration/t_valgrind.sh | vm/t_reboot.sh)
 					echo "$PASS$name: not run in a sanitizer pass (runs in the normal pass)"
 					continue
 					;;

@@ -41,7 +41,7 @@ struct hl_capacity hl_capacity_of(const struct hl_rangeset *set, const struct hl
 			continue;
 		r = hl_rangeset_find(set, &ip);
 		if (r && !cni_ip_equal(&ip, &r->gateway))
-			c.leased++;
+			*(x->v[i].earlier_boot ? &c.earlier : &c.leased) += 1;
 	}
 	return c;
 }

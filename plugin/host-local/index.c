@@ -13,7 +13,6 @@
 
 #define HEADER_LEN 128
 #define HEADER_MAGIC "cni-bridge-index 2 "
-#define MAX_LEASE_BYTES 4096 /* a larger file cannot hold "<id>\r\n<ifname>" */
 
 char *hl_trim(char *s)
 {
@@ -91,6 +90,7 @@ static int apply_put_b(struct hl_index *x, char *name, uint64_t ino, char *owner
 		l->owner = o;
 		l->owner_owned = !borrow;
 		l->ino = ino;
+		l->earlier_boot = false;
 		if (!l->live)
 			x->live++;
 		l->live = true;
@@ -106,6 +106,7 @@ static int apply_put_b(struct hl_index *x, char *name, uint64_t ino, char *owner
 	l->ino = ino;
 	l->name_owned = l->owner_owned = !borrow;
 	l->live = true;
+	l->earlier_boot = false;
 	uint32_t b = hash(name) % (uint32_t)x->nbucket;
 	x->chain[x->n] = x->bucket[b];
 	x->bucket[b] = (uint32_t)++x->n;
@@ -137,6 +138,12 @@ bool hl_lease_ip(const struct hl_lease *l, struct cni_ip *ip)
 }
 
 const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name)
+{
+	long i = slot_of(x, name);
+	return i >= 0 && x->v[i].live ? &x->v[i] : NULL;
+}
+
+struct hl_lease *hl_index_find(struct hl_index *x, const char *name)
 {
 	long i = slot_of(x, name);
 	return i >= 0 && x->v[i].live ? &x->v[i] : NULL;
@@ -300,19 +307,29 @@ static bool verify_names(const struct hl_index *x, int dirfd)
 	return ok && seen == x->live;
 }
 
-/* 1 = loaded, 0 = missing, stale or malformed. */
-static int load(struct hl_index *x, int dirfd, const struct stat *dir)
+/* The whole index file, NUL-terminated, in x->file; NULL when missing,
+ * not a regular file, shorter than a header or unreadable. */
+static char *read_file(struct hl_index *x, int dirfd)
 {
 	int fd cleanup_close =
 	    openat(dirfd, HL_INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HEADER_LEN ||
 	    st.st_size > (64 << 20))
-		return 0;
+		return NULL;
 	char *buf = x->file = malloc((size_t)st.st_size + 1);
 	if (!buf || util_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
-		return 0;
+		return NULL;
 	buf[st.st_size] = '\0';
+	return buf;
+}
+
+/* 1 = loaded, 0 = missing, stale or malformed. */
+static int load(struct hl_index *x, int dirfd, const struct stat *dir)
+{
+	char *buf = read_file(x, dirfd);
+	if (!buf)
+		return 0;
 	char want[HEADER_LEN];
 	stamp_format(dir, want);
 	if (memcmp(buf, want, HEADER_LEN) != 0)
@@ -322,17 +339,32 @@ static int load(struct hl_index *x, int dirfd, const struct stat *dir)
 	return 1;
 }
 
+int hl_index_load_file(struct hl_index *x, int dirfd)
+{
+	memset(x, 0, sizeof(*x));
+	if (grow_to(x, 1) < 0)
+		return 0;
+	char *buf = read_file(x, dirfd);
+	/* a header of spaces is one written but not yet stamped */
+	if (!buf || buf[HEADER_LEN - 1] != '\n' ||
+	    (strncmp(buf, HEADER_MAGIC, strlen(HEADER_MAGIC)) != 0 && buf[0] != ' '))
+		return 0;
+	load_records(x, buf + HEADER_LEN);
+	return 1;
+}
+
 /* ---- the rescan -------------------------------------------------------- */
 
 static bool skip_name(const char *n)
 {
 	return strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strcmp(n, "lock") == 0 ||
-	       strcmp(n, HL_INDEX_NAME) == 0 || strncmp(n, "last_reserved_ip.", 17) == 0;
+	       strcmp(n, HL_INDEX_NAME) == 0 || strcmp(n, HL_BOOT_NAME) == 0 ||
+	       strncmp(n, "last_reserved_ip.", 17) == 0;
 }
 
 /* The owner of one lease file as the reference reads it: the trimmed
  * content. Symlinks are never followed (O_NOFOLLOW), FIFOs never block. */
-static void read_owner(int dirfd, const char *name, char *buf, size_t len)
+void hl_read_owner(int dirfd, const char *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	int fd cleanup_close =
@@ -358,7 +390,7 @@ static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
 			close(fd);
 		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot read the lease store");
 	}
-	char owner[MAX_LEASE_BYTES];
+	char owner[HL_LEASE_MAX];
 	struct dirent *e;
 	int rc = 0;
 	while ((e = readdir(d))) {
@@ -370,7 +402,7 @@ static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
 		}
 		if (e->d_type == DT_DIR || e->d_type == DT_LNK)
 			continue; /* never followed; see the README's store notes */
-		read_owner(dirfd, e->d_name, owner, sizeof(owner));
+		hl_read_owner(dirfd, e->d_name, owner, sizeof(owner));
 		if (apply_put(x, e->d_name, (uint64_t)e->d_ino, owner) < 0) {
 			rc = cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 			break;
@@ -468,7 +500,7 @@ static int append_journal(struct hl_index *x, int dirfd)
 
 int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 {
-	if (!x->rewrite && x->journal.len == 0)
+	if (!x->rewrite && x->journal.len == 0 && !x->restamp)
 		return 0; /* nothing changed: the old stamp still holds */
 	size_t jrec = 0;
 	for (size_t i = 0; i < x->journal.len; i++)
@@ -495,7 +527,7 @@ int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 		cni_err_errno(err, CNI_ERR_IO, errno, "cannot stamp the lease index");
 	close(fd);
 	x->journal.len = 0;
-	x->rewrite = false;
+	x->rewrite = x->restamp = false;
 	return rc;
 }
 

@@ -37,6 +37,8 @@
 #include "lib/util/strbuf.h"
 
 #define HL_INDEX_NAME ".cni-bridge-index"
+/* The boot record (boot.h); skipped like the index */
+#define HL_BOOT_NAME ".cni-bridge-boot"
 /* Prefix of our temporary files. All are made and removed under the lock,
  * so one seen by a lock holder is a crash remnant and is removed. */
 #define HL_TMP_PREFIX ".tmp-"
@@ -46,6 +48,7 @@ struct hl_lease {
 	char *owner;		      /* trimmed content; "" = unreadable, never matches */
 	uint64_t ino;		      /* the file's inode number when indexed */
 	bool live;		      /* false once deleted (the slot stays for reuse) */
+	bool earlier_boot;	      /* made in an earlier boot of this machine (boot.h) */
 	bool name_owned, owner_owned; /* else borrowed from hl_index.file */
 };
 
@@ -59,6 +62,7 @@ struct hl_index {
 	struct strbuf journal; /* records not yet in the file */
 	size_t file_records; /* records in the file, incl. '-' ones */
 	bool rewrite;	     /* write a fresh file at flush */
+	bool restamp;	     /* the directory changed otherwise (boot.h): re-stamp */
 };
 
 /* Loads the index if its stamp matches st (the directory as it is now);
@@ -70,11 +74,23 @@ int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err);
  * failure only costs a rescan next time; it is returned for logging. */
 int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err);
 void hl_index_free(struct hl_index *x);
+/* The records of the index file as they are, into an empty x, without the
+ * stamp and name checks: the leases as we last wrote them, whatever changed
+ * since (boot.c uses it). A torn tail ends the load; what came before stays.
+ * Returns 1 when a file was read, 0 when there is none usable. */
+int hl_index_load_file(struct hl_index *x, int dirfd);
+/* The trimmed content of lease file name (the reference's reading of it),
+ * "" when it is not a regular file or cannot be read; never follows a
+ * symlink, never blocks on a FIFO. */
+void hl_read_owner(int dirfd, const char *name, char *buf, size_t len);
+#define HL_LEASE_MAX 4096 /* a larger file cannot hold "<id>\r\n<ifname>" */
 
 /* The address a lease file is named after; false when the name is none
  * (such files still count for DEL and CHECK, as in the reference). */
 bool hl_lease_ip(const struct hl_lease *l, struct cni_ip *ip);
 const struct hl_lease *hl_index_get(const struct hl_index *x, const char *name);
+/* The same, for setting a lease's flags (earlier_boot). */
+struct hl_lease *hl_index_find(struct hl_index *x, const char *name);
 /* Record a new lease / a removed one (journaled for flush). */
 int hl_index_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner,
 		 struct cni_err *err);

@@ -103,6 +103,7 @@ int hl_store_lock(struct hl_store *s, struct cni_err *err)
 		hl_store_unlock(s);
 		return -1;
 	}
+	hl_boot_load(&s->boot, &s->index, s->dirfd);
 	return 0;
 }
 
@@ -123,6 +124,9 @@ void hl_store_unlock(struct hl_store *s)
 	if (!s->locked)
 		return;
 	struct cni_err e = {0};
+	/* the record first: the index stamp must follow our last change */
+	if (hl_boot_flush(&s->boot, &s->index, s->dirfd))
+		s->index.restamp = true;
 	if (hl_index_flush(&s->index, s->dirfd, &e) < 0)
 		cni_warn("%s (the next call rescans)", e.msg);
 	hl_index_free(&s->index);
@@ -280,7 +284,22 @@ size_t hl_store_release(struct hl_store *s, const char *id, const char *ifname, 
 void hl_store_release_ip(struct hl_store *s, const struct cni_ip *ip)
 {
 	char name[CNI_IPNET_STRLEN];
-	cni_ip_format(ip, name);
-	if (unlinkat(s->dirfd, name, 0) == 0 || errno == ENOENT)
-		hl_index_del(&s->index, name);
+	hl_store_unlink(s, cni_ip_format(ip, name));
+}
+
+bool hl_store_unlink(struct hl_store *s, const char *name)
+{
+	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT) {
+		fprintf(stderr, "host-local: cannot remove lease %s: %s\n", name, strerror(errno));
+		return false;
+	}
+	hl_index_del(&s->index, name);
+	return true;
+}
+
+struct hl_lease *hl_store_earlier(struct hl_store *s, const struct cni_ip *ip)
+{
+	char name[CNI_IPNET_STRLEN];
+	struct hl_lease *l = hl_index_find(&s->index, cni_ip_format(ip, name));
+	return l && l->earlier_boot ? l : NULL;
 }

@@ -4,6 +4,7 @@
  *       <ip>                        "<containerID>\r\n<ifname>", mode 0600
  *       last_reserved_ip.<set>      the last address reserved in a set
  *       .cni-bridge-index           our lease index (index.h)
+ *       .cni-bridge-boot            leases of earlier boots (boot.h)
  * Leases are written under a temporary name and link()ed into place, so a
  * crash leaves either no lease or a complete one (reference bug #498).
  * Nothing inside the store is followed if it is a symlink: the network
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
+#include "plugin/host-local/boot.h"
 #include "plugin/host-local/index.h"
 
 #define HL_DEFAULT_DATA_DIR "/var/lib/cni/networks"
@@ -24,6 +26,7 @@ struct hl_store {
 	int lockfd; /* <dir>/lock */
 	bool locked;
 	struct hl_index index; /* valid while locked */
+	struct hl_boot boot;   /* valid while locked; marks index.v[].earlier_boot */
 };
 
 /* Creates <data_dir>/<network> as needed and opens it and its lock file.
@@ -73,3 +76,9 @@ int hl_store_each_owned(const struct hl_store *s, const char *id, const char *if
 size_t hl_store_release(struct hl_store *s, const char *id, const char *ifname, enum hl_match m);
 /* Under the lock. Deletes one lease (the rollback of a failed ADD). */
 void hl_store_release_ip(struct hl_store *s, const struct cni_ip *ip);
+/* Under the lock. Deletes the lease file name; false (logged) when it
+ * cannot be removed. */
+bool hl_store_unlink(struct hl_store *s, const char *name);
+/* Under the lock. The lease file for ip when it is of an earlier boot
+ * (boot.h), else NULL. */
+struct hl_lease *hl_store_earlier(struct hl_store *s, const struct cni_ip *ip);

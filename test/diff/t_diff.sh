@@ -10,7 +10,8 @@
 #   ctr     container links, addresses, routes and sysctls
 #   host    bridges (addresses, mtu, vlan filtering), ports (flags), host
 #           routes, forwarding sysctls
-#   lease   host-local files byte for byte (not .cni-bridge-index, not modes:
+#   lease   host-local files byte for byte (not our .cni-bridge-index and
+#           .cni-bridge-boot, not modes:
 #           0644 in v1.1.1, 0600 since v1.4.0)
 #   ipt     iptables/ip6tables rules (chain names and comments), nft tables
 # A case may allow named sections to differ (column 2), always with the
@@ -64,7 +65,7 @@ snapshot() {
 	ip -n dhost -6 route | grep -v '^fe80\|^multicast\|^local\|^anycast' | norm |
 		sed "s/ pref medium//; s/ linkdown//; s/^/$s host route6: /"
 	ip netns exec dhost sh "$T/host-state.sh" | norm | sed "s/^/$s host /"
-	for f in $(cd /var/lib/cni && find . -type f ! -name .cni-bridge-index | sort); do
+	for f in $(cd /var/lib/cni && find . -type f ! -name .cni-bridge-index ! -name .cni-bridge-boot | sort); do
 		printf '%s lease: %s: %s\n' "$s" "$f" "$(od -An -c "/var/lib/cni/$f" | tr -s ' \n' ' ')"
 	done
 	ip netns exec dhost sh "$T/ipt-state.sh" | norm | sed "s/^/$s /"

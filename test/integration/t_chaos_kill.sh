@@ -141,9 +141,9 @@ check_eq "after a kill while the bridge was being made: the container reaches th
 check_eq "finally nothing left (veths/ctr-ifs/leases/nft/ipt)" "$(state)" 0/0/0/0/0
 check_eq "one bridge, with its one gateway address" \
 	"$(ip -o link show type bridge | wc -l) $(ip -4 -o addr show kb0 | awk '{print $4}')" "1 10.81.0.1/24"
-check_eq "the lease store holds only lock, last_reserved_ip.0 and the index" \
+check_eq "the lease store holds only lock, last_reserved_ip.0, the index and the boot record" \
 	"$(ls -a "/var/lib/cni/networks/$(jq -r .name "$T/plain.json")" 2>/dev/null | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" \
-	".cni-bridge-index last_reserved_ip.0 lock "
+	".cni-bridge-boot .cni-bridge-index last_reserved_ip.0 lock "
 
 # The windows random kills rarely hit, made wide: a child that is slow to
 # start its work outlives the killed bridge and the DEL that followed it.

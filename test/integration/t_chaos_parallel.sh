@@ -71,8 +71,8 @@ while [ $i -le $N ]; do
 	i=$((i + 1))
 done
 check_eq "no container interface left" "$left" 0
-check_eq "the store keeps only lock, last_reserved_ip.0 and the index" \
-	"$(ls -a "$STORE" | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" ".cni-bridge-index last_reserved_ip.0 lock "
+check_eq "the store keeps only lock, last_reserved_ip.0, the index and the boot record" \
+	"$(ls -a "$STORE" | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" ".cni-bridge-boot .cni-bridge-index last_reserved_ip.0 lock "
 check_eq "the bridge stays, with its one gateway address" \
 	"$(ip -o link show type bridge | wc -l) $(ip -4 -o addr show cp0 | awk '{print $4}')" "1 10.45.0.1/24"
 done_testing

@@ -43,9 +43,9 @@ for o in $owners; do
 	[ $delfail -eq 1 ] && diag "DEL $o failed: rc $RC $OUT $(printf '%s' "$ERR" | head -c 600)"
 done
 check_eq "DEL of each owner succeeds" "$delfail" 0
-check_eq "DEL of every owner leaves only lock, last_reserved_ip.* and the index" \
+check_eq "DEL of every owner leaves only lock, last_reserved_ip.*, the index and the boot record" \
 	"$(ls -a "$S" | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" \
-	".cni-bridge-index last_reserved_ip.0 last_reserved_ip.1 lock "
+	".cni-bridge-boot .cni-bridge-index last_reserved_ip.0 last_reserved_ip.1 lock "
 hl ref ADD refafter eth0 "$C"
 check_eq "the reference still works on the store afterwards" "$RC" 0
 

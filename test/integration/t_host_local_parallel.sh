@@ -39,9 +39,9 @@ i=1
 while [ $i -le 100 ]; do run_bg ours DEL p$i; i=$((i + 1)); done
 wait
 check_eq "100 parallel DELs all succeed" "$(cat "$T/out/"*.DEL | wc -c)" 0
-check_eq "only lock, last_reserved_ip.* and the index remain" \
+check_eq "only lock, last_reserved_ip.* the index and the boot record remain" \
 	"$(ls -a "$S" | grep -v '^\.\.\?$' | sort | tr '\n' ' ')" \
-	".cni-bridge-index last_reserved_ip.0 last_reserved_ip.1 lock "
+	".cni-bridge-boot .cni-bridge-index last_reserved_ip.0 last_reserved_ip.1 lock "
 
 # ours and the reference interleaved on one store
 rm -f "$T/out/"*

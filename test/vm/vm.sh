@@ -137,7 +137,7 @@ run() {
 	qemu-system-x86_64 -m "$mem" -smp "$cpus" -nographic -no-reboot -nodefaults \
 		-serial "file:$ctl/console" \
 		-kernel "$kroot/boot/vmlinuz-$kv" -initrd "$VM_DIR/current/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1" \
+		-append "console=ttyS0 quiet panic=-1 no_timer_check" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$ctl,mount_tag=ctl,security_model=none" \
 		-virtfs "local,path=$PWD,mount_tag=cwd,security_model=none,multidevs=remap" \
