@@ -47,7 +47,7 @@ OP_BIN := $(BUILD)/bin/cni-bridge
 UNITS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 TOOLS := $(patsubst test/tools/%.c,$(BUILD)/test/tools/%,$(TOOL_SRCS))
 
-.PHONY: plugins all deps deps-demo test check test-unit asan-build test-asan test-valgrind \
+.PHONY: plugins all deps deps-demo test check test-unit test-vm asan-build test-asan test-valgrind \
 	fuzz fuzzers demo bench soak install clean format format-check clang-format-version \
 	pkg-check
 plugins: $(BINS) $(OP_BIN)
@@ -139,6 +139,11 @@ check: all
 
 test-unit: all
 	@sh test/run.sh $(BUILD) unit
+
+# The kernel lane alone: VLAN and core integration tests in a QEMU guest on
+# Debian's LTS kernel (test/vm/vm.sh; `make deps` sets it up).
+test-vm: all
+	@sh test/run.sh $(BUILD) vm
 
 # Same suite, binaries built with AddressSanitizer + UBSan.
 test-asan: deps

@@ -3,12 +3,17 @@
 # "not ok N - name"), and ends with the one line "N passed, N failed".
 # usage: test/run.sh BUILD_DIR [unit|integration|all]  (integration = test/{integration,clients,diff,fuzz,vm}/t_*.sh)
 #        test/run.sh BUILD_DIR check   (what `make check` runs: the unit tests and CHECK_TESTS)
-#        test/run.sh BUILD_DIR full ASAN_BUILD_DIR     (what `make test` runs: three passes, one sum)
+#        test/run.sh BUILD_DIR full ASAN_BUILD_DIR     (what `make test` runs: four passes, one sum)
 #   full = the whole suite on BUILD_DIR; the whole suite again on the
 #          ASan+UBSan build (names prefixed "asan:"); the unit tests under
-#          valgrind (names prefixed "valgrind:").
+#          valgrind (names prefixed "valgrind:"); the kernel lane (vm).
+#        test/run.sh BUILD_DIR vm   (the kernel lane alone: `make test-vm`)
+#   vm   = the lane's integration tests (VM_TESTS) inside a QEMU guest that
+#          boots Debian's LTS kernel (test/vm/vm.sh), names prefixed
+#          "kernel-<version>:"; `full` ends with this pass too.
 # env:   TESTS=<substring> runs only matching files; VALGRIND=1 wraps unit
-#        tests; SANITIZE=1 says BUILD_DIR is a sanitizer build (see below).
+#        tests; SANITIZE=1 says BUILD_DIR is a sanitizer build (see below);
+#        VM_TESTS=<file names> overrides the kernel lane's list.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0
@@ -75,7 +80,60 @@ run_one() { # name, command...
 	fi
 }
 
-selected() { [ -z "$TESTS" ] || case "$1" in *"$TESTS"*) return 0 ;; *) return 1 ;; esac; }
+selected() {
+	if [ -n "${TESTLIST:-}" ]; then
+		case " $TESTLIST " in *" $(basename "$1") "*) ;; *) return 1 ;; esac
+	fi
+	[ -z "$TESTS" ] || case "$1" in *"$TESTS"*) return 0 ;; *) return 1 ;; esac
+}
+
+# The kernel lane's tests: VLANs (which need a kernel with bridge VLAN
+# filtering and 8021q) and the core integration tests, on the LTS kernel.
+# Guest run times and what is left out (and why): README "The kernel lane".
+VM_TESTS=${VM_TESTS:-"t_vlan.sh t_bridge_versions.sh t_bridge_check.sh t_bridge_del.sh
+ t_bridge_rollback.sh t_bridge_ports.sh t_bridge_dad.sh t_host_local_store.sh
+ t_masq_nft.sh t_masq_ipt.sh t_spoofchk.sh t_gc.sh t_status.sh"}
+
+# vm_pass BUILD_DIR: boots the guest once and runs VM_TESTS there with the
+# binaries of BUILD_DIR; its per-test lines and counts join this run's.
+vm_pass() {
+	vm="$TOP/test/vm/vm.sh"
+	if ! kv=$(bash "$vm" kernel 2>/dev/null); then
+		echo "not ok - kernel lane: not set up (run test/vm/vm.sh setup, or make deps)"
+		failed=$((failed + 1))
+		return
+	fi
+	b=$(cd "$1" && pwd)
+	case $b/ in "$TOP"/*) ;; *)
+		echo "not ok - kernel lane: $b is outside $TOP (the guest writes logs there)"
+		failed=$((failed + 1))
+		return ;;
+	esac
+	vpass="kernel-$(echo "$kv" | cut -d. -f1,2):"
+	start=$(date +%s)
+	raw="$b/test-logs/kernel-lane.out"
+	mkdir -p "$b/test-logs"
+	# Streamed as it comes (the lane runs for many minutes); the guest's
+	# own summary line is folded into this run's single one below.
+	(cd "$TOP" && bash "$vm" run "PASS='$vpass' TESTLIST='$(echo $VM_TESTS)' \
+		TESTS='${TESTS:-}' LOGDIR_NAME=test-logs/kernel sh test/run.sh '$b' lane" 2>&1;
+		echo "vm.sh status $?") | tee "$raw" | grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$|^vm.sh status '
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$raw" | tail -1)
+	rc=$(sed -n 's/^vm.sh status //p' "$raw")
+	[ "$rc" = 0 ] || [ "$rc" = 1 ] || last="" # 124/125: the guest died or hung
+	case $last in
+	*" passed, "*" failed")
+		passed=$((passed + ${last%% passed*}))
+		f=${last#*passed, }
+		failed=$((failed + ${f%% failed}))
+		;;
+	*)
+		echo "not ok - ${vpass} the guest did not finish (vm.sh status $rc; output: $raw)"
+		failed=$((failed + 1))
+		;;
+	esac
+	echo "${vpass} lane took $(($(date +%s) - start))s (boot included)"
+}
 
 # The fast tier (make check), for the inner loop: the unit tests and these
 # integration tests, which cover every verb of both plugins in each CNI
@@ -100,7 +158,7 @@ run_pass() {
 		return
 	}
 	export BUILD BIN="$BUILD/bin" TOOLS="$BUILD/test/tools"
-	LOGDIR="$BUILD/test-logs"
+	LOGDIR="$BUILD/${LOGDIR_NAME:-test-logs}"
 	SANDIR="$LOGDIR/sanitizer"
 	mkdir -p "$LOGDIR" "$SANDIR"
 	if [ "$2" = all ] || [ "$2" = unit ] || [ "$2" = check ]; then
@@ -115,7 +173,7 @@ run_pass() {
 			fi
 		done
 	fi
-	if [ "$2" = all ] || [ "$2" = integration ] || [ "$2" = check ]; then
+	if [ "$2" = all ] || [ "$2" = integration ] || [ "$2" = check ] || [ "$2" = lane ]; then
 		for t in "$TOP"/test/integration/t_*.sh "$TOP"/test/clients/t_*.sh "$TOP"/test/diff/t_*.sh \
 			"$TOP"/test/fuzz/t_*.sh "$TOP"/test/vm/t_*.sh; do
 			[ -f "$t" ] || continue
@@ -150,13 +208,22 @@ full)
 	run_pass "$3" all
 	PASS="valgrind:" SANITIZE="" VALGRIND=1
 	run_pass "$1" unit
+	PASS="" VALGRIND=""
+	vm_pass "$1"
+	;;
+vm)
+	PASS=""
+	vm_pass "${1:-build}"
+	;;
+lane) # inside the guest (vm_pass): PASS and TESTLIST come from the host
+	run_pass "${1:-build}" lane
 	;;
 unit | integration | all | check)
 	PASS=""
 	run_pass "${1:-build}" "$WHAT"
 	;;
 *)
-	echo "usage: $0 BUILD_DIR [unit|integration|all|check|full ASAN_BUILD_DIR]" >&2
+	echo "usage: $0 BUILD_DIR [unit|integration|all|check|vm|full ASAN_BUILD_DIR]" >&2
 	exit 2
 	;;
 esac

@@ -34,6 +34,16 @@ static int brport_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static int brinfo_cb(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_BR_VLAN_FILTERING &&
+	    mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+		l->vlan_filtering = (int8_t)mnl_attr_get_u8(a);
+	return MNL_CB_OK;
+}
+
 static void copy_str(char *dst, size_t len, const struct nlattr *a)
 {
 	if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
@@ -56,6 +66,10 @@ static int linkinfo_cb(const struct nlattr *a, void *data)
 	case IFLA_INFO_SLAVE_DATA:
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
 			mnl_attr_parse_nested(a, brport_cb, l);
+		break;
+	case IFLA_INFO_DATA: /* the kernel puts IFLA_INFO_KIND first */
+		if (!strcmp(l->kind, "bridge") && mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(a, brinfo_cb, l);
 		break;
 	}
 	return MNL_CB_OK;
@@ -108,6 +122,7 @@ static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	memset(l, 0, sizeof(*l));
 	l->brport_state = -1;
+	l->vlan_filtering = -1;
 	l->ifindex = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
@@ -137,12 +152,12 @@ int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *ou
 }
 
 int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_t *mac,
-		     struct cni_err *err)
+		     bool vlan_filtering, struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
 	struct nlmsghdr *nlh =
 	    nl_msg_start(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
-	struct nlattr *info;
+	struct nlattr *info, *data;
 	int rc;
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
@@ -152,10 +167,15 @@ int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_
 		mnl_attr_put(nlh, IFLA_ADDRESS, NL_MAC_LEN, mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	if (vlan_filtering) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, 1);
+		mnl_attr_nest_end(nlh, data);
+	}
 	mnl_attr_nest_end(nlh, info);
 	rc = nl_talk(nl, nlh, NULL, NULL);
-	if (rc == -EEXIST)
-		return -EEXIST;
+	if (rc == -EEXIST || (vlan_filtering && rc == -EOPNOTSUPP))
+		return rc;
 	if (rc)
 		return nl_fail(err, rc, "cannot create bridge %s", name);
 	return 0;
@@ -197,7 +217,8 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	memset(pifi, 0, sizeof(*pifi));
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
+	if (req->ns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
 	if (req->mac)

@@ -56,6 +56,7 @@ struct nl_link {
 	int brport_state;    /* BR_STATE_* from the bridge slave data; -1 = not a port */
 	uint8_t brport_mode; /* hairpin flag as reported */
 	uint8_t brport_isolated;
+	int8_t vlan_filtering; /* IFLA_BR_VLAN_FILTERING of a bridge; -1 = not reported */
 };
 
 /* Looks a link up by name (ifindex 0) or by index, in the socket's netns,
@@ -67,13 +68,16 @@ int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *ou
 /* Creates a bridge. Returns 0, -EEXIST when a link with that name exists
  * (err untouched; the caller decides whether that is fine), -1 otherwise.
  * mtu 0 = kernel default; mac NULL = kernel's random one, which then
- * follows the lowest port MAC until set explicitly. */
+ * follows the lowest port MAC until set explicitly. vlan_filtering: born
+ * with IFLA_BR_VLAN_FILTERING on; a kernel without
+ * CONFIG_BRIDGE_VLAN_FILTERING refuses the whole creation (nothing is
+ * left) and this returns -EOPNOTSUPP with err untouched. */
 int nl_bridge_create(struct nl *nl, const char *name, unsigned mtu, const uint8_t *mac,
-		     struct cni_err *err);
+		     bool vlan_filtering, struct cni_err *err);
 
 struct nl_veth_req {
 	const char *name;      /* created in the netns of ns_fd */
-	int ns_fd;	       /* the container netns; borrowed, not closed */
+	int ns_fd;	       /* the container netns; borrowed, not closed; -1 = the socket's */
 	const char *peer_name; /* created in the socket's netns */
 	unsigned mtu;	       /* both ends; 0 = default */
 	const uint8_t *mac;    /* of `name`; NULL = random */
@@ -98,6 +102,32 @@ int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, bool isolated, const
 		  struct cni_err *err);
 /* Returns 0, -ENOENT when the link is already gone (err untouched), -1. */
 int nl_link_del(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
+
+/* ---- bridge VLANs (bridge_vlan.c) ----
+ * Port VLANs are RTM_SETLINK/RTM_DELLINK messages of family AF_BRIDGE with
+ * IFLA_BRIDGE_VLAN_INFO entries in IFLA_AF_SPEC, sent to the port (master
+ * flag). A kernel without CONFIG_BRIDGE_VLAN_FILTERING answers EOPNOTSUPP:
+ * these functions then return -EOPNOTSUPP with err untouched. */
+
+/* One VID or a range vid..vid_end (vid_end == vid for one) with
+ * BRIDGE_VLAN_INFO_PVID / BRIDGE_VLAN_INFO_UNTAGGED flags (a range cannot
+ * be the PVID). */
+struct nl_vlan {
+	uint16_t vid, vid_end;
+	uint16_t flags;
+};
+
+/* Turns IFLA_BR_VLAN_FILTERING of a bridge on or off. */
+int nl_bridge_set_vlan_filtering(struct nl *nl, int ifindex, bool on, const char *what,
+				 struct cni_err *err);
+/* Adds (add) or removes the VLANs v[0..n) on a bridge port; any number of
+ * entries (sent in as many messages as needed). */
+int nl_port_vlan_change(struct nl *nl, int ifindex, bool add, const struct nl_vlan *v, size_t n,
+			const char *what, struct cni_err *err);
+/* The port's VLANs, one entry per VID (ranges expanded; vid_end == vid).
+ * *out malloc'd (free it); *n may be 0 (no VLANs, or not a port). */
+int nl_port_vlan_list(struct nl *nl, int ifindex, struct nl_vlan **out, size_t *n,
+		      struct cni_err *err);
 
 /* ---- addresses (addr.c) ---- */
 

@@ -6,6 +6,7 @@
 #include "plugin/bridge/conf.h"
 #include "plugin/bridge/netfilter.h"
 #include "plugin/bridge/steps.h"
+#include "plugin/bridge/vlan.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/version.h"
 #include "lib/ipam/ipam.h"
@@ -18,6 +19,8 @@ struct add {
 	struct netns ns;
 	struct cni_result prev, ipam;
 	bool has_prev, ipam_done, veth_made, masq_done, spoofchk_done;
+	bool has_vlan_gw, vlan_gw_made; /* isGateway with vlan: "<bridge>.<vid>" */
+	struct nl_link vlan_gw;
 	char host_name[IFNAMSIZ];
 	struct nl_link br, port;
 	struct bridge_gws gws;
@@ -47,12 +50,27 @@ static int ipam_add(struct add *a, struct cni_err *err)
 	return bridge_calc_gateways(&a->conf, &a->ipam, 2, &a->gws, err);
 }
 
+/* With vlan the gateways go on "<bridge>.<vid>" instead of the bridge
+ * (upstream's ensureVlanInterface); the address rules are the same, named
+ * after that interface. */
 static int gateways_on_bridge(struct add *a, struct cni_err *err)
 {
 	bool fam[2] = {false, false};
+	const struct nl_link *on = &a->br;
+	const struct bridge_conf *c = &a->conf;
+	struct bridge_conf gc;
 
+	if (a->conf.vlan && a->gws.n) {
+		if (bridge_vlan_gateway(&a->host, &a->conf, &a->br, &a->vlan_gw, &a->vlan_gw_made,
+					err) < 0)
+			return -1;
+		a->has_vlan_gw = true;
+		gc = a->conf;
+		snprintf(gc.bridge, sizeof(gc.bridge), "%s", a->vlan_gw.name);
+		on = &a->vlan_gw, c = &gc;
+	}
 	for (size_t i = 0; i < a->gws.n; i++) {
-		if (bridge_ensure_addr(&a->host, &a->conf, &a->br, &a->gws.v[i], err) < 0)
+		if (bridge_ensure_addr(&a->host, c, on, &a->gws.v[i], err) < 0)
 			return -1;
 		fam[a->gws.v[i].ip.family == AF_INET6] = true;
 	}
@@ -75,7 +93,8 @@ static int masq(struct add *a, struct cni_err *err)
 
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
 {
-	char m[3][18];
+	char m[4][18];
+	struct nl_link gw;
 
 	/* The MACs as read last: the bridge's after pinning (it no longer
 	 * follows its ports), the host veth's by the forwarding wait, the
@@ -87,7 +106,15 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	    cni_result_add_iface(res, a->host_name, m[1], NULL, err) < 0 ||
 	    cni_result_add_iface(res, a->req->env.ifname, m[2], a->req->env.netns, err) < 0)
 		return -1;
-	return 0;
+	/* Listed after the container's, as upstream, so IPs keep index 2. */
+	if (!a->has_vlan_gw)
+		return 0;
+	if (nl_link_get(&a->host, NULL, a->vlan_gw.ifindex, &gw, err) != 0)
+		return cni_err_isset(err) ? -1
+					  : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished",
+							a->vlan_gw.name);
+	return cni_result_add_iface(res, gw.name, nl_mac_format(gw.mac, gw.mac_len, m[3]), NULL,
+				    err);
 }
 
 /* A prevResult is carried forward (spec): ours is appended to it. */
@@ -126,8 +153,13 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	int prev;
 
-	if (bridge_conf_refuse_unimplemented(&a->conf, err) < 0 || refuse_l2_legacy(a, err) < 0)
+	if (refuse_l2_legacy(a, err) < 0)
 		return -1;
+	if (a->conf.vlan && a->conf.is_gw && a->conf.ipam_type) {
+		char name[IFNAMSIZ];
+		if (bridge_vlan_gateway_name(&a->conf, name, err) < 0)
+			return -1;
+	}
 	prev = cni_conf_prev_result(a->req, &a->prev, err);
 	if (prev < 0)
 		return -1;
@@ -174,7 +206,10 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 /* Undo in reverse; the first error stays the one reported, and a step
  * that fails here is a warning (stderr and logFile), so a leaked rule,
  * veth or lease leaves a trace. A bridge we created stays: other
- * containers may share it by now. */
+ * containers may share it by now. A "<bridge>.<vid>" this ADD made goes
+ * (a concurrent ADD of the same VLAN that found it in the meantime would
+ * lose its gateway: a narrow window, taken so that a failed ADD leaves no
+ * VLAN state); one that was there stays. */
 static void rollback(struct add *a)
 {
 	struct cni_err e = {0};
@@ -185,6 +220,10 @@ static void rollback(struct add *a)
 	cni_err_clear(&e);
 	if (a->spoofchk_done && bridge_spoofchk_del(a->req, &a->conf, &e) < 0)
 		cni_warn_err(&e, "ADD rollback: removing the spoof-check rules");
+	cni_err_clear(&e);
+	if (a->vlan_gw_made &&
+	    nl_link_del(&a->host, a->vlan_gw.ifindex, a->vlan_gw.name, &e) == -1)
+		cni_warn_err(&e, "ADD rollback: deleting %s", a->vlan_gw.name);
 	cni_err_clear(&e);
 	/* -ENOENT from the lookup (veth gone already) leaves e unset: no warning */
 	if (a->veth_made && (nl_link_get(&a->host, a->host_name, 0, &l, &e) != 0 ||

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include "lib/sysctl/sysctl.h"
+#include "plugin/bridge/vlan.h"
 
 /* Born with an explicit MAC, the bridge never follows its ports' MACs, so
  * racing ADDs all report the same one. EEXIST: a concurrent ADD made it
@@ -22,7 +23,11 @@ static int create(struct nl *host, const struct bridge_conf *c, struct nl_link *
 	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot pick a bridge MAC");
 	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
-	if (nl_bridge_create(host, c->bridge, c->mtu, mac, err) == -1)
+	/* Born filtering, so no ADD ever sees the VLAN bridge without it. */
+	rc = nl_bridge_create(host, c->bridge, c->mtu, mac, bridge_vlan_wanted(c), err);
+	if (rc == -EOPNOTSUPP)
+		return bridge_vlan_unsupported(c, err);
+	if (rc == -1)
 		return -1;
 	rc = nl_link_get(host, c->bridge, 0, br, err);
 	if (rc == -ENOENT)
@@ -48,6 +53,8 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		    "(it is %s%s)",
 		    c->bridge, c->bridge, br->kind[0] ? "a " : "a device with no link kind",
 		    br->kind);
+	if (bridge_vlan_filtering(host, c, br, err) < 0)
+		return -1;
 	if (c->promisc && !(br->flags & IFF_PROMISC) &&
 	    nl_link_set_promisc(host, br->ifindex, c->bridge, err) < 0)
 		return -1;

@@ -7,6 +7,7 @@
 #include "plugin/bridge/netfilter.h"
 #include "plugin/bridge/steps.h"
 #include "plugin/bridge/verbs.h"
+#include "plugin/bridge/vlan.h"
 #include "lib/cni/conf.h"
 #include "lib/ipam/ipam.h"
 
@@ -119,9 +120,9 @@ static int check_host_veth(struct nl *host, const struct bridge_conf *c,
 			return cni_err_set(err, CNI_ERR_INTERNAL,
 					   "host veth %s is not attached to bridge %s", f->name,
 					   br->name);
-		if (mac_differs(f->name, &l, f->mac, err))
+		if (mac_differs(f->name, &l, f->mac, err) || check_port_flags(c, &l, err) < 0)
 			return -1;
-		return check_port_flags(c, &l, err);
+		return bridge_vlan_check(host, c, br, &l, err);
 	}
 	return cni_err_set(err, CNI_ERR_INTERNAL, "CNI veth created for bridge %s was not found",
 			   br->name);
@@ -163,15 +164,11 @@ int bridge_check(const struct cni_request *req, struct cni_err *err)
 
 	if (bridge_conf_parse(req, &c, err) < 0)
 		return -1;
-	rc = bridge_conf_refuse_unimplemented(&c, err);
-	if (rc == 0) {
-		rc = cni_conf_prev_result(req, &prev, err);
-		if (rc == 0)
-			rc =
-			    cni_err_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
-		else if (rc == 1)
-			rc = check_steps(req, &c, &prev, err);
-	}
+	rc = cni_conf_prev_result(req, &prev, err);
+	if (rc == 0)
+		rc = cni_err_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
+	else if (rc == 1)
+		rc = check_steps(req, &c, &prev, err);
 	if (rc == 0 && c.ipam_type)
 		rc = ipam_exec_check(req, c.ipam_type, err);
 	cni_result_free(&prev);

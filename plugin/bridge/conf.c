@@ -155,6 +155,15 @@ static void check_trunk_entry(long long id, long long min, long long max, struct
 			    "vlanTrunk: each entry needs \"id\" or \"minID\"/\"maxID\"");
 }
 
+/* Marks VIDs lo..hi; out-of-range values were reported by check_trunk_entry. */
+static void trunk_mark(struct bridge_conf *c, long long lo, long long hi)
+{
+	if (lo < 1 || hi > 4094)
+		return;
+	for (long long v = lo; v <= hi; v++)
+		c->vlan_trunk[v / 8] |= (uint8_t)(1u << (v % 8));
+}
+
 static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni_err *err,
 			    struct cni_err *bad)
 {
@@ -162,6 +171,7 @@ static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni
 
 	if (json_get_array(conf, "vlanTrunk", &trunk, err) < 0)
 		return -1;
+	c->vlan_trunk_given = trunk != NULL;
 	cJSON_ArrayForEach(item, trunk)
 	{
 		long long id = -1, min = -1, max = -1;
@@ -173,6 +183,8 @@ static int parse_vlan_trunk(const cJSON *conf, struct bridge_conf *c, struct cni
 		    json_get_int(item, "maxID", &max, err) < 0)
 			return -1;
 		check_trunk_entry(id, min, max, bad);
+		trunk_mark(c, id, id);
+		trunk_mark(c, min, max);
 		c->n_vlan_trunk++;
 	}
 	return 0;
@@ -289,27 +301,6 @@ int bridge_conf_parse_for_del(const struct cni_request *req, struct bridge_conf 
 	struct cni_err bad = {0};
 
 	return parse(req, c, err, &bad);
-}
-
-int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err)
-{
-	const char *key = NULL, *val = NULL;
-	char num[16];
-
-	if (c->vlan) {
-		snprintf(num, sizeof(num), "%d", c->vlan);
-		key = "vlan", val = num;
-	} else if (c->n_vlan_trunk)
-		key = "vlanTrunk", val = "[...]";
-	if (!key)
-		return 0;
-	/* Says what this build lacks, not what the host lacks: nothing here
-	 * probed the kernel. */
-	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-			   "unsupported field \"%s\": %s (not supported by this build: VLANs need "
-			   "bridge VLAN filtering, which this plugin does not implement yet; "
-			   "remove the key or set it to its default)",
-			   key, val);
 }
 
 void bridge_conf_free(struct bridge_conf *c)

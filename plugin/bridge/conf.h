@@ -29,13 +29,12 @@ struct bridge_conf {
 	bool port_isolation;	      /* portIsolation: "isolated" flag on the port */
 	bool disable_container_iface; /* disableContainerInterface: container end stays down (L2) */
 
-	/* VLAN keys: parsed and validated so a typo is caught; a non-zero
-	 * vlan or a vlanTrunk is refused by bridge_conf_refuse_unimplemented()
-	 * (no bridge VLAN filtering in this build). preserveDefaultVlan only
-	 * acts together with them, so alone it is accepted, as a no-op, like
-	 * the reference. */
-	int vlan;
-	size_t n_vlan_trunk;
+	/* VLAN keys (vlan.c acts on them). The trunk's VIDs are a bitmap:
+	 * overlapping entries collapse, as upstream's collectVlanTrunk does. */
+	int vlan;		   /* 0 = none */
+	bool vlan_trunk_given;	   /* "vlanTrunk" present, even empty: VLAN filtering on */
+	size_t n_vlan_trunk;	   /* entries as written */
+	uint8_t vlan_trunk[4096 / 8]; /* bit v: VID v is tagged on the port */
 	bool preserve_default_vlan;
 };
 
@@ -53,11 +52,6 @@ int bridge_conf_parse(const struct cni_request *req, struct bridge_conf *c, stru
  * JSON types and bad CNI_ARGS still fail, as in the reference. */
 int bridge_conf_parse_for_del(const struct cni_request *req, struct bridge_conf *c,
 			      struct cni_err *err);
-/* Code 2 naming the key (vlan, vlanTrunk) when a VLAN feature is asked
- * for; the message says this build lacks VLAN filtering support (nothing
- * is probed on the host). ADD and CHECK call it; DEL does not (it must
- * clean up whatever it can). */
-int bridge_conf_refuse_unimplemented(const struct bridge_conf *c, struct cni_err *err);
 void bridge_conf_free(struct bridge_conf *c);
 
 /* Go net.ParseMAC for the 6-byte forms: aa:bb:cc:dd:ee:ff, aa-bb-..., and

@@ -47,10 +47,17 @@ int bridge_pin_mac(struct nl *host, struct nl_link *br, struct cni_err *err);
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
 		struct cni_err *err);
-/* The rest of the host end: hairpin / isolation (only when asked),
- * accept_ra=0. */
+/* The rest of the host end: hairpin / isolation (only when asked), the
+ * port's VLANs, accept_ra=0; with VLANs the port was made down (no frame
+ * may cross it on VLAN 1) and goes up here. */
 int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
 			 struct cni_err *err);
+/* A fresh "veth<8 hex>" name (the reference's pattern). */
+int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
+/* Enslave to the bridge, hairpin, VLANs, accept_ra=0, up. Fills *port.
+ * For a pair made without master and up (VLAN gateway pairs). */
+int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			 const char *host_name, struct nl_link *port, struct cni_err *err);
 /* Bounded poll until the port is oper-up and enabled on the bridge
  * (forwarding, or listening/learning on an STP bridge). *port is its
  * last look (its MAC goes into the result). */

@@ -10,11 +10,18 @@
 #include <linux/rtnetlink.h>
 #include "lib/util/clock.h"
 #include "lib/sysctl/sysctl.h"
+#include "plugin/bridge/vlan.h"
 
 #define VETH_NAME_ATTEMPTS 10
 #define FORWARD_TIMEOUT_MS 2500
 
-static int random_name(char name[IFNAMSIZ], struct cni_err *err)
+/* VLAN settings must reach the port before it goes up. */
+static bool has_vlans(const struct bridge_conf *c)
+{
+	return c->vlan || c->vlan_trunk_given;
+}
+
+int veth_random_name(char name[IFNAMSIZ], struct cni_err *err)
 {
 	uint8_t r[4];
 
@@ -39,13 +46,13 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 	    .mtu = c->mtu,
 	    .mac = c->has_mac ? c->mac : NULL,
 	    .master = br->ifindex,
-	    .host_up = true,
+	    .host_up = !has_vlans(c),
 	};
 
 	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
 		struct nl_link other;
 		int rc;
-		if (random_name(host_name, err) < 0)
+		if (veth_random_name(host_name, err) < 0)
 			return -1;
 		rc = nl_veth_create(host, &req, err);
 		if (rc != -EEXIST)
@@ -69,19 +76,49 @@ int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const cha
 			 struct cni_err *err)
 {
 	/* A new port starts with both flags off: one message only when needed. */
-	if (c->hairpin || c->port_isolation) {
+	if (c->hairpin || c->port_isolation || has_vlans(c)) {
 		struct nl_link port;
 		int rc = nl_link_get(host, host_name, 0, &port, err);
 		if (rc == -ENOENT)
 			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished",
 					   host_name);
-		if (rc || nl_brport_set(host, port.ifindex, c->hairpin, c->port_isolation,
-					host_name, err) < 0)
+		if (rc)
+			return -1;
+		if ((c->hairpin || c->port_isolation) &&
+		    nl_brport_set(host, port.ifindex, c->hairpin, c->port_isolation, host_name,
+				  err) < 0)
+			return -1;
+		/* Before the port goes up, so no frame crosses it on VLAN 1. */
+		if (has_vlans(c) && (bridge_vlan_port(host, c, &port, err) < 0 ||
+				     nl_link_set_up(host, port.ifindex, host_name, err) < 0))
 			return -1;
 	}
 	/* Best effort, as the reference: IPv6 may be disabled on the host. */
 	sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
 	return 0;
+}
+
+int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			 const char *host_name, struct nl_link *port, struct cni_err *err)
+{
+	int rc = nl_link_get(host, host_name, 0, port, err);
+
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", host_name);
+	if (rc)
+		return -1;
+	if (nl_link_set_master(host, port->ifindex, br->ifindex, host_name, err) < 0)
+		return -1;
+	/* A new port starts with both flags off: one message only when needed. */
+	if ((c->hairpin || c->port_isolation) &&
+	    nl_brport_set(host, port->ifindex, c->hairpin, c->port_isolation, host_name, err) < 0)
+		return -1;
+	/* Before the port goes up, so no frame crosses it on VLAN 1. */
+	if (bridge_vlan_port(host, c, port, err) < 0)
+		return -1;
+	/* Best effort, as the reference: IPv6 may be disabled on the host. */
+	sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
+	return nl_link_set_up(host, port->ifindex, host_name, err);
 }
 
 static const char *oper_name(int s)

@@ -28,16 +28,10 @@ bad 'bad args.cni.mac' 7 '.args = {"cni": {"mac": "zz:zz"}}'
 bad 'bad runtimeConfig.mac' 7 '.runtimeConfig = {"mac": "01:00:5e:00:00:01"}'
 bad 'bad CNI_ARGS MAC' 7 '.' 'MAC=nope'
 bad 'unknown CNI_ARGS key' 999 '.' 'FOO=bar'
-bad 'vlan 100 (not implemented yet)' 2 '.vlan = 100'
 bad 'unsupported cniVersion' 1 '.cniVersion = "9.9.9"'
 printf '{"cniVersion":"1.0.0","name":"x","type":"bridge",' >"$T/broken.json"
 ours ADD ctr-bad /run/netns/c eth0 "$T/broken.json"
 check_eq "broken JSON: code 6" "$(err_code)" 6
-bconf "$T/bad.json" 10-bridge.conflist "" '.vlanTrunk = [{"id": 5}]'
-ours ADD ctr-bad /run/netns/c eth0 "$T/bad.json"
-check_match "unsupported field: message names the key" "$(json_get "$OUT" .msg)" '"vlanTrunk"'
-check_match "unsupported field: message says why (this build, not the host)" "$(json_get "$OUT" .msg)" \
-	'not supported by this build: VLANs need bridge VLAN filtering'
 bconf "$T/pdv.json" 10-bridge.conflist "" '.bridge = "pdv0" | .preserveDefaultVlan = true |
 	.ipam.ranges = [[{"subnet": "10.70.0.0/24"}]]'
 ours ADD ctr-pdv /run/netns/c eth0 "$T/pdv.json"

@@ -9,6 +9,7 @@
 #include "lib/cni/json.h"
 #include "plugin/bridge/conf.h"
 #include "plugin/bridge/steps.h"
+#include "plugin/bridge/vlan.h"
 
 /* The conf borrows strings from the tree: keep it until the next parse. */
 static cJSON *held;
@@ -50,7 +51,7 @@ static void test_defaults(void **state)
 	assert_null(c.ipam_type);
 	assert_int_equal(c.mtu, 0);
 	assert_false(c.has_dns);
-	assert_int_equal(bridge_conf_refuse_unimplemented(&c, &err), 0);
+	assert_false(bridge_vlan_wanted(&c));
 	bridge_conf_free(&c);
 }
 
@@ -96,23 +97,43 @@ static void test_bad_values(void **state)
 	expect_code("{\"runtimeConfig\":{\"mac\":5}}", NULL, CNI_ERR_DECODE, "mac");
 }
 
-static void test_unimplemented_refused(void **state)
+static bool trunk_bit(const struct bridge_conf *c, unsigned v)
+{
+	return c->vlan_trunk[v / 8] & (1u << (v % 8));
+}
+
+/* The trunk's entries collapse into one VID set, as upstream's
+ * collectVlanTrunk; any VLAN key (even an empty vlanTrunk) asks for VLAN
+ * filtering. */
+static void test_vlan_keys(void **state)
 {
 	(void)state;
-	const char *cases[][2] = {
-	    {"{\"vlan\":7}", "\"vlan\": 7"},
-	    {"{\"vlanTrunk\":[{\"id\":5}]}", "\"vlanTrunk\""},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct bridge_conf c;
-		struct cni_err err = {0};
-		assert_int_equal(parse(cases[i][0], NULL, &c, &err), 0);
-		assert_int_equal(bridge_conf_refuse_unimplemented(&c, &err), -1);
-		assert_int_equal(err.code, CNI_ERR_UNSUPPORTED_FIELD);
-		if (!strstr(err.msg, cases[i][1]))
-			fail_msg("\"%s\" lacks %s", err.msg, cases[i][1]);
-		bridge_conf_free(&c);
-	}
+	struct bridge_conf c;
+	struct cni_err err = {0};
+
+	assert_int_equal(parse("{\"vlan\":7,\"vlanTrunk\":[{\"id\":5},{\"minID\":4,\"maxID\":6},"
+			       "{\"id\":4094}]}",
+			       NULL, &c, &err),
+			 0);
+	assert_int_equal(c.vlan, 7);
+	assert_int_equal(c.n_vlan_trunk, 3);
+	for (unsigned v = 1; v <= 4094; v++)
+		assert_int_equal(trunk_bit(&c, v), (v >= 4 && v <= 6) || v == 4094);
+	assert_true(bridge_vlan_wanted(&c));
+	assert_int_equal(bridge_vlan_unsupported(&c, &err), -1);
+	assert_int_equal(err.code, CNI_ERR_UNSUPPORTED_FIELD);
+	if (!strstr(err.msg, "\"vlan\": 7") || !strstr(err.msg, "CONFIG_BRIDGE_VLAN_FILTERING") ||
+	    !strstr(err.msg, "8021q"))
+		fail_msg("message lacks the key or the kernel features: %s", err.msg);
+	bridge_conf_free(&c);
+
+	assert_int_equal(parse("{\"vlanTrunk\":[]}", NULL, &c, &err), 0);
+	assert_true(bridge_vlan_wanted(&c));
+	assert_int_equal(c.vlan, 0);
+	bridge_conf_free(&c);
+	assert_int_equal(parse("{\"preserveDefaultVlan\":true}", NULL, &c, &err), 0);
+	assert_false(bridge_vlan_wanted(&c));
+	bridge_conf_free(&c);
 }
 
 static void test_mac_precedence(void **state)
@@ -247,7 +268,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_go_habits),
 	    cmocka_unit_test(test_bad_values),
-	    cmocka_unit_test(test_unimplemented_refused),
+	    cmocka_unit_test(test_vlan_keys),
 	    cmocka_unit_test(test_mac_precedence),
 	    cmocka_unit_test(test_mac_forms),
 	    cmocka_unit_test(test_gateways),

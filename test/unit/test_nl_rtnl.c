@@ -69,8 +69,8 @@ static void test_bridge(void **state)
 	const uint8_t mac[6] = {0x02, 1, 2, 3, 4, 5};
 
 	const uint8_t born[6] = {0x02, 9, 9, 9, 9, 9};
-	assert_int_equal(nl_bridge_create(&nl, "tbr0", 1400, born, &err), 0);
-	assert_int_equal(nl_bridge_create(&nl, "tbr0", 0, NULL, &err), -EEXIST);
+	assert_int_equal(nl_bridge_create(&nl, "tbr0", 1400, born, false, &err), 0);
+	assert_int_equal(nl_bridge_create(&nl, "tbr0", 0, NULL, false, &err), -EEXIST);
 	assert_int_equal(err.code, 0);
 	assert_int_equal(get(&nl, "tbr0", &l), 0);
 	assert_string_equal(l.kind, "bridge");

@@ -134,7 +134,10 @@ run() {
 	fi
 	cp "$(dirname "$0")/stage2" "$ctl/stage2"
 	: >"$ctl/out"
-	qemu-system-x86_64 -m "$mem" -smp "$cpus" -nographic -no-reboot -nodefaults \
+	# timeout(1) is the watchdog: a background `sleep; kill` would hold the
+	# caller's stdout open for VM_TIMEOUT (a pipe never ends) and might
+	# kill a recycled pid.
+	timeout "$VM_TIMEOUT" qemu-system-x86_64 -m "$mem" -smp "$cpus" -nographic -no-reboot -nodefaults \
 		-serial "file:$ctl/console" \
 		-kernel "$kroot/boot/vmlinuz-$kv" -initrd "$VM_DIR/current/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 no_timer_check" \
@@ -145,11 +148,8 @@ run() {
 	qpid=$!
 	# A caller that gives up (timeout, Ctrl-C) takes the guest down with it.
 	trap 'kill $qpid 2>/dev/null; rm -rf "$ctl"; exit 124' TERM INT HUP
-	(sleep "$VM_TIMEOUT" && kill "$qpid" 2>/dev/null) &
-	local watchdog=$!
 	tail -n +1 -f --pid=$qpid "$ctl/out"
 	wait $qpid || true
-	kill "$watchdog" 2>/dev/null || true
 	if [ ! -f "$ctl/rc" ]; then
 		echo "vm.sh: the guest did not finish; console:" >&2
 		tail -20 "$ctl/console" >&2
