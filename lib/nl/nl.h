@@ -184,8 +184,9 @@ struct nl_route {
 	int scope;    /* RT_SCOPE_UNIVERSE by default */
 };
 
-/* Adds with NLM_F_CREATE and without EXCL (the reference's RouteAddEcmp),
- * so a second default route through another gateway is allowed. Returns 0,
+/* Adds with NLM_F_CREATE and without EXCL or APPEND (upstream's
+ * RouteAddEcmp): a second route to the same destination through another
+ * gateway is prepended (IPv4) or joins as an ECMP nexthop (IPv6). Returns 0,
  * -EEXIST (err untouched), -1. */
 int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err);
 /* Routes of family in every table (unicast only). *out malloc'd. */

@@ -1,4 +1,6 @@
-/* Routes: add (ECMP-friendly, as the reference) and list. */
+/* Routes: add (NLM_F_CREATE alone, as upstream v1.9.1's RouteAddEcmp in
+ * vishvananda/netlink: a second IPv4 route to the same destination goes
+ * before the first, a second IPv6 nexthop joins it as ECMP) and list. */
 #include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdio.h>

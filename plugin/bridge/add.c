@@ -94,12 +94,15 @@ static int masq(struct add *a, struct cni_err *err)
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	char m[4][18];
-	struct nl_link gw;
+	struct nl_link br, gw;
 
-	/* The MACs as read last: the bridge's after pinning (it no longer
-	 * follows its ports), the host veth's by the forwarding wait, the
-	 * last step (udev may rewrite it, reference #805). */
-	nl_mac_format(a->br.mac, a->br.mac_len, m[0]);
+	/* Read the bridge MAC last: it follows its ports unless an isGateway
+	 * ADD pinned it. The host veth's is the forwarding wait's last look,
+	 * the last step (udev may rewrite it, reference #805). */
+	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0)
+		return cni_err_isset(err) ? -1
+					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge vanished");
+	nl_mac_format(br.mac, br.mac_len, m[0]);
 	nl_mac_format(a->port.mac, a->port.mac_len, m[1]);
 	nl_mac_format(a->ctr.mac, NL_MAC_LEN, m[2]);
 	if (cni_result_add_iface(res, a->conf.bridge, m[0], NULL, err) < 0 ||
@@ -184,7 +187,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;
 	a->spoofchk_done = true;
-	if (gateways_on_bridge(a, err) < 0 || bridge_pin_mac(&a->host, &a->br, err) < 0)
+	if (gateways_on_bridge(a, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
 		return -1;

@@ -1,5 +1,5 @@
-/* The bridge itself: ensure it exists and is up, its gateway addresses,
- * forwarding, and a pinned MAC. Host netns, main thread. */
+/* The bridge itself: ensure it exists and is up, its gateway addresses
+ * (which pin its MAC), forwarding. Host netns, main thread. */
 #include "plugin/bridge/steps.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -11,20 +11,17 @@
 #include "lib/sysctl/sysctl.h"
 #include "plugin/bridge/vlan.h"
 
-/* Born with an explicit MAC, the bridge never follows its ports' MACs, so
- * racing ADDs all report the same one. EEXIST: a concurrent ADD made it
- * first; that one is ours too. Fills *br. */
+/* Created as upstream v1.9.1 does (bridge.go:332 ensureBridge): no MAC, so
+ * the kernel picks a random one that follows the lowest port MAC until an
+ * isGateway ADD pins it (bridge_ensure_addr). EEXIST: a concurrent ADD made
+ * it first. Fills *br. */
 static int create(struct nl *host, const struct bridge_conf *c, struct nl_link *br,
 		  struct cni_err *err)
 {
-	uint8_t mac[NL_MAC_LEN];
 	int rc;
 
-	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
-		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot pick a bridge MAC");
-	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 	/* Born filtering, so no ADD ever sees the VLAN bridge without it. */
-	rc = nl_bridge_create(host, c->bridge, c->mtu, mac, bridge_vlan_wanted(c), err);
+	rc = nl_bridge_create(host, c->bridge, c->mtu, NULL, bridge_vlan_wanted(c), err);
 	if (rc == -EOPNOTSUPP)
 		return bridge_vlan_unsupported(c, err);
 	if (rc == -1)
@@ -80,6 +77,32 @@ static bool conflicts(const struct nl_addr *a, const struct cni_ipnet *gw)
 	return cni_ipnet_contains(&an, &gw->ip) || cni_ipnet_contains(gw, &a->ipnet.ip);
 }
 
+/* Upstream v1.9.1 ensureAddr (bridge.go:301): after adding a gateway
+ * address, set the bridge MAC to the one it had when the ADD found it
+ * (before this ADD's veth joined), which pins it: the kernel then stops
+ * following the lowest port MAC. Nothing else touches the MAC of a bridge.
+ * One deliberate difference: a bridge whose ports all left has the MAC
+ * 00:00:00:00:00:00; upstream pins that (or fails with EINVAL, depending on
+ * the kernel), ours pins a random locally administered MAC instead, the
+ * fix proposed in upstream PR #1265. */
+static int pin_mac(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+		   struct cni_err *err)
+{
+	static const uint8_t zero[NL_MAC_LEN];
+	uint8_t mac[NL_MAC_LEN];
+
+	if (br->mac_len != NL_MAC_LEN)
+		return 0;
+	memcpy(mac, br->mac, NL_MAC_LEN);
+	if (!memcmp(mac, zero, NL_MAC_LEN)) {
+		if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+					     "cannot pick a bridge MAC");
+		mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+	}
+	return nl_link_set_mac(host, br->ifindex, mac, c->bridge, err);
+}
+
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		       const struct cni_ipnet *gw, struct cni_err *err)
 {
@@ -94,7 +117,7 @@ int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struc
 	for (size_t i = 0; i < n; i++) {
 		const struct nl_addr *a = &addrs[i];
 		if (cni_ip_equal(&a->ipnet.ip, &gw->ip) && a->ipnet.prefix == gw->prefix)
-			goto out; /* already there */
+			goto out; /* already there: upstream returns before the MAC too */
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (!conflicts(&addrs[i], gw))
@@ -112,6 +135,8 @@ int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struc
 	}
 	if (rc == 0 && nl_addr_add(host, br->ifindex, gw, c->bridge, err) == -1)
 		rc = -1; /* -EEXIST: a concurrent ADD added the same gateway */
+	if (rc == 0)
+		rc = pin_mac(host, c, br, err);
 out:
 	free(addrs);
 	return rc;
@@ -122,44 +147,4 @@ int bridge_enable_forwarding(int family, struct cni_err *err)
 	const char *path = family == AF_INET ? "ipv4/ip_forward" : "ipv6/conf/all/forwarding";
 
 	return sysctl_ensure(path, "1", err);
-}
-
-/* The kernel reports how a link got its MAC; 3 (NET_ADDR_SET) once one
- * was set explicitly: we created the bridge with one, or an earlier ADD
- * (ours or the reference's) pinned it. Setting it again each ADD is not
- * free: every NETDEV_CHANGEADDR flushes the bridge's neighbour entries,
- * one per pod the host talked to. false when unknown (no sysfs). */
-static bool mac_pinned(const char *name)
-{
-	char path[64], v[4] = "";
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, v, sizeof(v) - 1);
-	close(fd);
-	return n > 0 && v[0] == '3' && (v[1] == '\n' || v[1] == '\0');
-}
-
-int bridge_pin_mac(struct nl *host, struct nl_link *br, struct cni_err *err)
-{
-	static const uint8_t zero[NL_MAC_LEN];
-	char name[IFNAMSIZ];
-	int rc;
-
-	snprintf(name, sizeof(name), "%s", br->name);
-	if (mac_pinned(name))
-		return 0; /* the MAC read before the port joined still holds */
-	rc = nl_link_get(host, NULL, br->ifindex, br, err);
-	if (rc == -ENOENT)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "bridge %s disappeared", name);
-	if (rc)
-		return -1;
-	/* A bridge without ports reports 00:00:..; setting that fails. */
-	if (br->mac_len != NL_MAC_LEN || !memcmp(br->mac, zero, NL_MAC_LEN))
-		return 0;
-	return nl_link_set_mac(host, br->ifindex, br->mac, name, err);
 }

@@ -6,12 +6,8 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include "lib/sysctl/sysctl.h"
-
-#define SETTLE_TIMEOUT_MS 5000
 
 /* DAD off unless asked (no 1-2 s settle), and announce the MAC on up (the
  * reference's arp_notify replaced a gratuitous ARP). Errors are ignored
@@ -74,63 +70,6 @@ static int queue_addresses(struct nl_batch *b, const struct ctr_setup *s, int if
 		    nl_batch_addr_add(b, ifindex, &s->ipam->ips[i].address, s->ifname) < 0)
 			return -1;
 	return 0;
-}
-
-/* One look at the link's IPv6 addresses: 1 while any is still tentative,
- * 0 when all have passed DAD, -1 when one failed it (or the dump did). */
-static int v6_tentative(struct nl *nl, int ifindex, const char *ifname, struct cni_err *err)
-{
-	struct nl_addr *a = NULL;
-	size_t n = 0;
-	int tentative = 0;
-
-	if (nl_addr_list(nl, ifindex, AF_INET6, &a, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (a[i].flags & IFA_F_DADFAILED) {
-			char s[CNI_IPNET_STRLEN];
-			cni_err_set(err, CNI_ERR_INTERNAL,
-				    "link %s has address %s in DADFAILED state (duplicate address)",
-				    ifname, cni_ipnet_format(&a[i].ipnet, s));
-			free(a);
-			return -1;
-		}
-		tentative |= (a[i].flags & IFA_F_TENTATIVE) != 0;
-	}
-	free(a);
-	return tentative;
-}
-
-struct settle {
-	struct nl *nl;
-	int ifindex;
-	const char *ifname;
-};
-
-/* An nl_watch_until check: 1 once no IPv6 address is tentative. */
-static int settled(void *arg, struct cni_err *err)
-{
-	struct settle *s = arg;
-	int rc = v6_tentative(s->nl, s->ifindex, s->ifname, err);
-
-	return rc < 0 ? -1 : !rc;
-}
-
-/* Reference SettleAddresses: wait until no IPv6 address is tentative; a
- * DADFAILED address is an error. 5 s at most. The kernel announces the end
- * of DAD (passed or failed) as an RTM_NEWADDR, so we sleep until one comes
- * instead of polling on a timer, which added up to the poll interval to
- * every ADD. Any notification only triggers a fresh dump, which stays the
- * one source of truth. */
-static int settle_addresses(struct nl *nl, int ifindex, const char *ifname, struct cni_err *err)
-{
-	struct settle s = {.nl = nl, .ifindex = ifindex, .ifname = ifname};
-	int rc = nl_watch_until(RTNLGRP_IPV6_IFADDR, SETTLE_TIMEOUT_MS, settled, &s, err);
-
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	return cni_err_set(err, CNI_ERR_INTERNAL,
-			   "link %s still has tentative IPv6 addresses after 5 s", ifname);
 }
 
 static const struct cni_ip *first_gateway(const struct cni_result *r, int family)
@@ -221,11 +160,11 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 	if (!s->conf->disable_container_iface &&
 	    (batch_room(&b, err) < 0 || nl_batch_link_up(&b, l.ifindex, s->ifname) < 0))
 		return -1;
-	if (has_v6(s->ipam)) {
+	if (s->ipam && ctr_settle_needed(s->ipam)) {
 		if (nl_batch_send(&b, err) < 0)
 			return -1;
 		nl_batch_init(&b, &nl);
-		if (settle_addresses(&nl, l.ifindex, s->ifname, err) < 0)
+		if (ctr_settle_addresses(&nl, l.ifindex, s->ifname, CTR_SETTLE_TIMEOUT_MS, err) < 0)
 			return -1;
 	}
 	if (s->ipam && queue_routes(&b, s->ipam, l.ifindex, err) < 0)

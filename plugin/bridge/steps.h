@@ -31,15 +31,13 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		  struct cni_err *err);
 /* Put gw on the bridge with the reference's conflict rules (IPv4: any other
  * IPv4 address conflicts; IPv6: an overlapping subnet does) and
- * forceAddress. EEXIST (a concurrent ADD) is success. */
+ * forceAddress. EEXIST (a concurrent ADD) is success. When it added the
+ * address it pins the bridge MAC to br->mac, the MAC bridge_ensure found
+ * (upstream ensureAddr); an address already there changes nothing. */
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		       const struct cni_ipnet *gw, struct cni_err *err);
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
 int bridge_enable_forwarding(int family, struct cni_err *err);
-/* Set the bridge MAC to its current value so it stops following the lowest
- * port MAC (reference: cni #285), unless it is pinned already (the kernel
- * then reports addr_assign_type 3). *br gets the MAC the bridge keeps. */
-int bridge_pin_mac(struct nl *host, struct nl_link *br, struct cni_err *err);
 
 /* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
  * is ifname inside ns, the host end is veth<8 hex> (retried on a clash),
@@ -86,6 +84,17 @@ struct ctr_setup {
 	int peer_ifindex;	       /* out */
 };
 int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
+
+/* settle.c (inside the netns): upstream v1.9.1 ConfigureIface waits for
+ * DAD only when an IP has an IPv6 gateway (pkg/ipam/ipam_linux.go:116). */
+bool ctr_settle_needed(const struct cni_result *ipam);
+#define CTR_SETTLE_TIMEOUT_MS 5000
+/* Upstream SettleAddresses (pkg/ip/addr_linux.go:34), event-driven: waits
+ * until no IPv6 address of the link is tentative; DADFAILED is an error;
+ * at the deadline an oper-up link is an error and any other one success
+ * (upstream v1.9.0: DAD never ends on a link without carrier). */
+int ctr_settle_addresses(struct nl *nl, int ifindex, const char *ifname, int timeout_ms,
+			 struct cni_err *err);
 
 /* Deletes ifname if present and records its global addresses (for the
  * masquerade teardown). *gone is set when there was nothing to delete. */
