@@ -2,6 +2,9 @@
  * (which pin its MAC), forwarding. Host netns, main thread. */
 #include "plugin/bridge/steps.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>

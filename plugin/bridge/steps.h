@@ -3,6 +3,7 @@
  * socket; container-side steps run inside CNI_NETNS through one netns_run. */
 #pragma once
 #include <net/if.h>
+#include <semaphore.h>
 #include "plugin/bridge/conf.h"
 #include "lib/cni/result.h"
 #include "lib/netns/netns.h"
@@ -39,18 +40,27 @@ int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struc
 int bridge_enable_forwarding(int family, struct cni_err *err);
 
 /* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
- * is ifname inside ns, the host end is veth<8 hex> (retried on a clash).
- * Fills host_name. */
+ * is ifname inside ns, the host end is veth<8 hex> (retried on a clash),
+ * already a port of br and up. Fills host_name. */
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
-		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err);
+		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
+		struct cni_err *err);
+/* The rest of the host end: hairpin / isolation (only when asked), the
+ * port's VLANs, accept_ra=0; with VLANs the port was made down (no frame
+ * may cross it on VLAN 1) and goes up here. */
+int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
+			 struct cni_err *err);
 /* A fresh "veth<8 hex>" name (the reference's pattern). */
 int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
-/* Enslave to the bridge, hairpin, accept_ra=0, up. Fills *port. */
+/* Enslave to the bridge, hairpin, VLANs, accept_ra=0, up. Fills *port.
+ * For a pair made without master and up (VLAN gateway pairs). */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
 /* Bounded poll until the port is oper-up and enabled on the bridge
- * (forwarding, or listening/learning on an STP bridge). */
-int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
+ * (forwarding, or listening/learning on an STP bridge). *port is its
+ * last look (its MAC goes into the result). */
+int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
+			 struct cni_err *err);
 
 /* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
  * work happens on a worker thread inside CNI_NETNS (its own netlink
@@ -63,7 +73,9 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err);
 
 /* ADD: container sysctls (L3 only), addresses, link up (unless
- * disableContainerInterface), IPv6 settle, routes; reports the MAC. */
+ * disableContainerInterface), IPv6 settle, routes (the changes in one
+ * netlink batch when there is no IPv6 settle between them); reports the
+ * MAC. */
 struct ctr_setup {
 	const struct bridge_conf *conf;
 	const char *ifname;
@@ -91,8 +103,19 @@ struct ctr_teardown {
 	struct nl_addr *addrs; /* out, malloc'd; the caller frees it, also after an error */
 	size_t n_addrs;
 	bool gone;
+	/* private: the worker and the signal that addrs are final */
+	struct netns_task task;
+	sem_t ready;
+	bool posted;
 };
 int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+/* The same in two halves: start returns once addrs are collected (or the
+ * worker failed: then err is only valid after finish), while the kernel
+ * still deletes the link; finish waits for that and returns what
+ * ctr_teardown would. err belongs to the worker until finish returns.
+ * After a failed start, do not call finish. */
+int ctr_teardown_start(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+int ctr_teardown_finish(struct ctr_teardown *t);
 
 /* CHECK inside the netns: ifname exists, is a veth with mac (NULL = skip),
  * carries every address of ips that points at iface, and every route. */
