@@ -72,7 +72,7 @@ $(LIB_A): $(call obj,$(LIB_SRCS))
 $(BRIDGE_A): $(call obj,$(BRIDGE_SRCS))
 $(HL_A): $(call obj,$(HL_SRCS))
 $(OP_A): $(call obj,$(OP_SRCS))
-$(call obj,$(OP_SRCS) cmd/cni-bridge/main.c): CFLAGS += $(NL_CFLAGS)
+$(call obj,$(OP_SRCS) cmd/cni-bridge/main.c): PROJECT_CFLAGS += $(NL_CFLAGS)
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -37,6 +37,7 @@ iptables
 libcap2-bin
 strace
 containernetworking-plugins
+netavark
 podman
 runc
 conmon

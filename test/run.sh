@@ -138,11 +138,11 @@ vm_pass() {
 # The fast tier (make check), for the inner loop: the unit tests and these
 # integration tests, which cover every verb of both plugins in each CNI
 # version, DEL and rollback, IPAM delegation (exec and in-process), both
-# masquerade backends, the logFile, the children's fds and host-local under
-# parallel calls. The rest (clients, the differential suite, chaos, fuzzing,
-# the sanitizer and valgrind passes) is make test.
+# masquerade backends, the logFile and the children's fds. The rest
+# (clients, the differential suite, parallel and chaos runs, fuzzing, the
+# sanitizer and valgrind passes) is make test.
 CHECK_TESTS="t_bridge_versions t_bridge_del t_bridge_rollback t_ipam t_masq_nft t_masq_ipt
- t_logfile t_child_fds t_host_local_parallel"
+ t_logfile t_child_fds"
 in_check() {
 	for c in $CHECK_TESTS; do
 		[ "$(basename "$1" .sh)" = "$c" ] && return 0

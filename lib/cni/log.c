@@ -242,20 +242,26 @@ static void say(const char *result, const char *msg)
 	append_or_fallback(lc, scope->plugin, &l, NULL); /* already on stderr */
 }
 
-void cni_warn(const char *fmt, ...)
+static void vsay(const char *result, const char *fmt, va_list ap)
 {
 	char msg[CNI_ERR_MSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say(result, msg);
+}
+
+void cni_warn(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsay("warning", fmt, ap);
 	va_end(ap);
-	say("warning", msg);
 }
 
 void cni_warn_err(const struct cni_err *err, const char *fmt, ...)
 {
-	char ctx[256], msg[CNI_ERR_MSG_MAX + sizeof(ctx) + 2];
+	char ctx[256];
 	va_list ap;
 
 	if (!cni_err_isset(err))
@@ -263,17 +269,14 @@ void cni_warn_err(const struct cni_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
-	snprintf(msg, sizeof(msg), "%s: %s", ctx, err->msg);
-	say("warning", msg);
+	cni_warn("%s: %s", ctx, err->msg);
 }
 
 void cni_note(const char *fmt, ...)
 {
-	char msg[CNI_ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsay("note", fmt, ap);
 	va_end(ap);
-	say("note", msg);
 }

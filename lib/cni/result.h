@@ -1,10 +1,12 @@
 /* One in-memory result for every CNI version. Parsing converts any version
  * (0.1.0 ... 1.1.0, an IPAM plugin's short form, a prevResult) into this 1.x
- * model; printing converts it down with the reference's rules:
- *   1.1.0       everything;
- *   1.0.0       without route mtu/advmss/priority/table/scope and interface
- *               mtu/socketPath/pciID;
- *   0.3.x/0.4.0 like 1.0.0 plus "version" per IP; "dns" always printed;
+ * model; printing converts it down with the rules of upstream v1.9.1's
+ * vendored cni lib 1.3 (pkg/types: one Route type for every version, one
+ * Interface type for 1.0.0 and 1.1.0):
+ *   1.0.0/1.1.0 everything;
+ *   0.3.x/0.4.0 without interface mtu/socketPath/pciID, plus "version"
+ *               per IP; routes keep mtu/advmss/priority/table/scope;
+ *               "dns" always printed;
  *   0.1.0/0.2.0 first IPv4 and first IPv6 only as ip4/ip6, routes under
  *               their family, no interfaces; fails with code 999
  *               "cannot convert: no valid IP addresses" when there is no IP.
@@ -82,7 +84,8 @@ struct cni_result {
  * object has no cniVersion (libcni's rule for delegated plugins and Go's
  * for prevResult); with neither it is 0.1.0. Keys match case-insensitively
  * and null means absent, as in Go. Route mtu/advmss/priority/table/scope
- * and interface mtu/socketPath/pciID are read from 1.x results only. An
+ * are read at every version (Go's Route does), interface
+ * mtu/socketPath/pciID from 1.x results only. An
  * ips[].interface index past the interfaces is kept, as Go does.
  * Errors: code 6 naming the value (`ips[0]: "address": invalid CIDR
  * address: x`) or 1 (unknown version). On error *out is left empty. */

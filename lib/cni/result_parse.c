@@ -118,20 +118,22 @@ static int get_str(const cJSON *obj, const char *key, char **out, struct cni_err
 	return 0;
 }
 
-static int parse_route(const cJSON *o, bool v11, struct cni_result *res, struct cni_err *err)
+static int parse_route(const cJSON *o, bool v1x, struct cni_result *res, struct cni_err *err)
 {
 	struct cni_route r = {0};
+	(void)v1x;
 	if (!cJSON_IsObject(o))
 		return cni_err_set(err, CNI_ERR_DECODE, "expected an object");
 	if (get_cidr(o, "dst", &r.dst, err) < 0 || get_ip(o, "gw", &r.has_gw, &r.gw, err) < 0)
 		return -1;
-	/* Go's types.Route carries the 1.1 fields at every version, but only
-	 * 1.1 defines them; older results keep dst and gw. */
-	if (v11 && (get_int(o, "mtu", INT_MIN, INT_MAX, &r.mtu, NULL, err) < 0 ||
-		    get_int(o, "advmss", INT_MIN, INT_MAX, &r.advmss, NULL, err) < 0 ||
-		    get_int(o, "priority", INT_MIN, INT_MAX, &r.priority, NULL, err) < 0 ||
-		    get_int(o, "table", INT_MIN, INT_MAX, &r.table, &r.has_table, err) < 0 ||
-		    get_int(o, "scope", INT_MIN, INT_MAX, &r.scope, &r.has_scope, err) < 0))
+	/* Go's types.Route (cni lib 1.3, vendored by upstream v1.9.1) reads
+	 * the 1.1 fields at every version, so a 0.4.0 or 1.0.0 IPAM result
+	 * carries them too and the bridge applies them. */
+	if ((get_int(o, "mtu", INT_MIN, INT_MAX, &r.mtu, NULL, err) < 0 ||
+	     get_int(o, "advmss", INT_MIN, INT_MAX, &r.advmss, NULL, err) < 0 ||
+	     get_int(o, "priority", INT_MIN, INT_MAX, &r.priority, NULL, err) < 0 ||
+	     get_int(o, "table", INT_MIN, INT_MAX, &r.table, &r.has_table, err) < 0 ||
+	     get_int(o, "scope", INT_MIN, INT_MAX, &r.scope, &r.has_scope, err) < 0))
 		return -1;
 	return cni_result_add_route(res, &r, err) < 0 ? -1 : 0;
 }

@@ -76,41 +76,41 @@ static void add_dns(struct builder *b, cJSON *o, const struct cni_dns *dns)
 	add_strv(b, d, "search", dns->search, dns->n_search);
 }
 
-static void add_route(struct builder *b, cJSON *arr, const struct cni_route *r, bool v11)
+static void add_route(struct builder *b, cJSON *arr, const struct cni_route *r)
 {
 	cJSON *o = add_child(b, arr, NULL, false);
 	if (!o)
 		return;
-	if (v11 && r->advmss)
+	if (r->advmss)
 		add_num(b, o, "advmss", r->advmss);
 	add_cidr(b, o, "dst", &r->dst);
 	if (r->has_gw)
 		add_ip(b, o, "gw", &r->gw);
-	if (v11 && r->mtu)
+	if (r->mtu)
 		add_num(b, o, "mtu", r->mtu);
-	if (v11 && r->priority)
+	if (r->priority)
 		add_num(b, o, "priority", r->priority);
-	if (v11 && r->has_scope)
+	if (r->has_scope)
 		add_num(b, o, "scope", r->scope);
-	if (v11 && r->has_table)
+	if (r->has_table)
 		add_num(b, o, "table", r->table);
 }
 
-static void add_iface(struct builder *b, cJSON *arr, const struct cni_iface *i, bool v11)
+static void add_iface(struct builder *b, cJSON *arr, const struct cni_iface *i, bool v1x)
 {
 	cJSON *o = add_child(b, arr, NULL, false);
 	if (!o)
 		return;
 	add_str(b, o, "mac", i->mac);
-	if (v11 && i->mtu)
+	if (v1x && i->mtu)
 		add_num(b, o, "mtu", i->mtu);
 	/* Go's Interface.Name has no omitempty. */
 	if (!cJSON_AddStringToObject(o, "name", i->name ? i->name : ""))
 		b->oom = true;
-	if (v11)
+	if (v1x)
 		add_str(b, o, "pciID", i->pci_id);
 	add_str(b, o, "sandbox", i->sandbox);
-	if (v11)
+	if (v1x)
 		add_str(b, o, "socketPath", i->socket_path);
 }
 
@@ -133,14 +133,13 @@ static void build_current(struct builder *b, cJSON *root, const struct cni_resul
 			  const char *version)
 {
 	bool v1x = cni_version_ge(version, "1.0.0");
-	bool v11 = cni_version_ge(version, "1.1.0");
 	/* 1.x leaves an empty dns out (cni lib >= 1.2); 0.3.x/0.4.0 always print it. */
 	if (!v1x || cni_dns_is_set(&res->dns))
 		add_dns(b, root, &res->dns);
 	if (res->n_ifaces) {
 		cJSON *arr = add_child(b, root, "interfaces", true);
 		for (size_t i = 0; arr && i < res->n_ifaces; i++)
-			add_iface(b, arr, &res->ifaces[i], v11);
+			add_iface(b, arr, &res->ifaces[i], v1x);
 	}
 	if (res->n_ips) {
 		cJSON *arr = add_child(b, root, "ips", true);
@@ -150,7 +149,7 @@ static void build_current(struct builder *b, cJSON *root, const struct cni_resul
 	if (res->n_routes) {
 		cJSON *arr = add_child(b, root, "routes", true);
 		for (size_t i = 0; arr && i < res->n_routes; i++)
-			add_route(b, arr, &res->routes[i], v11);
+			add_route(b, arr, &res->routes[i]);
 	}
 }
 

@@ -56,9 +56,16 @@ int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, s
 		goto out;
 	const struct gc_keep k = {prefix, keep, n};
 	rc = 0;
-	for (size_t i = 0; rc == 0 && i < 2; i++)
-		if (masq_ipt_usable(families[i]))
-			rc = ipt_nat_edit(families[i], write_gc, &k, err);
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		struct cni_err fam = {0};
+		if (!masq_ipt_usable(families[i]))
+			continue;
+		/* As upstream v1.9.1 GCIPMasqForNetwork: an iptables error
+		 * counts only where iptables works at all. */
+		if (ipt_nat_edit(families[i], write_gc, &k, &fam) < 0 &&
+		    masq_ipt_works(families[i]))
+			rc = cni_err_join(err, &fam);
+	}
 out:
 	free(chains);
 	free(keep);

@@ -144,6 +144,51 @@ static size_t write_teardown(struct strbuf *b, const char *save, const void *arg
 	return lines;
 }
 
+/* The direct teardown: the jumps ADD wrote for these addresses (the same
+ * spec as write_jumps, so iptables matches them exactly), then the chain.
+ * One iptables-restore, no listing. The batch is atomic: when any line
+ * fails (a jump already gone, one more jump than ours, a chain still
+ * referenced) nothing changed and the caller falls back to the listing. */
+static char *direct_teardown_batch(int family, const struct ipt_names *nm,
+				   const struct cni_ipnet *ips, size_t n)
+{
+	char *buf = NULL, a[CNI_IPNET_STRLEN];
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+	fputs("*nat\n", f);
+	for (size_t i = 0; i < n; i++)
+		if (ips[i].ip.family == family)
+			fprintf(f, "-D POSTROUTING -s %s -m comment --comment %s -j %s\n",
+				cni_ip_format(&ips[i].ip, a), nm->comment, nm->chain);
+	fprintf(f, "-F %s\n-X %s\nCOMMIT\n", nm->chain, nm->chain);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* 0: removed; 1: not applicable, use the listing; -1: error. */
+static int teardown_direct(int family, const struct ipt_names *nm, const struct cni_ipnet *ips,
+			   size_t n, struct cni_err *err)
+{
+	char *batch;
+	int rc;
+
+	if (!n)
+		return 1; /* addresses unknown (netns gone): only a listing finds the jumps */
+	batch = direct_teardown_batch(family, nm, ips, n);
+	if (!batch)
+		return cni_err_set(err, CNI_ERR_IO, "iptables: out of memory");
+	rc = ipt_restore(family, batch, err);
+	free(batch);
+	if (rc > 0)
+		cni_err_clear(err);
+	return rc;
+}
+
 int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
 		      masq_ipt_probe *nft_may_exist, struct cni_err *err)
 {
@@ -156,7 +201,10 @@ int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *
 			continue;
 		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain, nft_may_exist))
 			continue;
-		if (ipt_nat_edit(families[i], write_teardown, &nm, err) < 0)
+		int rc = teardown_direct(families[i], &nm, ips, n, err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0 && ipt_nat_edit(families[i], write_teardown, &nm, err) < 0)
 			return -1;
 	}
 	return 0;

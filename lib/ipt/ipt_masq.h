@@ -57,7 +57,11 @@ int masq_ipt_gc(const char *net, const struct cni_attachment *valid, size_t n, s
  * family whose tools are missing is skipped. */
 typedef void masq_ipt_list_fn(int family, const char *chain, const char *cid, void *arg);
 int masq_ipt_list(const char *net, masq_ipt_list_fn *fn, void *arg, struct cni_err *err);
-/* Whether iptables (AF_INET) or ip6tables (AF_INET6) can be used: its
- * -restore and -save tools are in PATH. The reference additionally lists
- * the filter table with the tool; we skip that extra process. */
+/* Whether the tools of iptables (AF_INET) or ip6tables (AF_INET6) are in
+ * PATH: teardown and GC skip a family without them. */
 bool masq_ipt_usable(int family);
+/* Whether iptables actually works here: the tools are in PATH and
+ * `iptables-save -t filter` succeeds (it fails where the kernel has no
+ * working iptables). Upstream v1.9.1's SupportsIPTables (pkg/utils/
+ * netfilter.go:26) asks the same of `iptables -S INPUT 1`. One process. */
+bool masq_ipt_works(int family);

@@ -25,6 +25,19 @@ bool masq_ipt_usable(int family)
 	       ipt_find_tool(ipt_save_tool(family), path, sizeof(path));
 }
 
+bool masq_ipt_works(int family)
+{
+	static const char *const args[] = {"-t", "filter", NULL};
+	struct ipt_output res = {0};
+	struct cni_err ignored = {0};
+
+	if (!masq_ipt_usable(family) ||
+	    ipt_run(ipt_save_tool(family), args, NULL, &res, &ignored) < 0)
+		return false;
+	free(res.out);
+	return res.status == 0;
+}
+
 int ipt_names_for(const char *net, const char *cid, struct ipt_names *nm, struct cni_err *err)
 {
 	char raw[900];

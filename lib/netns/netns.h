@@ -4,6 +4,8 @@
  * failed switch-back cannot leak the container netns into other work. The
  * caller's thread never changes netns. */
 #pragma once
+#include <pthread.h>
+#include <stdbool.h>
 #include "lib/cni/error.h"
 
 struct netns {
@@ -47,3 +49,27 @@ int netns_is_current(const char *path);
  * follow the thread (it shows the netns sysfs was mounted in). */
 typedef int (*netns_fn)(void *arg, struct cni_err *err);
 int netns_run(const struct netns *ns, netns_fn fn, void *arg, struct cni_err *err);
+
+/* netns_run in two halves, so the host thread can work while fn runs (DEL
+ * tears the masquerade rules down while the kernel deletes the veth). The
+ * host thread must not touch arg or err until netns_join, except through
+ * whatever synchronisation fn and the caller agree on; done(arg), when
+ * set, runs on the worker once it is finished with arg, also when it could
+ * not enter the netns (fn not run), so a caller waiting on fn's signal is
+ * never left waiting. */
+struct netns_task {
+	const struct netns *ns;
+	netns_fn fn;
+	void (*done)(void *arg); /* set before netns_start; NULL = none */
+	void *arg;
+	struct cni_err *err;
+	int ret;
+	bool started;
+	pthread_t tid;
+};
+/* Returns 0 (the worker runs), or -1 with err (nothing started, done not
+ * called). */
+int netns_start(struct netns_task *t, const struct netns *ns, netns_fn fn, void *arg,
+		struct cni_err *err);
+/* Waits for the worker; returns what netns_run would. -1 when not started. */
+int netns_join(struct netns_task *t);

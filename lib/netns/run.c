@@ -9,49 +9,55 @@
 #include <signal.h>
 #include <unistd.h>
 
-struct netns_job {
-	const struct netns *ns;
-	netns_fn fn;
-	void *arg;
-	struct cni_err *err;
-	int ret;
-};
 
 /* Runs on the worker. The switch back is for whatever still runs on this
  * thread after fn (TLS and pthread_key destructors at exit); correctness does
  * not depend on it, because the thread exits either way and is never handed
  * other work. That is why a failed restore is ignored: nothing can run in the
  * wrong namespace afterwards. */
-static void *netns_worker(void *p)
+static void run_in_ns(struct netns_task *job)
 {
-	struct netns_job *job = p;
 	int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	if (orig < 0) {
 		cni_err_errno(job->err, CNI_ERR_INTERNAL, errno,
 			      "failed to open the current netns (/proc/thread-self/ns/net)");
-		return NULL;
+		return;
 	}
 	if (setns(job->ns->fd, CLONE_NEWNET) != 0) {
 		cni_err_errno(job->err, CNI_ERR_INTERNAL, errno, "failed to enter netns \"%s\"",
 			      job->ns->path ? job->ns->path : "?");
 		close(orig);
-		return NULL;
+		return;
 	}
 	job->ret = job->fn(job->arg, job->err);
 	(void)setns(orig, CLONE_NEWNET);
 	close(orig);
+}
+
+static void *netns_worker(void *p)
+{
+	struct netns_task *job = p;
+
+	run_in_ns(job);
+	if (job->done)
+		job->done(job->arg);
 	return NULL;
 }
 
-int netns_run(const struct netns *ns, netns_fn fn, void *arg, struct cni_err *err)
+int netns_start(struct netns_task *t, const struct netns *ns, netns_fn fn, void *arg,
+		struct cni_err *err)
 {
-	struct netns_job job = {.ns = ns, .fn = fn, .arg = arg, .err = err, .ret = -1};
 	pthread_attr_t attr;
 	sigset_t all;
-	pthread_t tid;
 	int rc;
 
+	t->ns = ns;
+	t->fn = fn;
+	t->arg = arg;
+	t->err = err;
+	t->ret = -1;
+	t->started = false;
 	if (!ns || ns->fd < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "netns_run: netns is not open");
 	/* Signals stay with the host thread: a handler must never run while a
@@ -61,16 +67,34 @@ int netns_run(const struct netns *ns, netns_fn fn, void *arg, struct cni_err *er
 		return cni_err_errno(err, CNI_ERR_INTERNAL, rc, "pthread_attr_init");
 	rc = pthread_attr_setsigmask_np(&attr, &all);
 	if (rc == 0)
-		rc = pthread_create(&tid, &attr, netns_worker, &job);
+		rc = pthread_create(&t->tid, &attr, netns_worker, t);
 	pthread_attr_destroy(&attr);
 	if (rc != 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, rc,
 				     "failed to start a thread for netns \"%s\"",
 				     ns->path ? ns->path : "?");
-	pthread_join(tid, NULL);
+	t->started = true;
+	return 0;
+}
+
+int netns_join(struct netns_task *t)
+{
+	if (!t->started)
+		return -1;
+	pthread_join(t->tid, NULL);
+	t->started = false;
 	/* -1 means err is set, whatever fn forgot. */
-	if (job.ret < 0 && !cni_err_isset(err))
-		cni_err_set(err, CNI_ERR_INTERNAL, "operation in netns \"%s\" failed",
-			    ns->path ? ns->path : "?");
-	return job.ret;
+	if (t->ret < 0 && !cni_err_isset(t->err))
+		cni_err_set(t->err, CNI_ERR_INTERNAL, "operation in netns \"%s\" failed",
+			    t->ns->path ? t->ns->path : "?");
+	return t->ret;
+}
+
+int netns_run(const struct netns *ns, netns_fn fn, void *arg, struct cni_err *err)
+{
+	struct netns_task t = {0};
+
+	if (netns_start(&t, ns, fn, arg, err) < 0)
+		return -1;
+	return netns_join(&t);
 }

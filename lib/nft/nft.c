@@ -140,6 +140,20 @@ static void msg_end(struct nft_ctx *c)
 		c->failed = true;
 }
 
+/* A table's or chain's comment as nft stores it (a udata TLV of type);
+ * NULL without a comment or memory. nftnl_udata_buf_free takes NULL. */
+static struct nftnl_udata_buf *comment_udata(uint8_t type, const char *comment)
+{
+	struct nftnl_udata_buf *u =
+	    comment ? nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN + 8) : NULL;
+
+	if (u && !nftnl_udata_put_strz(u, type, comment)) {
+		nftnl_udata_buf_free(u);
+		return NULL;
+	}
+	return u;
+}
+
 void nft_add_table(struct nft_ctx *c, uint16_t family, const char *table, const char *comment)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -148,13 +162,11 @@ void nft_add_table(struct nft_ctx *c, uint16_t family, const char *table, const 
 		return;
 	}
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	if (comment) {
-		struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN + 8);
-		if (u && nftnl_udata_put_strz(u, NFTNL_UDATA_TABLE_COMMENT, comment))
-			nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(u),
-					     nftnl_udata_buf_len(u));
-		nftnl_udata_buf_free(u);
-	}
+	struct nftnl_udata_buf *u = comment_udata(NFTNL_UDATA_TABLE_COMMENT, comment);
+	if (u)
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(u),
+				     nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
 	note_what(c, "add table %s %s", nft_family_name(family), table);
 	struct nlmsghdr *nlh = msg_begin(c, NFT_MSG_NEWTABLE, family, NLM_F_CREATE | NLM_F_ACK);
 	nftnl_table_nlmsg_build_payload(nlh, t);
@@ -186,13 +198,11 @@ void nft_add_chain(struct nft_ctx *c, uint16_t family, const char *table, const 
 		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, prio);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
-	if (comment) {
-		struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN + 8);
-		if (u && nftnl_udata_put_strz(u, NFTNL_UDATA_CHAIN_COMMENT, comment))
-			nftnl_chain_set_data(ch, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(u),
-					     nftnl_udata_buf_len(u));
-		nftnl_udata_buf_free(u);
-	}
+	struct nftnl_udata_buf *u = comment_udata(NFTNL_UDATA_CHAIN_COMMENT, comment);
+	if (u)
+		nftnl_chain_set_data(ch, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(u),
+				     nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
 	note_what(c, "add chain %s %s %s", nft_family_name(family), table, chain);
 	struct nlmsghdr *nlh = msg_begin(c, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE | NLM_F_ACK);
 	nftnl_chain_nlmsg_build_payload(nlh, ch);

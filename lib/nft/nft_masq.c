@@ -260,16 +260,26 @@ out:
 	return rc;
 }
 
+/* Opens c and collects the masq_checks rules of network net: those whose
+ * comment starts with "<h16(net)>-". found points into hash. */
+static int find_network_rules(struct nft_ctx *c, const char *net,
+			      char hash[MASQ_NFT_NET_HASH_LEN + 2], struct found_rules *found,
+			      struct cni_err *err)
+{
+	masq_nft_network_hash(net, hash);
+	strcat(hash, "-");
+	*found = (struct found_rules){.prefix = hash};
+	return nft_open(c, err) < 0 || find_rules(c, found, err) < 0 ? -1 : 0;
+}
+
 int masq_nft_list(const char *net, masq_nft_list_fn *fn, void *arg, struct cni_err *err)
 {
 	char hash[MASQ_NFT_NET_HASH_LEN + 2];
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct found_rules found = {.prefix = hash};
+	struct found_rules found;
 	int rc = -1;
 
-	masq_nft_network_hash(net, hash);
-	strcat(hash, "-");
-	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+	if (find_network_rules(&c, net, hash, &found, err) < 0)
 		goto out;
 	for (size_t i = 0; i < found.n; i++)
 		fn(found.v[i].comment, arg);
@@ -323,12 +333,10 @@ int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, s
 {
 	char hash[MASQ_NFT_NET_HASH_LEN + 2];
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct found_rules found = {.prefix = hash};
+	struct found_rules found;
 	int rc = -1;
 
-	masq_nft_network_hash(net, hash);
-	strcat(hash, "-");
-	if (nft_open(&c, err) < 0 || find_rules(&c, &found, err) < 0)
+	if (find_network_rules(&c, net, hash, &found, err) < 0)
 		goto out;
 	for (size_t i = 0; i < found.n; i++)
 		if (!comment_is_valid(found.v[i].comment, net, valid, n))
@@ -337,4 +345,12 @@ int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, s
 out:
 	found_free(&found);
 	return rc;
+}
+
+bool masq_nft_usable(void)
+{
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	struct cni_err ignored = {0};
+
+	return nft_open(&c, &ignored) == 0;
 }

@@ -45,6 +45,9 @@ int masq_nft_list(const char *net, masq_nft_list_fn *fn, void *arg, struct cni_e
  * each of ips, else -1 with err (code 999) naming the first one missing. */
 int masq_nft_check(const char *net, const char *ifname, const char *cid,
 		   const struct cni_ipnet *ips, size_t n, struct cni_err *err);
+/* Whether nf_tables can be spoken to here (a netfilter netlink socket
+ * opens and binds): upstream's SupportsNFTables for the backend choice. */
+bool masq_nft_usable(void);
 /* Deletes the rules of network net whose attachment is not in valid[]
  * (CNI GC). */
 int masq_nft_gc(const char *net, const struct cni_attachment *valid, size_t n, struct cni_err *err);

@@ -2,6 +2,7 @@
  * delete. */
 #include "lib/nl/msg.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/if_addr.h>
@@ -80,6 +81,7 @@ int nl_addr_list(struct nl *nl, int ifindex, int family, struct nl_addr **out, s
 	int rc;
 
 	ifa->ifa_family = (unsigned char)family;
+	ifa->ifa_index = (unsigned)ifindex; /* a filter with NETLINK_GET_STRICT_CHK */
 	rc = nl_dump(nl, nlh, addr_msg_cb, &d, addr_reset);
 	if (rc) {
 		vec_free(&d.vec);
@@ -105,16 +107,14 @@ static struct nlmsghdr *addr_msg(struct nl *nl, char *buf, int type, int flags, 
 	return nlh;
 }
 
-int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
-		struct cni_err *err)
+/* RTM_NEWADDR as `ip addr add` and Go's netlink.AddrAdd send it: IPv4 gets
+ * the subnet broadcast address (none for /31 and /32). */
+static struct nlmsghdr *addr_add_msg(struct nl *nl, char *buf, int ifindex,
+				     const struct cni_ipnet *a)
 {
-	char buf[NL_REQ_BUF], s[CNI_IPNET_STRLEN];
 	struct nlmsghdr *nlh =
 	    addr_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
-	int rc;
 
-	/* Like `ip addr add` and Go's netlink.AddrAdd: IPv4 gets the subnet
-	 * broadcast address (none for /31 and /32). */
 	if (a->ip.family == AF_INET && a->prefix < 31) {
 		uint8_t brd[4];
 		for (int i = 0; i < 4; i++) {
@@ -126,11 +126,30 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const cha
 		}
 		mnl_attr_put(nlh, IFA_BROADCAST, 4, brd);
 	}
-	rc = nl_talk(nl, nlh, NULL, NULL);
+	return nlh;
+}
+
+int nl_addr_add(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,
+		struct cni_err *err)
+{
+	char buf[NL_REQ_BUF], s[CNI_IPNET_STRLEN];
+	int rc = nl_talk(nl, addr_add_msg(nl, buf, ifindex, a), NULL, NULL);
+
 	if (rc == -EEXIST)
 		return -EEXIST;
 	return rc ? nl_fail(err, rc, "failed to add IP addr %s to %s", cni_ipnet_format(a, s), what)
 		  : 0;
+}
+
+int nl_batch_addr_add(struct nl_batch *b, int ifindex, const struct cni_ipnet *a, const char *what)
+{
+	char buf[NL_REQ_BUF], s[CNI_IPNET_STRLEN], eexist[192];
+
+	cni_ipnet_format(a, s);
+	snprintf(eexist, sizeof(eexist), "failed to add IP addr %s to %s: address already present",
+		 s, what);
+	return nl_batch_push(b, addr_add_msg(b->nl, buf, ifindex, a), eexist,
+			     "failed to add IP addr %s to %s", s, what);
 }
 
 int nl_addr_del(struct nl *nl, int ifindex, const struct cni_ipnet *a, const char *what,

@@ -140,7 +140,7 @@ int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *ou
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	out->ifindex = 0;
-	rc = nl_talk(nl, nlh, link_msg_cb, out);
+	rc = nl_get(nl, nlh, link_msg_cb, out);
 	if (rc == -ENODEV || rc == -ENOENT)
 		return -ENOENT;
 	if (rc == 0 && out->ifindex == 0)
@@ -190,9 +190,15 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	struct ifinfomsg *pifi;
 	int rc;
 
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
-	if (req->ns_fd >= 0)
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
+	/* The host end is the link being created, so master and up apply to
+	 * it in this same message (the kernel brings it up, then enslaves
+	 * it; a failure there unregisters the pair); the container end is
+	 * the peer, placed into its netns by the IFLA_NET_NS_FD of its nest. */
+	if (req->host_up) {
+		ifi_of(nlh)->ifi_flags = IFF_UP;
+		ifi_of(nlh)->ifi_change = IFF_UP;
+	}
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->peer_name);
 	/* No IFLA_TXQLEN: the kernel's default (1000) on both ends, as the
 	 * current reference. Plugins up to v1.5 sent the zero of Go's
 	 * LinkAttrs.TxQLen by accident, which leaves a qdisc attached later
@@ -200,8 +206,8 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	 * (v1.6.0) fixed that. */
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
-	if (req->mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, NL_MAC_LEN, req->mac);
+	if (req->master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)req->master);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -210,9 +216,13 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	pifi = mnl_nlmsg_get_payload_tail(nlh);
 	memset(pifi, 0, sizeof(*pifi));
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifi));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->peer_name);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
+	if (req->ns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->ns_fd);
 	if (req->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
+	if (req->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, NL_MAC_LEN, req->mac);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
@@ -225,24 +235,37 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err 
 	return 0;
 }
 
-static int link_change(struct nl *nl, int ifindex, unsigned flag, const char *what,
-		       const char *doing, struct cni_err *err)
+static struct nlmsghdr *link_change_msg(struct nl *nl, char *buf, int ifindex, unsigned flag)
 {
-	char buf[NL_REQ_BUF];
 	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = ifi_of(nlh);
-	int rc;
 
 	ifi->ifi_index = ifindex;
 	ifi->ifi_change = flag;
 	ifi->ifi_flags = flag;
-	rc = nl_talk(nl, nlh, NULL, NULL);
+	return nlh;
+}
+
+static int link_change(struct nl *nl, int ifindex, unsigned flag, const char *what,
+		       const char *doing, struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	int rc = nl_talk(nl, link_change_msg(nl, buf, ifindex, flag), NULL, NULL);
+
 	return rc ? nl_fail(err, rc, "cannot %s %s", doing, what) : 0;
 }
 
 int nl_link_set_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err)
 {
 	return link_change(nl, ifindex, IFF_UP, what, "set up", err);
+}
+
+int nl_batch_link_up(struct nl_batch *b, int ifindex, const char *what)
+{
+	char buf[NL_REQ_BUF];
+
+	return nl_batch_push(b, link_change_msg(b->nl, buf, ifindex, IFF_UP), NULL, "cannot set up %s",
+			     what);
 }
 
 int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err)

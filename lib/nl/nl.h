@@ -81,10 +81,13 @@ struct nl_veth_req {
 	const char *peer_name; /* created in the socket's netns */
 	unsigned mtu;	       /* both ends; 0 = default */
 	const uint8_t *mac;    /* of `name`; NULL = random */
+	int master;	       /* ifindex of a bridge for peer_name; 0 = none */
+	bool host_up;	       /* peer_name created up */
 };
-/* One RTM_NEWLINK from the host socket: top-level IFLA_NET_NS_FD places
- * `name` in the container, the peer stays with the socket. Returns 0,
- * -EEXIST when either name is taken (err untouched), -1 otherwise. */
+/* One RTM_NEWLINK from the host socket creates the pair: peer_name in the
+ * socket's netns (already on master and up when asked), `name` inside
+ * ns_fd's netns. Returns 0, -EEXIST when either name is taken (err
+ * untouched), -1 otherwise (nothing is left behind). */
 int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err *err);
 
 int nl_link_set_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
@@ -181,12 +184,45 @@ struct nl_route {
 	int scope;    /* RT_SCOPE_UNIVERSE by default */
 };
 
-/* Adds with NLM_F_CREATE and without EXCL (the reference's RouteAddEcmp),
- * so a second default route through another gateway is allowed. Returns 0,
+/* Adds with NLM_F_CREATE and without EXCL or APPEND (upstream's
+ * RouteAddEcmp): a second route to the same destination through another
+ * gateway is prepended (IPv4) or joins as an ECMP nexthop (IPv6). Returns 0,
  * -EEXIST (err untouched), -1. */
 int nl_route_add(struct nl *nl, const struct nl_route *r, struct cni_err *err);
 /* Routes of family in every table (unicast only). *out malloc'd. */
 int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct cni_err *err);
+
+/* ---- batches (batch.c) ----
+ * Change requests queued and sent in one sendmsg; the acks are read
+ * together. The kernel runs every request of a batch, in order, even after
+ * one failed; nl_batch_send reports the first failure in queue order. */
+
+#define NL_BATCH_MAX 8
+struct nlmsghdr;
+struct nl_batch_item {
+	struct nlmsghdr *hdr;
+	int rc;		   /* 0 acked, -errno, 1 = not answered (yet) */
+	char what[160];	   /* "failed to add IP addr 10.1.0.2/16 to eth0" */
+	char eexist[192];  /* the whole message for -EEXIST; "" = the usual one */
+};
+struct nl_batch {
+	struct nl *nl;
+	int n;
+	size_t len;
+	char buf[NL_BATCH_MAX * 192];
+	struct nl_batch_item items[NL_BATCH_MAX];
+	char ext[256]; /* extended ack text of the first failure */
+};
+void nl_batch_init(struct nl_batch *b, struct nl *nl);
+/* Sends the queue, waits for every answer. Returns 0 when all succeeded,
+ * -1 with err = the first failure ("<what>: <strerror>[ (<extack>)]", or
+ * the item's eexist message). The batch is then spent: init it again. */
+int nl_batch_send(struct nl_batch *b, struct cni_err *err);
+/* Queue a request like nl_addr_add / nl_link_set_up / nl_route_add would
+ * send it. Return 0, or -E2BIG when the batch is full (send it first). */
+int nl_batch_addr_add(struct nl_batch *b, int ifindex, const struct cni_ipnet *a, const char *what);
+int nl_batch_link_up(struct nl_batch *b, int ifindex, const char *what);
+int nl_batch_route_add(struct nl_batch *b, const struct nl_route *r);
 
 /* ---- helpers (mac.c) ---- */
 

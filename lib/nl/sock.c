@@ -1,6 +1,7 @@
 /* NETLINK_ROUTE transport: open, request/ack, dumps with NLM_F_DUMP_INTR
  * retry, extended-ack messages for readable errors. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,11 @@ int nl_open(struct nl *nl, struct cni_err *err)
 	/* Best effort: older kernels simply give no text. */
 	mnl_socket_setsockopt(nl->mnl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->mnl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Dumps filtered by the kernel (an address dump of one ifindex) instead
+	 * of every link's entries sent and dropped here: on a node with
+	 * hundreds of ports the reply would grow with them. Older kernels
+	 * ignore the filter; the callbacks filter too. */
+	mnl_socket_setsockopt(nl->mnl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	if (mnl_socket_bind(nl->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 		mnl_socket_close(nl->mnl);
@@ -60,34 +66,48 @@ struct nlmsghdr *nl_msg_start(struct nl *nl, char *buf, int type, int flags, siz
 	return nlh;
 }
 
+struct ext_buf {
+	char *s;
+	size_t len;
+};
+
 static int extack_attr_cb(const struct nlattr *a, void *data)
 {
+	struct ext_buf *e = data;
+
 	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
 	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-		snprintf(data, sizeof(ext_msg), "%s", mnl_attr_get_str(a));
+		snprintf(e->s, e->len, "%s", mnl_attr_get_str(a));
 	return MNL_CB_OK;
+}
+
+int nl_parse_ack(const struct nlmsghdr *nlh, char *ext, size_t ext_len)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct ext_buf eb = {ext, ext_len};
+	size_t off;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return -EBADMSG;
+	if (e->error && ext && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - sizeof(e->msg);
+		mnl_attr_parse(nlh, off, extack_attr_cb, &eb);
+	}
+	return e->error;
 }
 
 /* Returns the (negative) errno of an NLMSG_ERROR, 0 for an ack. */
 static int parse_error(const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t off;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-		return -EBADMSG;
-	if (e->error && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
-		off = sizeof(*e);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - sizeof(e->msg);
-		mnl_attr_parse(nlh, off, extack_attr_cb, ext_msg);
-	}
-	return e->error;
+	return nl_parse_ack(nlh, ext_msg, sizeof(ext_msg));
 }
 
-/* Reads replies to seq until the ack/error/DONE. *intr is set when the
- * kernel flagged the dump as inconsistent. */
-static int receive(struct nl *nl, unsigned seq, mnl_cb_t cb, void *data, int *intr)
+/* Reads replies to seq until the ack/error/DONE, or (single) until the one
+ * reply of a GET sent without NLM_F_ACK. *intr is set when the kernel
+ * flagged the dump as inconsistent. */
+static int receive(struct nl *nl, unsigned seq, mnl_cb_t cb, void *data, int *intr, bool single)
 {
 	char buf[32768]; /* what libmnl advises for dumps */
 	int cb_rc = 0;
@@ -116,6 +136,8 @@ static int receive(struct nl *nl, unsigned seq, mnl_cb_t cb, void *data, int *in
 				continue;
 			if (cb(nlh, data) < 0)
 				cb_rc = errno ? -errno : -EINVAL;
+			if (single)
+				return cb_rc;
 		}
 	}
 }
@@ -129,8 +151,20 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->mnl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	rc = receive(nl, nlh->nlmsg_seq, cb, data, &intr);
+	rc = receive(nl, nlh->nlmsg_seq, cb, data, &intr, false);
 	return rc ? rc : intr ? -EINTR : 0;
+}
+
+int nl_get(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	int intr = 0;
+
+	ext_msg[0] = '\0';
+	nlh->nlmsg_flags &= ~(unsigned)NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->mnl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return receive(nl, nlh->nlmsg_seq, cb, data, &intr, true);
 }
 
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void (*reset)(void *data))

@@ -94,17 +94,16 @@ static int masq(struct add *a, struct cni_err *err)
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	char m[4][18];
-	struct nl_link br, port, gw;
+	struct nl_link br, gw;
 
-	/* Read the MACs last: the bridge's follows its ports until pinned and
-	 * udev may rewrite the host veth's (reference #805). */
-	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0 ||
-	    nl_link_get(&a->host, NULL, a->port.ifindex, &port, err) != 0)
-		return cni_err_isset(err)
-			   ? -1
-			   : cni_err_set(err, CNI_ERR_INTERNAL, "bridge or host veth vanished");
+	/* Read the bridge MAC last: it follows its ports unless an isGateway
+	 * ADD pinned it. The host veth's is the forwarding wait's last look,
+	 * the last step (udev may rewrite it, reference #805). */
+	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0)
+		return cni_err_isset(err) ? -1
+					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge vanished");
 	nl_mac_format(br.mac, br.mac_len, m[0]);
-	nl_mac_format(port.mac, port.mac_len, m[1]);
+	nl_mac_format(a->port.mac, a->port.mac_len, m[1]);
 	nl_mac_format(a->ctr.mac, NL_MAC_LEN, m[2]);
 	if (cni_result_add_iface(res, a->conf.bridge, m[0], NULL, err) < 0 ||
 	    cni_result_add_iface(res, a->host_name, m[1], NULL, err) < 0 ||
@@ -174,12 +173,11 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 		return -1;
 	if (ipam_add(a, err) < 0)
 		return -1;
-	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, a->host_name, err) < 0)
+	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, &a->br, a->host_name,
+			err) < 0)
 		return -1;
 	a->veth_made = true;
-	/* The host end first: IPv6 DAD in the container (enabledad) only
-	 * runs once the link has carrier, i.e. both ends are up. */
-	if (veth_attach_host_end(&a->host, &a->conf, &a->br, a->host_name, &a->port, err) < 0)
+	if (veth_config_host_end(&a->host, &a->conf, a->host_name, err) < 0)
 		return -1;
 	a->ctr.conf = &a->conf;
 	a->ctr.ifname = a->req->env.ifname;
@@ -189,13 +187,22 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;
 	a->spoofchk_done = true;
-	if (gateways_on_bridge(a, err) < 0 || bridge_pin_mac(&a->host, a->conf.bridge, err) < 0)
+	if (gateways_on_bridge(a, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
 		return -1;
-	/* A disabled container end never gives the port carrier. */
-	if (!a->conf.disable_container_iface && veth_wait_forwarding(&a->host, &a->port, err) < 0)
+	/* A disabled container end never gives the port carrier: one look
+	 * (for its MAC) instead of the wait. */
+	if (a->conf.disable_container_iface) {
+		int rc = nl_link_get(&a->host, a->host_name, 0, &a->port, err);
+		if (rc == -ENOENT)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished",
+					   a->host_name);
+		if (rc)
+			return -1;
+	} else if (veth_wait_forwarding(&a->host, a->host_name, &a->port, err) < 0) {
 		return -1;
+	}
 	return build_result(a, res, err);
 }
 

@@ -210,6 +210,24 @@ static int parse_numbers(const cJSON *conf, struct bridge_conf *c, struct cni_er
 	return 0;
 }
 
+/* Upstream v1.9.1 dnsConfSet (bridge.go:764): a list given at all, even
+ * empty (a non-nil Go slice), or a non-empty domain. So "nameservers": []
+ * replaces the IPAM's DNS with nothing; null leaves it. */
+static bool dns_conf_set(const cJSON *dns, const struct cni_dns *d)
+{
+	static const char *const lists[] = {"nameservers", "search", "options"};
+	const cJSON *arr;
+
+	if (d->domain && *d->domain)
+		return true;
+	for (size_t i = 0; dns && i < sizeof(lists) / sizeof(lists[0]); i++) {
+		arr = NULL; /* types were checked by cni_dns_parse */
+		if (json_get_array(dns, lists[i], &arr, NULL) == 0 && arr)
+			return true;
+	}
+	return false;
+}
+
 static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_err *err,
 			 struct cni_err *bad)
 {
@@ -242,7 +260,7 @@ static int parse_strings(const cJSON *conf, struct bridge_conf *c, struct cni_er
 		return -1;
 	if (dns && cni_dns_parse(dns, &c->dns, err) < 0)
 		return -1;
-	c->has_dns = cni_dns_is_set(&c->dns);
+	c->has_dns = dns_conf_set(dns, &c->dns);
 	return 0;
 }
 

@@ -18,7 +18,7 @@ struct bridge_conf {
 	bool enable_dad;       /* enabledad */
 	unsigned mtu;	       /* 0 = kernel default */
 	const char *ipam_type; /* NULL = L2 mode */
-	bool has_dns;	       /* dns given and set (cni_dns_is_set): replaces IPAM's */
+	bool has_dns;	       /* dns set as upstream dnsConfSet (a list given, even empty, or a domain): replaces IPAM's */
 	struct cni_dns dns;    /* owned: bridge_conf_free */
 	bool has_mac;	       /* container MAC from CNI_ARGS / args / runtimeConfig */
 	uint8_t mac[6];

@@ -3,14 +3,11 @@
  * container's netns because this thread is in it. */
 #include "plugin/bridge/steps.h"
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include "lib/sysctl/sysctl.h"
-
-#define SETTLE_TIMEOUT_MS 5000
 
 /* DAD off unless asked (no 1-2 s settle), and announce the MAC on up (the
  * reference's arp_notify replaced a gratuitous ARP). Errors are ignored
@@ -51,80 +48,28 @@ static bool has_v6(const struct cni_result *r)
 	return false;
 }
 
-static int add_addresses(struct nl *nl, const struct ctr_setup *s, int ifindex, struct cni_err *err)
+/* Makes room in b for one more request: sends a full batch first. */
+static int batch_room(struct nl_batch *b, struct cni_err *err)
+{
+	int rc;
+
+	if (b->n < NL_BATCH_MAX)
+		return 0;
+	rc = nl_batch_send(b, err);
+	nl_batch_init(b, b->nl);
+	return rc;
+}
+
+static int queue_addresses(struct nl_batch *b, const struct ctr_setup *s, int ifindex,
+			   struct cni_err *err)
 {
 	if (has_v6(s->ipam) && enable_ipv6(s->ifname, err) < 0)
 		return -1;
-	for (size_t i = 0; i < s->ipam->n_ips; i++) {
-		int rc = nl_addr_add(nl, ifindex, &s->ipam->ips[i].address, s->ifname, err);
-		if (rc == -EEXIST) {
-			char a[CNI_IPNET_STRLEN];
-			return cni_err_set(
-			    err, CNI_ERR_INTERNAL,
-			    "failed to add IP addr %s to %s: address already present",
-			    cni_ipnet_format(&s->ipam->ips[i].address, a), s->ifname);
-		}
-		if (rc < 0)
+	for (size_t i = 0; i < s->ipam->n_ips; i++)
+		if (batch_room(b, err) < 0 ||
+		    nl_batch_addr_add(b, ifindex, &s->ipam->ips[i].address, s->ifname) < 0)
 			return -1;
-	}
 	return 0;
-}
-
-/* One look at the link's IPv6 addresses: 1 while any is still tentative,
- * 0 when all have passed DAD, -1 when one failed it (or the dump did). */
-static int v6_tentative(struct nl *nl, int ifindex, const char *ifname, struct cni_err *err)
-{
-	struct nl_addr *a = NULL;
-	size_t n = 0;
-	int tentative = 0;
-
-	if (nl_addr_list(nl, ifindex, AF_INET6, &a, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (a[i].flags & IFA_F_DADFAILED) {
-			char s[CNI_IPNET_STRLEN];
-			cni_err_set(err, CNI_ERR_INTERNAL,
-				    "link %s has address %s in DADFAILED state (duplicate address)",
-				    ifname, cni_ipnet_format(&a[i].ipnet, s));
-			free(a);
-			return -1;
-		}
-		tentative |= (a[i].flags & IFA_F_TENTATIVE) != 0;
-	}
-	free(a);
-	return tentative;
-}
-
-struct settle {
-	struct nl *nl;
-	int ifindex;
-	const char *ifname;
-};
-
-/* An nl_watch_until check: 1 once no IPv6 address is tentative. */
-static int settled(void *arg, struct cni_err *err)
-{
-	struct settle *s = arg;
-	int rc = v6_tentative(s->nl, s->ifindex, s->ifname, err);
-
-	return rc < 0 ? -1 : !rc;
-}
-
-/* Reference SettleAddresses: wait until no IPv6 address is tentative; a
- * DADFAILED address is an error. 5 s at most. The kernel announces the end
- * of DAD (passed or failed) as an RTM_NEWADDR, so we sleep until one comes
- * instead of polling on a timer, which added up to the poll interval to
- * every ADD. Any notification only triggers a fresh dump, which stays the
- * one source of truth. */
-static int settle_addresses(struct nl *nl, int ifindex, const char *ifname, struct cni_err *err)
-{
-	struct settle s = {.nl = nl, .ifindex = ifindex, .ifname = ifname};
-	int rc = nl_watch_until(RTNLGRP_IPV6_IFADDR, SETTLE_TIMEOUT_MS, settled, &s, err);
-
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	return cni_err_set(err, CNI_ERR_INTERNAL,
-			   "link %s still has tentative IPv6 addresses after 5 s", ifname);
 }
 
 static const struct cni_ip *first_gateway(const struct cni_result *r, int family)
@@ -163,7 +108,8 @@ static bool same_route(const struct nl_route *a, const struct nl_route *b)
 /* A gw-less IPAM default route gets the same gateway as the one
  * isDefaultGateway adds; the reference then fails on EEXIST. The second
  * identical route is simply already there. */
-static int add_routes(struct nl *nl, const struct cni_result *r, int oif, struct cni_err *err)
+static int queue_routes(struct nl_batch *b, const struct cni_result *r, int oif,
+			struct cni_err *err)
 {
 	for (size_t i = 0; i < r->n_routes; i++) {
 		struct nl_route rt, prev;
@@ -175,15 +121,7 @@ static int add_routes(struct nl *nl, const struct cni_result *r, int oif, struct
 		}
 		if (dup)
 			continue;
-		int rc = nl_route_add(nl, &rt, err);
-		if (rc == -EEXIST) {
-			char d[CNI_IPNET_STRLEN];
-			return cni_err_set(
-			    err, CNI_ERR_INTERNAL,
-			    "failed to add route %s: an identical route already exists",
-			    cni_ipnet_format(&rt.dst, d));
-		}
-		if (rc < 0)
+		if (batch_room(b, err) < 0 || nl_batch_route_add(b, &rt) < 0)
 			return -1;
 	}
 	return 0;
@@ -212,17 +150,29 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 	 * whatever configures addresses there (DHCP, SLAAC) may want DAD. */
 	if (s->ipam)
 		set_link_sysctls(s);
-	if (s->ipam && add_addresses(&nl, s, l.ifindex, err) < 0)
+	/* Addresses, up and routes go to the kernel as one batch; with IPv6
+	 * the routes wait for DAD in a second one (a route via a tentative
+	 * address' subnet would fail). */
+	struct nl_batch b;
+	nl_batch_init(&b, &nl);
+	if (s->ipam && queue_addresses(&b, s, l.ifindex, err) < 0)
 		return -1;
-	if (!s->conf->disable_container_iface && nl_link_set_up(&nl, l.ifindex, s->ifname, err) < 0)
+	if (!s->conf->disable_container_iface &&
+	    (batch_room(&b, err) < 0 || nl_batch_link_up(&b, l.ifindex, s->ifname) < 0))
 		return -1;
-	if (has_v6(s->ipam) && settle_addresses(&nl, l.ifindex, s->ifname, err) < 0)
+	if (s->ipam && ctr_settle_needed(s->ipam)) {
+		if (nl_batch_send(&b, err) < 0)
+			return -1;
+		nl_batch_init(&b, &nl);
+		if (ctr_settle_addresses(&nl, l.ifindex, s->ifname, CTR_SETTLE_TIMEOUT_MS, err) < 0)
+			return -1;
+	}
+	if (s->ipam && queue_routes(&b, s->ipam, l.ifindex, err) < 0)
 		return -1;
-	if (s->ipam && add_routes(&nl, s->ipam, l.ifindex, err) < 0)
+	if (nl_batch_send(&b, err) < 0)
 		return -1;
-	/* The MAC the kernel chose (or the one asked for) goes into the result. */
-	if (nl_link_get(&nl, NULL, l.ifindex, &l, err) < 0)
-		return -1;
+	/* Neither addresses nor up change a MAC: the one the kernel chose (or
+	 * the one asked for) is the one looked up first. */
 	memcpy(s->mac, l.mac, NL_MAC_LEN);
 	s->peer_ifindex = l.peer_ifindex;
 	return 0;
@@ -231,6 +181,20 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err)
 {
 	return netns_run(ns, setup_in_ns, s, err);
+}
+
+/* Wakes the host thread waiting in ctr_teardown_start, once. */
+static void addrs_ready(struct ctr_teardown *t)
+{
+	if (!t->posted) {
+		t->posted = true;
+		sem_post(&t->ready);
+	}
+}
+
+static void teardown_done(void *arg)
+{
+	addrs_ready(arg);
 }
 
 static int teardown_in_ns(void *arg, struct cni_err *err)
@@ -254,13 +218,41 @@ static int teardown_in_ns(void *arg, struct cni_err *err)
 		if (t->addrs[i].scope == RT_SCOPE_UNIVERSE)
 			t->addrs[k++] = t->addrs[i];
 	t->n_addrs = k;
+	/* The host thread may go on with the rules now; the deletion below
+	 * waits for the kernel (RCU grace periods) for most of a DEL. */
+	addrs_ready(t);
 	rc = nl_link_del(&nl, l.ifindex, t->ifname, err);
 	if (rc == -ENOENT)
 		t->gone = true;
 	return rc == -1 ? -1 : 0;
 }
 
+int ctr_teardown_start(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err)
+{
+	t->posted = false;
+	if (sem_init(&t->ready, 0, 0) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "sem_init");
+	t->task.done = teardown_done;
+	if (netns_start(&t->task, ns, teardown_in_ns, t, err) < 0) {
+		sem_destroy(&t->ready);
+		return -1;
+	}
+	while (sem_wait(&t->ready) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int ctr_teardown_finish(struct ctr_teardown *t)
+{
+	int rc = netns_join(&t->task);
+
+	sem_destroy(&t->ready);
+	return rc;
+}
+
 int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err)
 {
-	return netns_run(ns, teardown_in_ns, t, err);
+	if (ctr_teardown_start(ns, t, err) < 0)
+		return -1;
+	return ctr_teardown_finish(t);
 }

@@ -12,11 +12,13 @@
 #include "lib/nft/nft.h"
 #include "lib/nft/spoofchk.h"
 
+/* Without ipMasqBackend, upstream v1.9.1 (pkg/ip/ipmasq_linux.go:32)
+ * prefers iptables unless iptables does not work and nftables does. */
 static bool use_iptables(const struct bridge_conf *c)
 {
 	if (c->ipmasq_backend)
 		return strcmp(c->ipmasq_backend, "iptables") == 0;
-	return masq_ipt_usable(AF_INET);
+	return masq_ipt_works(AF_INET) || !masq_nft_usable();
 }
 
 /* The addresses of the result entries that belong to the container

@@ -3,6 +3,7 @@
  * socket; container-side steps run inside CNI_NETNS through one netns_run. */
 #pragma once
 #include <net/if.h>
+#include <semaphore.h>
 #include "plugin/bridge/conf.h"
 #include "lib/cni/result.h"
 #include "lib/netns/netns.h"
@@ -30,28 +31,36 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 		  struct cni_err *err);
 /* Put gw on the bridge with the reference's conflict rules (IPv4: any other
  * IPv4 address conflicts; IPv6: an overlapping subnet does) and
- * forceAddress. EEXIST (a concurrent ADD) is success. */
+ * forceAddress. EEXIST (a concurrent ADD) is success. When it added the
+ * address it pins the bridge MAC to br->mac, the MAC bridge_ensure found
+ * (upstream ensureAddr); an address already there changes nothing. */
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		       const struct cni_ipnet *gw, struct cni_err *err);
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
 int bridge_enable_forwarding(int family, struct cni_err *err);
-/* Set the bridge MAC to its current value so it stops following the lowest
- * port MAC (reference: cni #285). */
-int bridge_pin_mac(struct nl *host, const char *name, struct cni_err *err);
 
 /* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
- * is ifname inside ns, the host end is veth<8 hex> (retried on a clash).
- * Fills host_name. */
+ * is ifname inside ns, the host end is veth<8 hex> (retried on a clash),
+ * already a port of br and up. Fills host_name. */
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
-		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err);
+		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
+		struct cni_err *err);
+/* The rest of the host end: hairpin / isolation (only when asked), the
+ * port's VLANs, accept_ra=0; with VLANs the port was made down (no frame
+ * may cross it on VLAN 1) and goes up here. */
+int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
+			 struct cni_err *err);
 /* A fresh "veth<8 hex>" name (the reference's pattern). */
 int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
-/* Enslave to the bridge, hairpin, accept_ra=0, up. Fills *port. */
+/* Enslave to the bridge, hairpin, VLANs, accept_ra=0, up. Fills *port.
+ * For a pair made without master and up (VLAN gateway pairs). */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
 /* Bounded poll until the port is oper-up and enabled on the bridge
- * (forwarding, or listening/learning on an STP bridge). */
-int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err);
+ * (forwarding, or listening/learning on an STP bridge). *port is its
+ * last look (its MAC goes into the result). */
+int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
+			 struct cni_err *err);
 
 /* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
  * work happens on a worker thread inside CNI_NETNS (its own netlink
@@ -64,7 +73,9 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err);
 
 /* ADD: container sysctls (L3 only), addresses, link up (unless
- * disableContainerInterface), IPv6 settle, routes; reports the MAC. */
+ * disableContainerInterface), IPv6 settle, routes (the changes in one
+ * netlink batch when there is no IPv6 settle between them); reports the
+ * MAC. */
 struct ctr_setup {
 	const struct bridge_conf *conf;
 	const char *ifname;
@@ -74,6 +85,17 @@ struct ctr_setup {
 };
 int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
 
+/* settle.c (inside the netns): upstream v1.9.1 ConfigureIface waits for
+ * DAD only when an IP has an IPv6 gateway (pkg/ipam/ipam_linux.go:116). */
+bool ctr_settle_needed(const struct cni_result *ipam);
+#define CTR_SETTLE_TIMEOUT_MS 5000
+/* Upstream SettleAddresses (pkg/ip/addr_linux.go:34), event-driven: waits
+ * until no IPv6 address of the link is tentative; DADFAILED is an error;
+ * at the deadline an oper-up link is an error and any other one success
+ * (upstream v1.9.0: DAD never ends on a link without carrier). */
+int ctr_settle_addresses(struct nl *nl, int ifindex, const char *ifname, int timeout_ms,
+			 struct cni_err *err);
+
 /* Deletes ifname if present and records its global addresses (for the
  * masquerade teardown). *gone is set when there was nothing to delete. */
 struct ctr_teardown {
@@ -81,8 +103,19 @@ struct ctr_teardown {
 	struct nl_addr *addrs; /* out, malloc'd; the caller frees it, also after an error */
 	size_t n_addrs;
 	bool gone;
+	/* private: the worker and the signal that addrs are final */
+	struct netns_task task;
+	sem_t ready;
+	bool posted;
 };
 int ctr_teardown(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+/* The same in two halves: start returns once addrs are collected (or the
+ * worker failed: then err is only valid after finish), while the kernel
+ * still deletes the link; finish waits for that and returns what
+ * ctr_teardown would. err belongs to the worker until finish returns.
+ * After a failed start, do not call finish. */
+int ctr_teardown_start(const struct netns *ns, struct ctr_teardown *t, struct cni_err *err);
+int ctr_teardown_finish(struct ctr_teardown *t);
 
 /* CHECK inside the netns: ifname exists, is a veth with mac (NULL = skip),
  * carries every address of ips that points at iface, and every route. */

@@ -15,6 +15,12 @@
 #define VETH_NAME_ATTEMPTS 10
 #define FORWARD_TIMEOUT_MS 2500
 
+/* VLAN settings must reach the port before it goes up. */
+static bool has_vlans(const struct bridge_conf *c)
+{
+	return c->vlan || c->vlan_trunk_given;
+}
+
 int veth_random_name(char name[IFNAMSIZ], struct cni_err *err)
 {
 	uint8_t r[4];
@@ -26,14 +32,21 @@ int veth_random_name(char name[IFNAMSIZ], struct cni_err *err)
 }
 
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
-		const struct bridge_conf *c, char host_name[IFNAMSIZ], struct cni_err *err)
+		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
+		struct cni_err *err)
 {
+	/* The host end is born on the bridge and up: two round trips fewer
+	 * than enslaving and raising it afterwards. Up before the container
+	 * end is too: IPv6 DAD in the container (enabledad) only runs once
+	 * the link has carrier, i.e. both ends are up. */
 	struct nl_veth_req req = {
 	    .name = ifname,
 	    .ns_fd = ns->fd,
 	    .peer_name = host_name,
 	    .mtu = c->mtu,
 	    .mac = c->has_mac ? c->mac : NULL,
+	    .master = br->ifindex,
+	    .host_up = !has_vlans(c),
 	};
 
 	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
@@ -57,6 +70,32 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 	return cni_err_set(err, CNI_ERR_INTERNAL,
 			   "failed to find a free host veth name after %d attempts",
 			   VETH_NAME_ATTEMPTS);
+}
+
+int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
+			 struct cni_err *err)
+{
+	/* A new port starts with both flags off: one message only when needed. */
+	if (c->hairpin || c->port_isolation || has_vlans(c)) {
+		struct nl_link port;
+		int rc = nl_link_get(host, host_name, 0, &port, err);
+		if (rc == -ENOENT)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished",
+					   host_name);
+		if (rc)
+			return -1;
+		if ((c->hairpin || c->port_isolation) &&
+		    nl_brport_set(host, port.ifindex, c->hairpin, c->port_isolation, host_name,
+				  err) < 0)
+			return -1;
+		/* Before the port goes up, so no frame crosses it on VLAN 1. */
+		if (has_vlans(c) && (bridge_vlan_port(host, c, &port, err) < 0 ||
+				     nl_link_set_up(host, port.ifindex, host_name, err) < 0))
+			return -1;
+	}
+	/* Best effort, as the reference: IPv6 may be disabled on the host. */
+	sysctl_iface_write("ipv6", host_name, "accept_ra", "0", NULL);
+	return 0;
 }
 
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
@@ -91,8 +130,8 @@ static const char *oper_name(int s)
 
 struct port_wait {
 	struct nl *host;
-	const struct nl_link *port;
-	struct nl_link now;
+	const char *name;
+	struct nl_link *now; /* the last look: the caller's */
 };
 
 /* An nl_watch_until check: 1 once the port forwards. Without STP it does
@@ -102,22 +141,23 @@ struct port_wait {
 static int port_forwards(void *arg, struct cni_err *err)
 {
 	struct port_wait *w = arg;
-	int rc = nl_link_get(w->host, NULL, w->port->ifindex, &w->now, err);
+	int rc = nl_link_get(w->host, w->name, 0, w->now, err);
 
 	if (rc == -ENOENT)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", w->port->name);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", w->name);
 	if (rc)
 		return -1;
-	return w->now.operstate == NL_OPER_UP && w->now.brport_state != BR_STATE_DISABLED;
+	return w->now->operstate == NL_OPER_UP && w->now->brport_state != BR_STATE_DISABLED;
 }
 
 /* The kernel enables the port as soon as both veth ends are up; that is
  * usually true on the first look. Otherwise we sleep until the kernel
  * announces a link change (RTM_NEWLINK: operstate, bridge port state),
  * 2.5 s at most, the reference's budget. */
-int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni_err *err)
+int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
+			 struct cni_err *err)
 {
-	struct port_wait w = {.host = host, .port = port};
+	struct port_wait w = {.host = host, .name = host_name, .now = port};
 	int64_t start = util_now_ms();
 	int rc = nl_watch_until(RTNLGRP_LINK, FORWARD_TIMEOUT_MS, port_forwards, &w, err);
 
@@ -126,6 +166,6 @@ int veth_wait_forwarding(struct nl *host, const struct nl_link *port, struct cni
 	return cni_err_set(
 	    err, CNI_ERR_INTERNAL,
 	    "bridge port in error state: %s (port %s, bridge state %d, after %lld ms)",
-	    oper_name(w.now.operstate), port->name, w.now.brport_state,
+	    oper_name(port->operstate), host_name, port->brport_state,
 	    (long long)(util_now_ms() - start));
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/util/cleanup.h"
 #include "plugin/host-local/alloc.h"
+#include "lib/cni/log.h"
 
 static void fill(struct cni_ipconf *out, const struct cni_ip *ip, const struct hl_range *r)
 {
@@ -28,8 +29,8 @@ static int reclaim_requested(struct hl_store *s, const struct cni_ip *ip, const 
 		l->earlier_boot = false; /* of this boot from now on */
 		return 1;
 	}
-	fprintf(stderr, "host-local: released lease %s of an earlier boot (%s)\n", l->name,
-		"requested by another container");
+	cni_note("released lease %s of an earlier boot (%s)", l->name,
+		 "requested by another container");
 	return hl_store_unlink(s, l->name) ? 0 : -1;
 }
 
@@ -118,8 +119,8 @@ static size_t release_earlier(struct hl_store *s, const struct hl_rangeset *set)
 	}
 	if (n) {
 		char rs[1024];
-		fprintf(stderr, "host-local: range set %s full: released %zu leases of an earlier boot\n",
-			hl_rangeset_format(set, rs, sizeof(rs)), n);
+		cni_note("range set %s full: released %zu leases of an earlier boot",
+			 hl_rangeset_format(set, rs, sizeof(rs)), n);
 	}
 	return n;
 }

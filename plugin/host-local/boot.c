@@ -12,6 +12,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/io.h"
 #include "plugin/host-local/boot.h"
+#include "lib/cni/log.h"
 
 #define MAGIC "cni-bridge-boot 1 "
 
@@ -172,8 +173,7 @@ void hl_boot_load(struct hl_boot *b, struct hl_index *x, int dirfd)
 	struct cni_err err = {0};
 	memset(b, 0, sizeof(*b));
 	if (hl_boot_id(b->id, &err) < 0) {
-		fprintf(stderr, "host-local: %s: leases of earlier boots are not recognised\n",
-			err.msg);
+		cni_warn("%s: leases of earlier boots are not recognised", err.msg);
 		return;
 	}
 	b->enabled = true;
@@ -219,7 +219,7 @@ bool hl_boot_flush(struct hl_boot *b, const struct hl_index *x, int dirfd)
 		return false;
 	int rc = write_record(b, x, dirfd);
 	if (rc < 0)
-		fprintf(stderr, "host-local: cannot write %s: %s\n", HL_BOOT_NAME, strerror(-rc));
+		cni_warn("cannot write %s: %s", HL_BOOT_NAME, strerror(-rc));
 	b->dirty = false;
 	b->marked = count_marked(x);
 	return true; /* even a failure may have made and removed a file */

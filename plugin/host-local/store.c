@@ -290,7 +290,7 @@ void hl_store_release_ip(struct hl_store *s, const struct cni_ip *ip)
 bool hl_store_unlink(struct hl_store *s, const char *name)
 {
 	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT) {
-		fprintf(stderr, "host-local: cannot remove lease %s: %s\n", name, strerror(errno));
+		cni_warn("cannot remove lease %s: %s", name, strerror(errno));
 		return false;
 	}
 	hl_index_del(&s->index, name);

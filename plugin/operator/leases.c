@@ -28,6 +28,7 @@ static int add_lease(struct op_lease **v, size_t *n, const struct hl_store *s,
 	snprintf(l->file, sizeof(l->file), "%s", hl->name);
 	l->ip = *ip;
 	l->port = -1;
+	l->earlier_boot = hl->earlier_boot;
 	if (fstatat(s->dirfd, hl->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		l->mtime = st.st_mtime;
 		l->young = now - st.st_mtime < min_age;

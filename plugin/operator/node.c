@@ -131,9 +131,11 @@ static bool judgeable(const struct op_view *v)
 	return true;
 }
 
+/* A lease of an earlier boot cannot be an ADD in flight: --min-age does
+ * not protect it. */
 bool op_lease_leaked(const struct op_view *v, const struct op_lease *l)
 {
-	return !l->live && !l->young && judgeable(v);
+	return !l->live && (l->earlier_boot || !l->young) && judgeable(v);
 }
 
 bool op_port_leaked(const struct op_view *v, const struct op_port *p)

@@ -54,6 +54,8 @@ struct op_lease {
 	char *ifname;	  /* NULL for a legacy ID-only lease */
 	time_t mtime;
 	bool young;	  /* younger than --min-age */
+	bool earlier_boot; /* made in an earlier boot of this machine (host-local's
+			    * boot record, plugin/host-local/boot.h): its netns is gone */
 	bool live;	  /* its address is on the peer of one of the bridge's ports */
 	int port;	  /* index into op_view.ports when live, else -1 */
 };

@@ -84,6 +84,7 @@ static cJSON *attachment_json(const struct op_view *v, size_t i)
 			cJSON *ip = cJSON_CreateObject();
 			cJSON_AddStringToObject(ip, "address", cni_ip_format(&v->leases[j].ip, buf));
 			cJSON_AddStringToObject(ip, "state", lease_state(v, &v->leases[j]));
+			cJSON_AddBoolToObject(ip, "earlierBoot", v->leases[j].earlier_boot);
 			cJSON_AddItemToArray(ips, ip);
 		}
 	cJSON_AddItemToObject(a, "ips", ips);
@@ -285,9 +286,11 @@ static void leaks_of_view(const struct op_view *v, cJSON *arr)
 		const struct op_lease *l = &v->leases[i];
 		if (!op_lease_leaked(v, l))
 			continue;
-		snprintf(detail, sizeof(detail), "no interface holds it (%s/%s/%s)",
-			 v->net->hl.data_dir, v->net->name, l->file);
-		leak_emit(&(struct leak){"lease", v->net->name, l->file, l->cid, l->ifname, detail},
+		snprintf(detail, sizeof(detail), "%sno interface holds it (%s/%s/%s)",
+			 l->earlier_boot ? "made in an earlier boot; " : "", v->net->hl.data_dir,
+			 v->net->name, l->file);
+		leak_emit(&(struct leak){l->earlier_boot ? "boot" : "lease", v->net->name, l->file,
+					 l->cid, l->ifname, detail},
 			  arr);
 	}
 	for (size_t i = 0; i < v->n_ports; i++) {

@@ -12,18 +12,30 @@ sink() {
 
 # one_call VARIANT OP CONF IDX: one ADD or DEL of container IDX by VARIANT
 # ("floor" is the floor program), bench_exec's line on stdout.
+# A floor variant other than "floor" finds its bridge and /16 prefix in
+# FLOOR_BR_<variant> and FLOOR_NET_<variant> (e.g. cpf0 and 10.111).
 one_call() {
-	if [ "$1" = floor ]; then
+	case $1 in
+	floor*)
+		eval "_fbr=\${FLOOR_BR_$1:-cbf0} _fnet=\${FLOOR_NET_$1:-10.90}"
 		if [ "$2" = add ]; then
-			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" add /run/netns/b%d eth0 10.90.%i/16 \
-				10.90.0.1 cbf0
+			# shellcheck disable=SC2154 # set by the eval above
+			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" add /run/netns/b%d eth0 "$_fnet.%i/16" \
+				"$_fnet.0.1" "$_fbr"
 		else
 			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" del /run/netns/b%d eth0
 		fi
-	else
+		;;
+	netavark*)
+		case $2 in add) _cmd=setup ;; *) _cmd=teardown ;; esac
+		"$TOOLS/bench_exec" -s "$4" -f "$W/nv/$4.json" -- "$NETAVARK" --config "$W/nv/state" \
+			"$_cmd" /run/netns/b%d
+		;;
+	*)
 		case $2 in add) _cmd=ADD ;; *) _cmd=DEL ;; esac
 		cni_exec "$(plugin_dir "$1")" bridge "$_cmd" "$3" "$4" 1
-	fi
+		;;
+	esac
 }
 
 # serial_case CASE CONF_PREFIX VARIANT...: $ROUNDS rounds (after a warm-up) of
@@ -42,7 +54,9 @@ serial_case() {
 		_k=$((_k + 1))
 	done
 	_r=0
-	while [ "$_r" -le "$ROUNDS" ]; do
+	while [ "$_r" -le "${CASE_ROUNDS:-$ROUNDS}" ]; do
+		# a case may prepare every round (fresh stores, configs)
+		[ -z "${ROUND_HOOK:-}" ] || "$ROUND_HOOK" "$_r"
 		_order=$(variants_in_order "$_r" "$@")
 		for _op in add del; do
 			_i=0
@@ -64,7 +78,7 @@ serial_case() {
 		_r=$((_r + 1))
 	done
 	for _v in "$@"; do
-		[ "$_v" = floor ] || put "$_case" "$_v" leases_left "$(leases_left "$_case-$_v")"
+		case $_v in floor*) ;; *) put "$_case" "$_v" leases_left "$(leases_left "$_case-$_v")" ;; esac
 	done
 	put "$_case" all veths_left "$(veths_left)"
 }
@@ -316,4 +330,141 @@ case_dad() {
 		done
 		_r=$((_r + 1))
 	done
+}
+
+# ---- issue 14, case "harness": the shape of a simple runtime ----
+# isGateway, a default route, a fresh host-local dataDir every round, $N in
+# series, alternated call by call with the reference and the floor (which
+# adds the default route too).
+harness_round() {
+	for _v in ours ref; do
+		rm -rf "$W/hd-$_v"
+		mkconf "$W/harness-$_v.json" "harness-$_v" "chn$_v" \
+			"{\"type\":\"host-local\",\"subnet\":\"10.$(harness_net "$_v").0.0/16\",
+			  \"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dataDir\":\"$W/hd-$_v/r$1\"}"
+	done
+}
+harness_net() { case $1 in ours) echo 107 ;; *) echo 108 ;; esac; }
+
+case_harness() {
+	ROUND_HOOK=harness_round
+	# shellcheck disable=SC2046 # a list of words
+	serial_case harness harness $(with_floor ours ref)
+	ROUND_HOOK=
+	# the leases are in the last round's dataDirs
+	sed -i '/^harness ours leases_left /d; /^harness ref leases_left /d' "$RAW"
+	for _v in ours ref; do
+		put harness "$_v" leases_left "$(leases_left "$W/hd-$_v/r$ROUNDS/harness-$_v")"
+	done
+}
+
+# ---- issue 14, case "pods": ADD on an empty bridge and on one with
+# $PODS_FILL pods already on it ----
+# The existing pods are the same for every variant: veths made with ip(8),
+# peer up in a netns of its own, host end up on the bridge, and a neighbour
+# entry on the bridge for each (a node talks to its pods). The variants share
+# the two bridges (each on its own part of the subnet): ours without
+# masquerade, with nftables and with iptables masquerade, the reference, the
+# floor program.
+pods_fill() {
+	_br=$1 _net=$2 _n=$3 _b=$W/fill-$_br.ip
+	: >"$_b"
+	_i=0
+	while [ "$_i" -lt "$_n" ]; do
+		echo "netns add pf$_br$_i" >>"$_b"
+		_i=$((_i + 1))
+	done
+	ip -batch "$_b" || return 1
+	: >"$_b"
+	_i=0
+	while [ "$_i" -lt "$_n" ]; do
+		_h=$(printf '%02x' $((_i % 256)))
+		echo "link add pfv$_br$_i type veth peer name eth0 netns pf$_br$_i" >>"$_b"
+		echo "link set pfv$_br$_i master $_br up" >>"$_b"
+		echo "neigh replace $_net.250.$((_i % 250)) lladdr 02:00:00:00:$(printf '%02x' $((_i / 256))):$_h dev $_br nud stale" >>"$_b"
+		_i=$((_i + 1))
+	done
+	ip -batch "$_b" || return 1
+	_i=0
+	while [ "$_i" -lt "$_n" ]; do
+		ip -n "pf$_br$_i" link set eth0 up || return 1
+		_i=$((_i + 1))
+	done
+}
+
+# pods_conf VARIANT BRIDGE NET THIRD_OCTET [EXTRA]: a variant's config on a shared bridge.
+pods_conf() {
+	mkconf "$W/pods-$1.json" "pods-$1" "$2" \
+		"{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"$3.0.0/16\",
+		  \"rangeStart\":\"$3.$4.1\",\"rangeEnd\":\"$3.$4.250\",\"gateway\":\"$3.0.1\"}]]}" "${5:-{\}}"
+}
+
+case_pods() {
+	log "pods: ADD at 0 and $PODS_FILL existing pods, $PODS_N x $PODS_ROUNDS"
+	for _lv in "0 cpz0 10.110" "$PODS_FILL cpf0 10.111"; do
+		# shellcheck disable=SC2086 # three words
+		set -- $_lv
+		ip link add "$2" type bridge && ip addr add "$3.0.1/16" dev "$2" && ip link set "$2" up ||
+			return 1
+		[ "$1" -gt 0 ] && { pods_fill "$2" "$3" "$1" || return 1; }
+		pods_conf "ours_p$1" "$2" "$3" 1
+		pods_conf "ours_nft_p$1" "$2" "$3" 2 '{"ipMasq":true,"ipMasqBackend":"nftables"}'
+		pods_conf "ours_ipt_p$1" "$2" "$3" 3 '{"ipMasq":true,"ipMasqBackend":"iptables"}'
+		pods_conf "ref_p$1" "$2" "$3" 4
+		pods_conf "ref_ipt_p$1" "$2" "$3" 5 '{"ipMasq":true}'
+		eval "FLOOR_BR_floor_p$1=$2 FLOOR_NET_floor_p$1=$3"
+	done
+	_vs=""
+	for _v in ours ours_nft ours_ipt ref ref_ipt; do _vs="$_vs ${_v}_p0 ${_v}_p$PODS_FILL"; done
+	[ -x "$FLOOR" ] && _vs="$_vs floor_p0 floor_p$PODS_FILL"
+	_saved_n=$N
+	N=$PODS_N CASE_ROUNDS=$PODS_ROUNDS
+	# shellcheck disable=SC2086 # a list of words
+	serial_case pods pods $_vs
+	N=$_saved_n CASE_ROUNDS=
+	_i=0
+	while [ "$_i" -lt "$PODS_FILL" ]; do
+		echo "netns del pfcpf0$_i"
+		_i=$((_i + 1))
+	done | ip -batch - 2>/dev/null
+	ip link del cpf0
+	ip link del cpz0
+	# the filler's veths were still there when serial_case counted
+	sed -i '/^pods all veths_left /d' "$RAW"
+	put pods all veths_left "$(veths_left)"
+	return 0
+}
+
+# ---- issue 14, case "netavark": podman's Rust backend as a peer ----
+# The same shape for everyone: bridge, gateway, masquerade. netavark does no
+# IPAM, so it gets static addresses (one network options file per
+# container, DNS off); ours runs its host-local. netavark 1.4 has the
+# iptables driver only: both of our backends are compared with it.
+nv_opts() {
+	_ip=$(printf '10.112.%d.%d' $((($1 + 2) / 256)) $((($1 + 2) % 256)))
+	jq -n --arg id "$(printf 'bench%059d' "$1")" --arg ip "$_ip" '
+	{ container_id: $id, container_name: ("c" + $id[-6:]),
+	  networks: { nvb: { interface_name: "eth0", static_ips: [$ip] } },
+	  network_info: { nvb: { name: "nvb", id: ("b" * 64), driver: "bridge",
+	    network_interface: "cnv0", subnets: [{ subnet: "10.112.0.0/16", gateway: "10.112.0.1" }],
+	    ipv6_enabled: false, internal: false, dns_enabled: false,
+	    ipam_options: { driver: "host-local" } } },
+	  port_mappings: null, dns_servers: null }' >"$W/nv/$1.json"
+}
+
+case_netavark() {
+	[ -x "$NETAVARK" ] || { log "netavark: no $NETAVARK (apt-get install netavark): case skipped"; return 0; }
+	mkdir -p "$W/nv/state"
+	mkconf "$W/nva-ours_nft.json" netavark-ours_nft cnvn0 "$(ipam_v4 10.113.0.0/16)" \
+		'{"ipMasq":true,"ipMasqBackend":"nftables"}'
+	mkconf "$W/nva-ours_ipt.json" netavark-ours_ipt cnvi0 "$(ipam_v4 10.114.0.0/16)" \
+		'{"ipMasq":true,"ipMasqBackend":"iptables"}'
+	# netavark is the third variant: containers 2N .. 3N-1
+	_i=$((2 * N))
+	while [ "$_i" -lt $((3 * N)) ]; do
+		nv_opts "$_i" || return 1
+		_i=$((_i + 1))
+	done
+	serial_case netavark nva ours_nft ours_ipt netavark
+	sed -i '/^netavark netavark leases_left /d' "$RAW"
 }

@@ -94,10 +94,11 @@ plugin_dir() {
 	esac
 }
 
-# leases_left NETWORK: IP lease files still in the store (0 after a clean DEL).
+# leases_left NETWORK|/STORE_DIR: IP lease files still in the store (0 after a clean DEL).
 leases_left() {
-	_n=0
-	for _f in "/var/lib/cni/networks/$1"/*; do
+	_n=0 _dir=/var/lib/cni/networks/$1
+	case $1 in /*) _dir=$1 ;; esac
+	for _f in "$_dir"/*; do
 		case ${_f##*/} in
 		'*' | lock | last_reserved_ip*) ;;
 		*) _n=$((_n + 1)) ;;

@@ -103,6 +103,50 @@ headline "enabledad ADD over kernel DAD time (ms)" "$(ms "$(get dad ours add_ove
 	"<=" 20 "reference $(ms "$(get dad ref add_over_dad_us)") ms; kernel DAD \
 $(ms "$(get dad kernel add_dad_us)") ms"
 
+# issue 14: the harness shape (default route, fresh dataDir every round).
+h_add_o=$(get harness ours add_wall_us) h_add_r=$(get harness ref add_wall_us)
+h_add_f=$(get harness floor add_wall_us)
+h_cpu_o=$(plus "$(get harness ours add_cpu_us)" "$(get harness ours del_cpu_us)")
+h_cpu_r=$(plus "$(get harness ref add_cpu_us)" "$(get harness ref del_cpu_us)")
+headline "harness: ADD wall, ours / reference" "$(ratio "$h_add_o" "$h_add_r")" "<=" 0.25 \
+	"$(ms "$h_add_o") ms vs $(ms "$h_add_r") ms"
+headline "harness: ADD wall, ours / floor program" "$(ratio "$h_add_o" "$h_add_f")" "<=" 1.3 \
+	"$(ms "$h_add_o") ms vs $(ms "$h_add_f") ms; CPU $(ratio "$(get harness ours add_cpu_us)" \
+	"$(get harness floor add_cpu_us)")"
+headline "harness: ADD+DEL CPU, ours / reference" "$(ratio "$h_cpu_o" "$h_cpu_r")" "<=" 0.25 \
+	"$(ms "$h_cpu_o") ms vs $(ms "$h_cpu_r") ms"
+headline "harness: DEL wall, ours / reference (no target)" \
+	"$(ratio "$(get harness ours del_wall_us)" "$(get harness ref del_wall_us)")" "" "" \
+	"$(ms "$(get harness ours del_wall_us)") ms vs $(ms "$(get harness ref del_wall_us)") ms (floor $(ms "$(get harness floor del_wall_us)") ms)"
+headline "harness: peak RSS of an ADD, ours / reference (no target)" \
+	"$(ratio "$(get harness ours add_rss_kb)" "$(get harness ref add_rss_kb)")" "" "" \
+	"$(get harness ours add_rss_kb) KB vs $(get harness ref add_rss_kb) KB"
+# issue 14: ADD growth with a bridge full of pods, against the floor's growth.
+pf=$(awk '$1 == "pods" && $2 ~ /^floor_p[1-9]/ { sub(/^floor_p/, "", $2); print $2; exit }' "$STATS")
+if [ -n "$pf" ]; then
+	g_f=$(ratio "$(get pods "floor_p$pf" add_wall_us)" "$(get pods floor_p0 add_wall_us)")
+	gc_f=$(ratio "$(get pods "floor_p$pf" add_cpu_us)" "$(get pods floor_p0 add_cpu_us)")
+	for _v in ours ours_nft ours_ipt; do
+		g=$(ratio "$(get pods "${_v}_p$pf" add_wall_us)" "$(get pods "${_v}_p0" add_wall_us)")
+		gc=$(ratio "$(get pods "${_v}_p$pf" add_cpu_us)" "$(get pods "${_v}_p0" add_cpu_us)")
+		headline "pods: ADD growth at $pf pods / floor's, $_v" "$(ratio "$g" "$g_f")" "<=" 1.05 \
+			"ours x$g (CPU x$gc), floor x$g_f (CPU x$gc_f)"
+	done
+	headline "pods: reference ADD growth at $pf pods (no target)" \
+		"$(ratio "$(get pods "ref_p$pf" add_wall_us)" "$(get pods ref_p0 add_wall_us)")" "" "" \
+		"with iptables masquerade x$(ratio "$(get pods "ref_ipt_p$pf" add_wall_us)" "$(get pods ref_ipt_p0 add_wall_us)")"
+fi
+# issue 14: netavark as a peer (same bridge + gateway + masquerade shape).
+for _b in ipt nft; do
+	for _op in add del; do
+		_o=$(get netavark "ours_$_b" "${_op}_wall_us") _n=$(get netavark netavark "${_op}_wall_us")
+		[ -n "$_n" ] || continue
+		headline "netavark: $_op wall, ours ($_b) / netavark (iptables)" "$(ratio "$_o" "$_n")" "<=" 1.0 \
+			"$(ms "$_o") ms vs $(ms "$_n") ms; CPU $(ratio "$(get netavark "ours_$_b" "${_op}_cpu_us")" \
+			"$(get netavark netavark "${_op}_cpu_us")")"
+	done
+done
+
 # State left behind after all DELs: veths on the host, leases in the stores.
 left=$(awk '$3 ~ /_left$/ && $8 > 0 && $2 != "ref" { printf "%s%s %s %s: %d", sep, $1, $2, $3, $8; sep = "; " }' "$STATS")
 headline "state left after DEL (veths, leases of ours)" \
@@ -124,7 +168,7 @@ if awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
 	echo "==          waiting for a CPU; compare the CPU rows and the ratios, not absolute walls"
 fi
 echo
-echo "== issue 8 targets (medians; ratios are the headline) =="
+echo "== issue 8 and 14 targets (medians; ratios are the headline) =="
 awk -F'\t' '{ printf "%-50s %7s  %-8s %-4s %s\n", $1, $2, $3, $4, $5 }' "$HEAD"
 
 echo

@@ -14,7 +14,10 @@
 #   BENCH_DAD_REPS=6      enabledad ADDs per variant (each waits ~1-2 s of DAD)
 #   BENCH_RSS_N=5         traced ADD+DEL per variant for per-process peak RSS
 #   BENCH_STARTUP_N=50    VERSION calls / empty programs per round (context)
-#   BENCH_CASES="serial dual masq burst hostlocal rss size dad startup"
+#   BENCH_PODS_FILL=250   existing pods on the bridge in the "pods" case
+#   BENCH_PODS_N=10 BENCH_PODS_ROUNDS=4  ADD+DEL per variant and level
+#   BENCH_NETAVARK=netavark  the peer of the "netavark" case
+#   BENCH_CASES="serial harness pods netavark dual masq burst hostlocal rss size dad startup"
 #   BENCH_OURS=BUILD/bin  the plugins under test (BENCH_OURS=/usr/lib/cni
 #                         compares the reference with itself: all ratios ~1)
 #   BENCH_REF=/usr/lib/cni
@@ -67,11 +70,15 @@ HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
 DAD_REPS=${BENCH_DAD_REPS:-6}
 RSS_N=${BENCH_RSS_N:-5}
 STARTUP_N=${BENCH_STARTUP_N:-50}
-CASES=${BENCH_CASES:-serial dual masq burst hostlocal rss size dad startup}
+PODS_FILL=${BENCH_PODS_FILL:-250}
+PODS_N=${BENCH_PODS_N:-10}
+PODS_ROUNDS=${BENCH_PODS_ROUNDS:-4}
+NETAVARK=${BENCH_NETAVARK:-$(command -v netavark || echo /usr/lib/podman/netavark)}
+CASES=${BENCH_CASES:-serial harness pods netavark dual masq burst hostlocal rss size dad startup}
 RAW=$OUT/raw.txt
 W=$(mktemp -d /tmp/cni-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-export TOOLS OURS REF FLOOR RAW W
+export TOOLS OURS REF FLOOR RAW W NETAVARK
 : >"$RAW"
 
 . "$TOP/test/bench/lib.sh"
@@ -97,6 +104,7 @@ ip link del csm0
 
 _max=$N
 [ "$BURST" -gt "$_max" ] && _max=$BURST
+[ $((PODS_N * 12)) -gt "$_max" ] && _max=$((PODS_N * 12))
 netns_make "$_max"
 
 start=$(date +%s)

@@ -41,8 +41,9 @@ snapshot() {
 		ip -n "$ns" -o link show | awk -F': ' '$2 != "lo" {print $2, $3}' |
 			sed 's/@[^ ]*//; s/ qdisc [^ ]*//; s/ state [A-Z]*//; s/ group [^ ]*//; s/ *\\.*//' |
 			norm | sed "s/^/$s ctr $c link: /"
-		ip -n "$ns" -o addr show | awk '$2 != "lo" && $4 !~ /^fe80/ {print $2, $3, $4}' |
-			sed "s/^/$s ctr $c addr: /"
+		ip -n "$ns" -o addr show | awk '$2 != "lo" && $4 !~ /^fe80/ {
+			print $2, $3, $4, (/ tentative/ ? "tentative" : "")}' |
+			sed "s/ *$//; s/^/$s ctr $c addr: /"
 		ip -n "$ns" -4 route | sed "s/^/$s ctr $c route4: /"
 		ip -n "$ns" -6 route | grep -v '^fe80\|^multicast\|^local\|^anycast' |
 			sed "s/ pref medium//; s/^/$s ctr $c route6: /"
@@ -87,6 +88,8 @@ echo "sysctl: ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)" \
 	"v6 forwarding=$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 for br in $(ip -o link show type bridge | awk -F': ' '{print $2}'); do
 	echo "sysctl: $br accept_ra=$(cat "/proc/sys/net/ipv6/conf/$br/accept_ra")"
+	# MAC pinned (addr_assign_type 3) or following the ports (1)
+	echo "mac: $br assign_type=$(cat "/sys/class/net/$br/addr_assign_type")"
 done
 SH
 cat >"$T/ipt-state.sh" <<'SH'
@@ -137,6 +140,13 @@ run_side() {
 		RMLINK) ip -n "dc-$ctr" link del "$ifname"; snapshot "$n"; continue ;;
 		SETMAC) ip -n "dc-$ctr" link set "$ifname" address 0a:58:00:00:00:99; snapshot "$n"; continue ;;
 		RMADDR) ip -n "dc-$ctr" addr flush dev "$ifname"; snapshot "$n"; continue ;;
+		MKBR) ip -n dhost link add dbr0 type bridge && ip -n dhost link set dbr0 up; snapshot "$n"; continue ;;
+		SLOWDAD)
+			# the container's new links inherit 10 DAD probes 1 s apart
+			netns_new "dc-$ctr" && ip netns exec "dc-$ctr" sysctl -qw net.ipv6.conf.default.dad_transmits=10
+			snapshot "$n"
+			continue
+			;;
 		ADD | CHECK) [ -e "$ns" ] || netns_new "dc-$ctr" ;;
 		DELNONS) verb=DEL ns= ;;
 		DELNOTNS) verb=DEL ns=$T/not-a-netns ;;
@@ -239,10 +249,17 @@ GLOBAL_ALLOW=$(sed -n 's/^![[:space:]]*\([^|]*[^|[:space:]]\)[[:space:]]*|.*/\1/
 # Files cases may name through $T (jq --arg T), and a path that is no netns.
 : >"$T/not-a-netns"
 printf 'nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n' >"$T/resolv.conf"
+# A fake IPAM plugin (FAKE_RESULT in the case's env is its ADD result), and
+# iptables tools that exist but fail, as on a kernel without iptables.
+mkdir "$T/fakeipam" "$T/badipt" && cp "$TOOLS/ipam_fake" "$T/fakeipam/fake"
+for t in iptables-restore iptables-save ip6tables-restore ip6tables-save iptables ip6tables; do
+	printf '#!/bin/sh\necho "%s: Table does not exist (do you need to insmod?)" >&2\nexit 3\n' "$t" >"$T/badipt/$t"
+	chmod +x "$T/badipt/$t"
+done
 
 trim() { printf '%s' "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
 # verbs STEPS: how many steps call a plugin
-verbs() { printf '%s\n' $1 | grep -vc '^GONE\|^RMLINK\|^SETMAC\|^RMADDR'; }
+verbs() { printf '%s\n' $1 | grep -vc '^GONE\|^RMLINK\|^SETMAC\|^RMADDR\|^MKBR\|^SLOWDAD'; }
 
 ncases=0
 # Not read -r: "\|" in a column is a literal pipe (jq filters need it).

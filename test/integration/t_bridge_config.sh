@@ -128,4 +128,24 @@ cni "$T/plug" bridge GC "" "" "" "$T/gc.json"
 check_eq "GC succeeds" "$RC" 0
 cni "$T/plug" bridge STATUS "" "" "" "$T/gc.json"
 check_eq "GC and STATUS reach the IPAM plugin" "$(tr '\n' ' ' <"$T/spy.log")" "GC STATUS "
+
+# dns (issue 13): as upstream v1.9.1 dnsConfSet, a list given even empty
+# replaces the DNS host-local read from resolvConf; null keeps it.
+printf 'nameserver 192.0.2.53\nsearch example.test\n' >"$T/resolv.conf"
+for v in 1.0.0 0.4.0; do
+	bconf "$T/dns.json" 10-bridge.conflist $v '.bridge = "dns0" |
+		.ipam.ranges = [[{"subnet": "10.70.0.0/24"}]] | .dns = {"nameservers": []}'
+	jq --arg r "$T/resolv.conf" '.ipam.resolvConf = $r' "$T/dns.json" >"$T/dns2.json"
+	ours ADD ctr-dns /run/netns/c eth0 "$T/dns2.json"
+	want='{}'
+	[ $v = 1.0.0 ] && want=null
+	check_eq "$v: dns {nameservers: []} replaces the IPAM's DNS (with nothing)" \
+		"$(json_get "$OUT" '.dns | tojson')" "$want"
+	ours DEL ctr-dns /run/netns/c eth0 "$T/dns2.json"
+	jq '.dns = {"nameservers": null}' "$T/dns2.json" >"$T/dns3.json"
+	ours ADD ctr-dns /run/netns/c eth0 "$T/dns3.json"
+	check_eq "$v: dns {nameservers: null} keeps the IPAM's DNS" \
+		"$(json_get "$OUT" '.dns.nameservers | tojson')" '["192.0.2.53"]'
+	ours DEL ctr-dns /run/netns/c eth0 "$T/dns3.json"
+done
 done_testing

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/t_bridge_lib.inc"
 
 # keys JSON: the set of key paths with array indexes, values dropped. An
-# empty 1.x "dns" is dropped: plugins v1.1.1 print it, HEAD (and we) omit it.
+# empty 1.x "dns" is dropped: plugins v1.1.1 print it, upstream v1.9.1 (and we) omit it.
 keys() {
 	printf '%s' "$1" | jq -c 'if .dns == {} and (.cniVersion | startswith("1.")) then del(.dns)
 		else . end | [paths | map(tostring) | join(".")] | sort'
@@ -83,4 +83,60 @@ for v in 1.1.0 1.0.0 0.4.0 0.3.1 0.3.0 0.2.0 0.1.0; do
 done
 check_eq "no veth left on the host" "$(host_veths)" 0
 check_eq "no lease left" "$(leases)" 0
+# Route priority/table/scope from host-local at every version (issue 13):
+# upstream v1.9.1's Go Route type (vendored cni lib 1.3) carries them at
+# every version, so its bridge prints and applies them at 0.3.x, 0.4.0 and
+# 1.0.0 as at 1.1.0. A 0.2.0 result has no place for them: host-local
+# prints only dst/gw there, so the bridge never sees them.
+n=0
+for v in 1.0.0 0.4.0 0.3.1 0.2.0; do
+	n=$((n + 1))
+	ns=rt$n
+	netns_new $ns
+	bconf "$T/rt.json" 10-bridge.conflist $v '.bridge = "rtbr" |
+		.ipam.ranges = [[{"subnet": "10.76.0.0/24"}]] |
+		.ipam.routes = [{"dst": "192.168.7.0/24", "priority": 123, "table": 100, "scope": 0},
+			{"dst": "192.168.8.0/24", "priority": 9}]'
+	ours ADD "rt-$v" /run/netns/$ns eth0 "$T/rt.json"
+	check_eq "$v: ADD with route priority/table/scope succeeds" "$RC" 0
+	R=$OUT
+	if [ $v = 0.2.0 ]; then
+		check_eq "$v: routes keep dst/gw only (no place for the fields)" \
+			"$(json_get "$R" '.ip4.routes | tojson')" \
+			'[{"dst":"192.168.7.0/24"},{"dst":"192.168.8.0/24"},{"dst":"0.0.0.0/0","gw":"10.76.0.1"}]'
+		check_eq "$v: routes installed in the main table without a metric" \
+			"$(ip -n $ns route show table 100 | wc -l)/$(ip -n $ns route | grep -c '^192.168.[78].0/24 via 10.76.0.1 dev eth0 *$')" 0/2
+	else
+		check_eq "$v: priority, table and scope in the result" "$(json_get "$R" '.routes | tojson')" \
+			'[{"dst":"192.168.7.0/24","priority":123,"scope":0,"table":100},{"dst":"192.168.8.0/24","priority":9},{"dst":"0.0.0.0/0","gw":"10.76.0.1"}]'
+		check_eq "$v: the route meant for table 100 is there, with metric 123, not in main" \
+			"$(ip -n $ns route show table 100 | grep -c '^192.168.7.0/24 via 10.76.0.1 dev eth0 .*metric 123')/$(ip -n $ns route | grep -c '^192.168.7.0/24')" 1/0
+		check_eq "$v: priority applied in the main table" \
+			"$(ip -n $ns route | grep -c '^192.168.8.0/24 via 10.76.0.1 dev eth0 .*metric 9')" 1
+		case $v in 0.3.1) ;; *)
+			with_prev "$T/rtp.json" "$T/rt.json" "$R"
+			ours CHECK "rt-$v" /run/netns/$ns eth0 "$T/rtp.json"
+			check_eq "$v: CHECK passes with the table-100 route" "$RC" 0
+			;;
+		esac
+	fi
+	ours DEL "rt-$v" /run/netns/$ns eth0 "$T/rt.json"
+	check_eq "$v: DEL succeeds" "$RC" 0
+done
+# Two IPAM routes to one destination through different gateways, as
+# upstream's RouteAddEcmp (NLM_F_CREATE alone) adds them: IPv4 prepends, so
+# the second one is listed first and used; IPv6 joins them as ECMP nexthops.
+# (v1.1.1 does the same: diff case ipam-routes-same-dst.)
+netns_new ecmp
+bconf "$T/ecmp.json" 10-bridge.conflist 1.0.0 '.bridge = "ecmpbr" | .isDefaultGateway = false |
+	.ipam.ranges = [[{"subnet": "10.77.0.0/24"}], [{"subnet": "fd00:77::/64"}]] |
+	.ipam.routes = [{"dst": "192.168.9.0/24", "gw": "10.77.0.1"}, {"dst": "192.168.9.0/24", "gw": "10.77.0.254"},
+		{"dst": "fd99::/64", "gw": "fd00:77::1"}, {"dst": "fd99::/64", "gw": "fd00:77::fe"}]'
+ours ADD ecmp /run/netns/ecmp eth0 "$T/ecmp.json"
+check_eq "same destination, two gateways: ADD succeeds" "$RC" 0
+check_eq "IPv4: both routes, the second one first (prepended)" \
+	"$(ip -n ecmp route show 192.168.9.0/24 | awk '{print $3}' | tr '\n' ' ')" "10.77.0.254 10.77.0.1 "
+check_eq "IPv6: one route with both nexthops" \
+	"$(ip -n ecmp -6 route show fd99::/64 | grep -c 'nexthop via')" 2
+ours DEL ecmp /run/netns/ecmp eth0 "$T/ecmp.json"
 done_testing

@@ -98,6 +98,37 @@ check_eq "no ipMasqBackend: iptables, as the reference (its tools are here)" \
 ours DEL c1 /run/netns/c1 eth0 "$T/dflt.json"
 check_eq "DEL removes it" "$(nat4 | grep -c CNI-)" 0
 
+# No ipMasqBackend on a host whose iptables tools exist but fail (no working
+# iptables in the kernel): upstream v1.9.1 checks that iptables works and
+# falls back to nftables (issue 13). A failing fake pair comes first in PATH.
+mkdir "$T/badipt"
+for t in iptables-restore iptables-save ip6tables-restore ip6tables-save iptables ip6tables; do
+	printf '#!/bin/sh\necho "%s: cannot initialize table: Table does not exist (do you need to insmod?)" >&2\nexit 3\n' \
+		"$t" >"$T/badipt/$t"
+	chmod +x "$T/badipt/$t"
+done
+conf "$T/dflt11.json" mqnet '.cniVersion = "1.1.0"'
+GOODPATH=$PATH
+PATH=$T/badipt:$GOODPATH
+ours ADD c1 /run/netns/c1 eth0 "$T/dflt11.json"
+R=$OUT RC_ADD=$RC
+PATH=$GOODPATH
+check_eq "broken iptables, no ipMasqBackend: ADD succeeds" "$RC_ADD" 0
+check_eq "... with the nftables backend (one rule per address)" "$(nft_rules_of c1)" 2
+check_eq "... and no iptables rule" "$(nat4 | grep -c CNI-)" 0
+with_prev "$T/dflt11p.json" "$T/dflt11.json" "$R"
+PATH=$T/badipt:$GOODPATH
+ours CHECK c1 /run/netns/c1 eth0 "$T/dflt11p.json"
+RC_CHECK=$RC
+jq '. + {"cni.dev/valid-attachments": [{"containerID": "c1", "ifname": "eth0"}]}' "$T/dflt11.json" >"$T/gc11.json"
+ours GC "" "" "" "$T/gc11.json"
+RC_GC=$RC
+ours DEL c1 /run/netns/c1 eth0 "$T/dflt11p.json"
+RC_DEL=$RC
+PATH=$GOODPATH
+check_eq "broken iptables: CHECK (nftables rules), GC and DEL succeed" "$RC_CHECK/$RC_GC/$RC_DEL" 0/0/0
+check_eq "broken iptables: DEL removes the nftables rules" "$(nft_rules_of c1)" 0
+
 # No nft/iptables process with the nftables backend.
 strace -f -qq -e trace=execve -o "$T/strace" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 \
 	CNI_NETNS=/run/netns/c1 CNI_IFNAME=eth0 CNI_PATH="$BIN" "$BIN/bridge" <"$T/nft.json" >"$T/add.out"

@@ -96,6 +96,14 @@ ip link set vorph master op0 up
 "$MT" nft-setup opnet eth0 ghost 10.77.0.250/24 >/dev/null
 "$MT" ipt-setup opipt ghost2 10.78.0.250/24 >/dev/null
 "$MT" spoofchk-setup vorph 02:00:00:00:00:01 ghost3 eth0 >/dev/null
+# a lease of an earlier boot: host-local's boot record (plugin/host-local/
+# boot.h) naming this boot lists it, so it is of an earlier one; it is fresh,
+# but --min-age does not protect such a lease
+printf 'old1\r\neth0' >"$STORE/opnet/10.77.0.210"
+chmod 600 "$STORE/opnet/10.77.0.210"
+printf 'cni-bridge-boot 1 %s\n10.77.0.210 %s old1%%0D%%0Aeth0\n' \
+	"$(cat /proc/sys/kernel/random/boot_id)" "$(stat -c %i "$STORE/opnet/10.77.0.210")" \
+	>"$STORE/opnet/.cni-bridge-boot"
 op leaks >"$T/leaks" 2>&1
 check_eq "planted leaks: leaks exits 1" $? 1
 sed "s/^/# /" "$T/leaks"
@@ -106,7 +114,8 @@ check_match "the orphan nftables rule is named" "$L" "^nftables +opnet +[0-9a-f-
 ghost2=$("$MT" names opipt eth0 ghost2 | sed -n 's/^ipt_chain=//p')
 check_match "the orphan iptables chain is named" "$L" "^iptables +opipt +$ghost2 +ghost2 "
 check_match "the orphan spoof-check chain is named" "$L" "^spoofchk +opnet +ghost3-eth0 "
-check_eq "nothing else is reported (5 leaks)" "$(tail -n +2 "$T/leaks" | wc -l)" 5
+check_match "the earlier-boot lease is named as such" "$L" "^boot +opnet +10\.77\.0\.210 +old1 +eth0 +made in an earlier boot"
+check_eq "nothing else is reported (6 leaks)" "$(tail -n +2 "$T/leaks" | wc -l)" 6
 check_eq "no live attachment and no new lease is reported" \
 	"$(grep -cE " (c1|c2|c3|fresh) " "$T/leaks")" 0
 op leaks --min-age 0 >"$T/out"
@@ -114,7 +123,7 @@ check_match "--min-age 0 also names the fresh lease" "$(cat "$T/out")" "^lease +
 rm "$STORE/opnet/10.77.0.201"
 op leaks --json >"$T/leaks.json"
 check_eq "leaks --json exits 1 and parses" "$?/$(jq -c '[.leaks[].kind] | sort' "$T/leaks.json")" \
-	'1/["iptables","lease","nftables","spoofchk","veth"]'
+	'1/["boot","iptables","lease","nftables","spoofchk","veth"]'
 check_eq "leaks --json: no errors" "$(jq -c .errors "$T/leaks.json")" "[]"
 
 # valgrind sees what ASan does not (uninitialised reads), over the planted
@@ -139,7 +148,7 @@ check_eq "gc --dry-run lists what leaks lists" "$(tail -n +2 "$T/dry" | awk '{pr
 	"$(tail -n +2 "$T/leaks" | awk '{print $1, $2, $3}')"
 
 # 5. gc
-op show --json | jq -S '[.networks[] | .attachments[] | select(.containerID != "dead1")]' >"$T/live.before"
+op show --json | jq -S '[.networks[] | .attachments[] | select(.containerID != "dead1" and .containerID != "old1")]' >"$T/live.before"
 op gc --json >"$T/gc.json"
 check_eq "gc exits 0" $? 0
 check_eq "gc --json lists exactly what leaks --json listed" \
@@ -148,6 +157,7 @@ op leaks >"$T/out" 2>&1
 check_eq "after gc: leaks exits 0" $? 0
 check_eq "after gc: leaks prints nothing" "$(cat "$T/out")" ""
 check_not "the stale lease file is gone" 1 test -e "$STORE/opnet/10.77.0.200"
+check_not "the earlier-boot lease file is gone" 1 test -e "$STORE/opnet/10.77.0.210"
 check_not "the orphan veth is gone" 1 ip link show vorph
 check_not "the orphan nftables rule is gone" 1 sh -c "nft list chain inet cni_plugins_masquerade masq_checks | grep -q 'id: ghost\"'"
 check_not "the orphan iptables chain is gone" 1 sh -c "iptables-save -t nat | grep -q '$ghost2'"

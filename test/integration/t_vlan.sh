@@ -81,9 +81,9 @@ check_eq "the container sees untagged frames (no VLAN device in it)" \
 	"$(ip -n a -o link show type vlan | wc -l)" 0
 check "VLAN 10: a reaches b" ping1 a "$(ip4 "$RB")"
 check "VLAN 10: b reaches a" ping1 b "$(ip4 "$RA")"
-check_not "VLAN 20: c does not reach a" ping1 c "$(ip4 "$RA")"
-check_not "VLAN 20: c does not reach b" ping1 c "$(ip4 "$RB")"
-check_not "VLAN 10: a does not reach c" ping1 a "$(ip4 "$RCC")"
+check_not "VLAN 20: c does not reach a" 1 ping1 c "$(ip4 "$RA")"
+check_not "VLAN 20: c does not reach b" 1 ping1 c "$(ip4 "$RB")"
+check_not "VLAN 10: a does not reach c" 1 ping1 a "$(ip4 "$RCC")"
 
 # --- a trunk: VID 10 and 100-102 tagged, native VLAN 1; the container
 # reaches VLAN 10 through a tagged sub-interface of its own eth0.
@@ -98,7 +98,7 @@ ip -n t link add link eth0 name eth0.10 type vlan id 10 &&
 	ip -n t addr add 10.80.0.200/24 dev eth0.10 && ip -n t link set eth0.10 up
 check "trunk: t reaches a on VLAN 10 through eth0.10" ping1 t "$(ip4 "$RA")"
 check "trunk: a reaches t's eth0.10" ping1 a 10.80.0.200
-check_not "trunk: c (VLAN 20) does not reach t's eth0.10" ping1 c 10.80.0.200
+check_not "trunk: c (VLAN 20) does not reach t's eth0.10" 1 ping1 c 10.80.0.200
 conf "$T/tr2.json" vl0 '.vlan = 20 | .vlanTrunk = [{"id": 10}] | .preserveDefaultVlan = true |
 	.ipam.ranges = [[{"subnet": "10.81.0.0/24"}]]'
 netns_new u
@@ -163,7 +163,7 @@ check_eq "gateway: one more VLAN-30 port (PVID untagged only), vl0.30's peer" \
 check "gateway: g1 reaches 10.82.0.1 on vl0.30" ping1 g1 10.82.0.1
 check "gateway: g2 too" ping1 g2 10.82.0.1
 check_eq "gateway: default route via it" "$(ip -n g1 -4 route show default | awk '{print $3}')" 10.82.0.1
-check_not "gateway: VLAN 10's a cannot reach VLAN 30's g1" ping1 a "$(ip4 "$RG1")"
+check_not "gateway: VLAN 10's a cannot reach VLAN 30's g1" 1 ping1 a "$(ip4 "$RG1")"
 with_prev "$T/pg.json" "$T/g.json" "$RG1"
 ours CHECK cg1 /run/netns/g1 eth0 "$T/pg.json"
 check_eq "gateway: CHECK passes with vl0.30 in prevResult" "$RC" 0

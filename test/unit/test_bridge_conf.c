@@ -55,6 +55,34 @@ static void test_defaults(void **state)
 	bridge_conf_free(&c);
 }
 
+/* Upstream v1.9.1 dnsConfSet: a list given, even empty, counts as set (it
+ * replaces the IPAM's DNS); null, an empty object or "" domain do not. */
+static void test_dns_set(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *dns;
+		bool set;
+	} cases[] = {
+	    {"{\"nameservers\":[]}", true},    {"{\"search\":[]}", true},
+	    {"{\"options\":[]}", true},	       {"{\"domain\":\"x\"}", true},
+	    {"{\"nameservers\":null}", false}, {"{}", false},
+	    {"{\"domain\":\"\"}", false},      {"null", false},
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bridge_conf c;
+		struct cni_err err = {0};
+		snprintf(text, sizeof(text), "{\"dns\":%s}", cases[i].dns);
+		assert_int_equal(parse(text, NULL, &c, &err), 0);
+		if (c.has_dns != cases[i].set)
+			fail_msg("dns %s: has_dns %d, want %d", cases[i].dns, c.has_dns,
+				 cases[i].set);
+		bridge_conf_free(&c);
+	}
+}
+
 static void test_go_habits(void **state)
 {
 	(void)state;
@@ -267,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_go_habits),
+	    cmocka_unit_test(test_dns_set),
 	    cmocka_unit_test(test_bad_values),
 	    cmocka_unit_test(test_vlan_keys),
 	    cmocka_unit_test(test_mac_precedence),

@@ -304,7 +304,7 @@ static void test_builders(void **state)
 			 0);
 	assert_int_equal(cni_result_add_ip(&res, &ip, &err), 0);
 	assert_int_equal(cni_result_add_route(&res, &r, &err), 0);
-	/* table 0 is printed at 1.1.0 (a *int in Go), left out below. */
+	/* table 0 is printed (a *int in Go, non-nil). */
 	assert_prints(&res, "1.1.0",
 		      "{\n    \"cniVersion\": \"1.1.0\",\n    \"interfaces\": [\n        {\n"
 		      "            \"mac\": \"aa:aa:aa:aa:aa:aa\",\n            \"name\": \"eth0\",\n"

@@ -135,6 +135,40 @@ static void test_veth_into_other_netns(void **state)
 	nl_close(&ctr);
 }
 
+/* The host end born on the bridge and up, in the one creating message. */
+static void test_veth_born_on_bridge(void **state)
+{
+	(void)state;
+	struct nl host = sock(), ctr = sock_in_other();
+	struct nl_link hl, cl, br;
+	struct cni_err err = {0};
+	struct nl_veth_req req = {.name = "eth1", .ns_fd = other_ns, .peer_name = "vethtest2"};
+
+	assert_int_equal(get(&host, "tbr0", &br), 0);
+	req.master = br.ifindex;
+	req.host_up = true;
+	assert_int_equal(nl_veth_create(&host, &req, &err), 0);
+	assert_int_equal(get(&host, "vethtest2", &hl), 0);
+	assert_int_equal(hl.master, br.ifindex);
+	assert_true(hl.flags & IFF_UP);
+	assert_int_equal(get(&ctr, "eth1", &cl), 0);
+	assert_false(cl.flags & IFF_UP); /* the container end is configured later */
+	assert_int_equal(cl.peer_ifindex, hl.ifindex);
+	/* A master that does not exist: an error, and nothing left behind. */
+	req.peer_name = "vethtest3";
+	req.name = "eth2";
+	req.master = 99999;
+	assert_int_equal(nl_veth_create(&host, &req, &err), -1);
+	assert_int_equal(get(&host, "vethtest3", &hl), -ENOENT);
+	assert_int_equal(get(&ctr, "eth2", &cl), -ENOENT);
+	assert_int_equal(get(&ctr, "eth1", &cl), 0);
+	err = (struct cni_err){0};
+	assert_int_equal(nl_link_del(&ctr, cl.ifindex, "eth1", &err), 0);
+	assert_int_equal(get(&host, "vethtest2", &hl), -ENOENT);
+	nl_close(&host);
+	nl_close(&ctr);
+}
+
 static void test_kernel_error_is_named(void **state)
 {
 	(void)state;
@@ -221,6 +255,55 @@ static void test_routes(void **state)
 	nl_close(&nl);
 }
 
+/* A batch: everything sent at once; the first failure in queue order is
+ * reported, with the item's own message for EEXIST. */
+static void test_batch(void **state)
+{
+	(void)state;
+	struct nl nl = sock();
+	struct nl_link br;
+	struct nl_batch b;
+	struct nl_route r = {0};
+	struct cni_err err = {0};
+	struct cni_ipnet a1 = net("10.19.0.2/24"), a2 = net("10.19.0.3/24");
+	struct nl_addr *a = NULL;
+	size_t n = 0;
+
+	assert_int_equal(get(&nl, "tbr0", &br), 0);
+	nl_batch_init(&b, &nl);
+	assert_int_equal(nl_batch_addr_add(&b, br.ifindex, &a1, "tbr0"), 0);
+	assert_int_equal(nl_batch_addr_add(&b, br.ifindex, &a2, "tbr0"), 0);
+	assert_int_equal(nl_batch_link_up(&b, br.ifindex, "tbr0"), 0);
+	r.dst = net("10.20.0.0/16");
+	r.has_gw = true;
+	assert_int_equal(cni_ip_parse("10.19.0.1", &r.gw), 0);
+	r.oif = br.ifindex;
+	r.table = 254;
+	assert_int_equal(nl_batch_route_add(&b, &r), 0);
+	assert_int_equal(nl_batch_send(&b, &err), 0);
+	assert_int_equal(nl_addr_list(&nl, br.ifindex, AF_INET, &a, &n, &err), 0);
+	assert_true(n >= 2);
+	free(a);
+	/* Again: the second address now exists; the kernel still runs the rest. */
+	nl_batch_init(&b, &nl);
+	assert_int_equal(nl_batch_link_up(&b, br.ifindex, "tbr0"), 0);
+	assert_int_equal(nl_batch_addr_add(&b, br.ifindex, &a2, "tbr0"), 0);
+	assert_int_equal(nl_batch_route_add(&b, &r), 0);
+	assert_int_equal(nl_batch_send(&b, &err), -1);
+	assert_string_equal(err.msg, "failed to add IP addr 10.19.0.3/24 to tbr0: address already present");
+	/* Full: E2BIG, and nothing was sent. */
+	nl_batch_init(&b, &nl);
+	for (int i = 0; i < NL_BATCH_MAX; i++)
+		assert_int_equal(nl_batch_link_up(&b, br.ifindex, "tbr0"), 0);
+	assert_int_equal(nl_batch_link_up(&b, br.ifindex, "tbr0"), -E2BIG);
+	err = (struct cni_err){0};
+	assert_int_equal(nl_batch_send(&b, &err), 0);
+	/* the secondary first: deleting the primary takes it along */
+	assert_int_equal(nl_addr_del(&nl, br.ifindex, &a2, "tbr0", &err), 0);
+	assert_int_equal(nl_addr_del(&nl, br.ifindex, &a1, "tbr0", &err), 0);
+	nl_close(&nl);
+}
+
 static void test_sysctl(void **state)
 {
 	(void)state;
@@ -252,9 +335,11 @@ int main(void)
 	    cmocka_unit_test(test_link_lookup),
 	    cmocka_unit_test(test_bridge),
 	    cmocka_unit_test(test_veth_into_other_netns),
+	    cmocka_unit_test(test_veth_born_on_bridge),
 	    cmocka_unit_test(test_kernel_error_is_named),
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test(test_batch),
 	    cmocka_unit_test(test_sysctl),
 	    cmocka_unit_test(test_mac_format),
 	};
