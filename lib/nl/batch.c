@@ -1,7 +1,7 @@
 /* Batches: several change requests in one sendmsg, their acks read in one
  * go. The kernel still runs them one by one (each takes the RTNL lock), but
  * the caller pays one send and one wake-up instead of one per request. */
-#include "msg.h"
+#include "lib/nl/msg.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
