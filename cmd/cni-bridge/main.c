@@ -43,16 +43,16 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},	  {"conf-dir", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},	       {"conf-dir", required_argument, NULL, 'c'},
 	    {"min-age", required_argument, NULL, 'a'}, {"dry-run", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0}};
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0}};
 	struct op_opts o = {.conf_dir = OP_DEFAULT_CONF_DIR, .min_age = OP_DEFAULT_MIN_AGE};
 	const char *verb = argc > 1 ? argv[1] : NULL;
 	char *end;
 	int c;
 
-	if (verb && (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 ||
-		     strcmp(verb, "help") == 0)) {
+	if (verb &&
+	    (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0)) {
 		fputs(usage, stdout);
 		return 0;
 	}
@@ -64,17 +64,28 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': o.json = true; break;
-		case 'c': o.conf_dir = optarg; break;
-		case 'n': o.dry_run = true; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'j':
+			o.json = true;
+			break;
+		case 'c':
+			o.conf_dir = optarg;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
 		case 'a':
 			o.min_age = strtol(optarg, &end, 10);
 			if (*optarg && !*end && o.min_age >= 0)
 				break;
-			fprintf(stderr, "cni-bridge: --min-age wants seconds >= 0, not %s\n", optarg);
+			fprintf(stderr, "cni-bridge: --min-age wants seconds >= 0, not %s\n",
+				optarg);
 			return 2;
-		default: fputs(usage, stderr); return 2;
+		default:
+			fputs(usage, stderr);
+			return 2;
 		}
 	}
 	if (optind < argc)

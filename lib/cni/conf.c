@@ -29,8 +29,7 @@ static bool in_group(const char *const *group, const char *v)
 	return false;
 }
 
-int cni_conf_prev_result(const struct cni_request *req, struct cni_result *out,
-			 struct cni_err *err)
+int cni_conf_prev_result(const struct cni_request *req, struct cni_result *out, struct cni_err *err)
 {
 	const cJSON *prev = json_get(req->conf, "prevResult");
 	const char *ver = NULL;

@@ -113,8 +113,8 @@ static char *format_v6(const uint8_t *a, char *buf)
 char *cni_ip_format(const struct cni_ip *ip, char *buf)
 {
 	if (ip->family == AF_INET)
-		snprintf(buf, CNI_IPNET_STRLEN, "%u.%u.%u.%u", ip->addr[0], ip->addr[1], ip->addr[2],
-			 ip->addr[3]);
+		snprintf(buf, CNI_IPNET_STRLEN, "%u.%u.%u.%u", ip->addr[0], ip->addr[1],
+			 ip->addr[2], ip->addr[3]);
 	else if (ip->family == AF_INET6)
 		format_v6(ip->addr, buf);
 	else

@@ -8,7 +8,7 @@
 #define CNI_IPNET_STRLEN (INET6_ADDRSTRLEN + 4)
 
 struct cni_ip {
-	int family; /* AF_INET or AF_INET6; 0 = unset */
+	int family;	  /* AF_INET or AF_INET6; 0 = unset */
 	uint8_t addr[16]; /* network order; IPv4 uses addr[0..3] */
 };
 
@@ -29,5 +29,11 @@ char *cni_ipnet_format(const struct cni_ipnet *n, char *buf);
 struct cni_ipnet cni_ipnet_network(const struct cni_ipnet *n);
 bool cni_ip_equal(const struct cni_ip *a, const struct cni_ip *b);
 bool cni_ipnet_contains(const struct cni_ipnet *net, const struct cni_ip *ip);
-static inline int cni_ip_bits(int family) { return family == AF_INET ? 32 : 128; }
-static inline int cni_ip_len(int family) { return family == AF_INET ? 4 : 16; }
+static inline int cni_ip_bits(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+static inline int cni_ip_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}

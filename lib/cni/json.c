@@ -438,9 +438,9 @@ int json_as_int(const cJSON *item, const char *what, long long *out, struct cni_
 	if (!cJSON_IsNumber(item))
 		return mismatch(item, what, "an integer", err);
 	if (json_number_flags(item) & JSON_NONINTEGER_LITERAL)
-		return cni_err_set(err, CNI_ERR_DECODE,
-				   "%s: expected an integer, got a number with a fraction or exponent",
-				   what);
+		return cni_err_set(
+		    err, CNI_ERR_DECODE,
+		    "%s: expected an integer, got a number with a fraction or exponent", what);
 	double d = item->valuedouble;
 	if ((json_number_flags(item) & JSON_INT_OUT_OF_RANGE) || d >= 9223372036854775808.0 ||
 	    d < -9223372036854775808.0 || d != d)

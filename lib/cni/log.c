@@ -14,9 +14,9 @@
 #define LOG_LINE_MAX 4096 /* PIPE_BUF: one write() of this size is one line */
 
 static const char *const level_names[] = {
-	[CNI_LOG_ERROR] = "error",
-	[CNI_LOG_INFO] = "info",
-	[CNI_LOG_DEBUG] = "debug",
+    [CNI_LOG_ERROR] = "error",
+    [CNI_LOG_INFO] = "info",
+    [CNI_LOG_DEBUG] = "debug",
 };
 
 int cni_log_conf_parse(const cJSON *conf, struct cni_log_conf *lc, struct cni_err *err)
@@ -154,9 +154,9 @@ static void format_line(struct line *l, const char *plugin, const struct cni_req
  * Returns the fd, or -1 with *why saying what failed. */
 static int open_log(const char *path, const char **why)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-				    O_NONBLOCK,
-		      0600);
+	int fd = open(
+	    path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	    0600);
 	if (fd < 0) {
 		*why = errno == ELOOP ? "it is a symlink" : strerror(errno);
 		return -1;
@@ -195,9 +195,9 @@ static void append_or_fallback(const struct cni_log_conf *lc, const char *plugin
 	fflush(fallback);
 }
 
-void cni_log_verb(const struct cni_log_conf *lc, const char *plugin,
-		  const struct cni_request *req, const char *command, const struct cni_err *err,
-		  const struct timespec *start, FILE *fallback)
+void cni_log_verb(const struct cni_log_conf *lc, const char *plugin, const struct cni_request *req,
+		  const char *command, const struct cni_err *err, const struct timespec *start,
+		  FILE *fallback)
 {
 	struct line l = {.len = 0};
 

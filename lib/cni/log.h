@@ -18,8 +18,8 @@
 
 enum cni_log_level {
 	CNI_LOG_ERROR = 1, /* failed verbs only */
-	CNI_LOG_INFO,      /* every verb (the default when logFile is set) */
-	CNI_LOG_DEBUG,     /* every verb, with the request's details */
+	CNI_LOG_INFO,	   /* every verb (the default when logFile is set) */
+	CNI_LOG_DEBUG,	   /* every verb, with the request's details */
 };
 
 struct cni_log_conf {
@@ -43,9 +43,9 @@ int cni_log_conf_parse(const cJSON *conf, struct cni_log_conf *lc, struct cni_er
  * fallback (the plugin's stderr) after a note naming the path and errno.
  * Lines are capped at 4095 bytes plus newline (the message is cut), so each
  * is one write() and concurrent plugins never interleave within a line. */
-void cni_log_verb(const struct cni_log_conf *lc, const char *plugin,
-		  const struct cni_request *req, const char *command, const struct cni_err *err,
-		  const struct timespec *start, FILE *fallback);
+void cni_log_verb(const struct cni_log_conf *lc, const char *plugin, const struct cni_request *req,
+		  const char *command, const struct cni_err *err, const struct timespec *start,
+		  FILE *fallback);
 
 /* ---- warnings and notes: the one path for what is not the verb's result --
  *
@@ -75,5 +75,5 @@ void cni_log_leave(struct cni_log_scope *s);
 void cni_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cni_warn("<context>: <err's message>"); nothing when err is not set. */
 void cni_warn_err(const struct cni_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void cni_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -66,8 +66,9 @@ int cni_dns_copy(struct cni_dns *dst, const struct cni_dns *src, struct cni_err 
 	bool ok = true;
 	memset(dst, 0, sizeof(*dst));
 	dst->domain = dup_opt(src->domain, &ok);
-	if (!ok || copy_strv(&dst->nameservers, &dst->n_nameservers, src->nameservers,
-			     src->n_nameservers) < 0 ||
+	if (!ok ||
+	    copy_strv(&dst->nameservers, &dst->n_nameservers, src->nameservers,
+		      src->n_nameservers) < 0 ||
 	    copy_strv(&dst->search, &dst->n_search, src->search, src->n_search) < 0 ||
 	    copy_strv(&dst->options, &dst->n_options, src->options, src->n_options) < 0) {
 		cni_dns_free(dst);
@@ -119,7 +120,7 @@ int cni_result_add_iface(struct cni_result *res, const char *name, const char *m
 			 const char *sandbox, struct cni_err *err)
 {
 	struct cni_iface src = {
-		.name = (char *)name, .mac = (char *)mac, .sandbox = (char *)sandbox};
+	    .name = (char *)name, .mac = (char *)mac, .sandbox = (char *)sandbox};
 	struct cni_iface copy;
 	if (iface_copy(&copy, &src) < 0)
 		goto oom;
@@ -131,15 +132,16 @@ int cni_result_add_iface(struct cni_result *res, const char *name, const char *m
 	*slot = copy;
 	return (int)(res->n_ifaces - 1);
 oom:
-	return cni_err_set(err, CNI_ERR_INTERNAL, "adding interface %s to the result: out of memory",
-			   name ? name : "");
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "adding interface %s to the result: out of memory", name ? name : "");
 }
 
 int cni_result_add_ip(struct cni_result *res, const struct cni_ipconf *ip, struct cni_err *err)
 {
 	struct cni_ipconf *slot = array_push(&res->ips, &res->n_ips, NULL, sizeof(*slot));
 	if (!slot)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "adding an IP to the result: out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "adding an IP to the result: out of memory");
 	*slot = *ip;
 	return (int)(res->n_ips - 1);
 }
@@ -162,7 +164,8 @@ int cni_result_copy(struct cni_result *dst, const struct cni_result *src, struct
 	if (!ok)
 		goto oom;
 	for (size_t i = 0; i < src->n_ifaces; i++) {
-		struct cni_iface *slot = array_push(&dst->ifaces, &dst->n_ifaces, NULL, sizeof(*slot));
+		struct cni_iface *slot =
+		    array_push(&dst->ifaces, &dst->n_ifaces, NULL, sizeof(*slot));
 		if (!slot)
 			goto oom;
 		if (iface_copy(slot, &src->ifaces[i]) < 0) {

@@ -36,11 +36,11 @@
 
 struct cni_iface {
 	char *name;
-	char *mac;         /* NULL = absent */
-	char *sandbox;     /* NULL = absent (host interface) */
-	unsigned mtu;      /* 0 = absent; 1.1.0 only */
+	char *mac;	   /* NULL = absent */
+	char *sandbox;	   /* NULL = absent (host interface) */
+	unsigned mtu;	   /* 0 = absent; 1.1.0 only */
 	char *socket_path; /* 1.1.0 only */
-	char *pci_id;      /* 1.1.0 only */
+	char *pci_id;	   /* 1.1.0 only */
 };
 
 struct cni_ipconf {

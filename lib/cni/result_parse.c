@@ -77,8 +77,7 @@ static int get_ip(const cJSON *obj, const char *key, bool *has, struct cni_ip *o
 	return 0;
 }
 
-static int get_cidr(const cJSON *obj, const char *key, struct cni_ipnet *out,
-		    struct cni_err *err)
+static int get_cidr(const cJSON *obj, const char *key, struct cni_ipnet *out, struct cni_err *err)
 {
 	const char *s = NULL;
 	if (json_get_string(obj, key, &s, err) < 0)
@@ -190,8 +189,7 @@ static int parse_ip(const cJSON *o, bool v1x, struct cni_result *res, struct cni
 	return cni_result_add_ip(res, &ip, err) < 0 ? -1 : 0;
 }
 
-typedef int (*item_parser)(const cJSON *o, bool flag, struct cni_result *res,
-			   struct cni_err *err);
+typedef int (*item_parser)(const cJSON *o, bool flag, struct cni_result *res, struct cni_err *err);
 
 static int parse_list(const cJSON *json, const char *key, item_parser fn, bool flag,
 		      struct cni_result *res, struct cni_err *err)
@@ -242,7 +240,8 @@ int cni_result_parse(const cJSON *json, const char *default_version, struct cni_
 		ver = CNI_VERSION_DEFAULT;
 	int idx = cni_version_index(ver);
 	if (idx < 0)
-		return cni_err_set(err, CNI_ERR_VERSION, "unsupported CNI result version \"%s\"", ver);
+		return cni_err_set(err, CNI_ERR_VERSION, "unsupported CNI result version \"%s\"",
+				   ver);
 	if (!(out->cni_version = strdup(ver)))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "result: out of memory");
 

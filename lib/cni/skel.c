@@ -24,8 +24,8 @@ static const struct {
 	const char *name;
 	enum cni_cmd cmd;
 } commands[] = {
-	{"ADD", CNI_CMD_ADD},	  {"DEL", CNI_CMD_DEL},		{"CHECK", CNI_CMD_CHECK},
-	{"VERSION", CNI_CMD_VERSION}, {"STATUS", CNI_CMD_STATUS}, {"GC", CNI_CMD_GC},
+    {"ADD", CNI_CMD_ADD},	  {"DEL", CNI_CMD_DEL},	      {"CHECK", CNI_CMD_CHECK},
+    {"VERSION", CNI_CMD_VERSION}, {"STATUS", CNI_CMD_STATUS}, {"GC", CNI_CMD_GC},
 };
 
 enum { NEED_ID = 1, NEED_NETNS = 2, NEED_IFNAME = 4, NEED_PATH = 8 };
@@ -65,10 +65,10 @@ static int check_env(enum cni_cmd cmd, const struct cni_env *env, struct cni_err
 		const char *name;
 		const char *val;
 	} vars[] = {
-		{NEED_ID, "CNI_CONTAINERID", env->container_id},
-		{NEED_NETNS, "CNI_NETNS", env->netns},
-		{NEED_IFNAME, "CNI_IFNAME", env->ifname},
-		{NEED_PATH, "CNI_PATH", env->path},
+	    {NEED_ID, "CNI_CONTAINERID", env->container_id},
+	    {NEED_NETNS, "CNI_NETNS", env->netns},
+	    {NEED_IFNAME, "CNI_IFNAME", env->ifname},
+	    {NEED_PATH, "CNI_PATH", env->path},
 	};
 	unsigned need = required_vars(cmd);
 	char missing[256] = "";
@@ -80,7 +80,8 @@ static int check_env(enum cni_cmd cmd, const struct cni_env *env, struct cni_err
 		strcat(missing, vars[i].name);
 	}
 	if (missing[0])
-		return cni_err_set(err, CNI_ERR_ENV, "required env variables [%s] missing", missing);
+		return cni_err_set(err, CNI_ERR_ENV, "required env variables [%s] missing",
+				   missing);
 	if ((need & NEED_ID) && cni_validate_container_id(env->container_id, err) < 0)
 		return -1;
 	if ((need & NEED_IFNAME) && cni_validate_ifname(env->ifname, err) < 0)
@@ -130,8 +131,8 @@ static int read_all(FILE *in, char **buf, size_t *len, struct cni_err *err)
  * cniVersion as written, NULL when absent or "". */
 static int load_config(struct cni_request *req, const char **raw_version, struct cni_err *err)
 {
-	req->conf = json_parse(req->stdin_buf, req->stdin_len, "error unmarshall network config",
-			       err);
+	req->conf =
+	    json_parse(req->stdin_buf, req->stdin_len, "error unmarshall network config", err);
 	if (!req->conf)
 		return -1;
 	if (!cJSON_IsObject(req->conf))
@@ -152,7 +153,7 @@ static int load_config(struct cni_request *req, const char **raw_version, struct
 
 static int version_gate(enum cni_cmd cmd, const char *version, struct cni_err *err)
 {
-	const char *min = cmd == CNI_CMD_CHECK				? "0.4.0"
+	const char *min = cmd == CNI_CMD_CHECK			       ? "0.4.0"
 			  : cmd == CNI_CMD_GC || cmd == CNI_CMD_STATUS ? "1.1.0"
 								       : NULL;
 	if (min) {
@@ -194,8 +195,9 @@ static int check_netns_not_own(const struct cni_env *env, struct cni_err *err)
 	if (stat(env->netns, &target) < 0 || stat("/proc/thread-self/ns/net", &own) < 0)
 		return 0;
 	if (target.st_dev == own.st_dev && target.st_ino == own.st_ino)
-		return cni_err_set(err, CNI_ERR_INVALID_NETNS,
-				   "plugin's netns and netns from CNI_NETNS should not be the same");
+		return cni_err_set(
+		    err, CNI_ERR_INVALID_NETNS,
+		    "plugin's netns and netns from CNI_NETNS should not be the same");
 	return 0;
 }
 
@@ -268,8 +270,7 @@ static void print_about(const struct cni_plugin *plugin, FILE *log)
 /* A bad logFile/logLevel fails every verb but DEL: a typo in a key that
  * only affects the trail must not keep DEL from releasing what ADD made
  * (leases, rules). DEL warns and goes on. */
-static int log_conf(const struct cni_request *req, struct cni_log_conf *trail,
-		    struct cni_err *err)
+static int log_conf(const struct cni_request *req, struct cni_log_conf *trail, struct cni_err *err)
 {
 	if (cni_log_conf_parse(req->conf, trail, err) == 0)
 		return 0;
@@ -286,8 +287,11 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_env *env, FILE *in
 	struct cni_request req = {.env = *env};
 	struct cni_err err = {0};
 	struct cni_log_conf trail = {0};
-	struct cni_log_scope scope = {.lc = &trail, .plugin = plugin->name, .req = &req,
-				      .command = env->command, .stderr_out = log};
+	struct cni_log_scope scope = {.lc = &trail,
+				      .plugin = plugin->name,
+				      .req = &req,
+				      .command = env->command,
+				      .stderr_out = log};
 	struct timespec start;
 	const char *raw_version = NULL;
 	char *buf = NULL;
@@ -339,13 +343,13 @@ static const char *env_or_null(const char *name)
 int cni_main(const struct cni_plugin *plugin)
 {
 	struct cni_env env = {
-		.command = env_or_null("CNI_COMMAND"),
-		.container_id = env_or_null("CNI_CONTAINERID"),
-		.netns = env_or_null("CNI_NETNS"),
-		.ifname = env_or_null("CNI_IFNAME"),
-		.args = env_or_null("CNI_ARGS"),
-		.path = env_or_null("CNI_PATH"),
-		.netns_override = env_or_null("CNI_NETNS_OVERRIDE"),
+	    .command = env_or_null("CNI_COMMAND"),
+	    .container_id = env_or_null("CNI_CONTAINERID"),
+	    .netns = env_or_null("CNI_NETNS"),
+	    .ifname = env_or_null("CNI_IFNAME"),
+	    .args = env_or_null("CNI_ARGS"),
+	    .path = env_or_null("CNI_PATH"),
+	    .netns_override = env_or_null("CNI_NETNS_OVERRIDE"),
 	};
 	int rc = cni_run(plugin, &env, stdin, stdout, stderr);
 	if (fflush(stdout) != 0 && rc == 0)

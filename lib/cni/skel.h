@@ -31,7 +31,7 @@ struct cni_request {
 	struct cni_env env;
 	const char *stdin_buf; /* raw bytes, NUL-terminated; passed unchanged to IPAM */
 	size_t stdin_len;
-	cJSON *conf;         /* the parsed config (owned by skel) */
+	cJSON *conf;	     /* the parsed config (owned by skel) */
 	const char *version; /* the config's cniVersion, CNI_VERSION_DEFAULT if absent;
 			      * borrowed from conf */
 	const char *name;    /* the network name, validated */
@@ -62,14 +62,13 @@ struct cni_plugin {
  *   unknown command (4); missing variables for the verb (4: ADD/CHECK need
  *   CONTAINERID, NETNS, IFNAME, PATH; DEL needs CONTAINERID, IFNAME, PATH;
  *   GC/STATUS need PATH; an empty value is missing); container ID and
- *   ifname rules (4, control characters refused too); VERSION prints its reply here and never reads stdin;
- *   stdin larger than JSON_MAX_INPUT (6) or unreadable (5); JSON (6);
- *   "name" (7); cniVersion type (6); logFile/logLevel (6/7, see log.h; DEL only warns); CHECK < 0.4.0, GC/STATUS < 1.1.0 (1);
- *   cniVersion not exactly a supported one (1); own netns (8); for GC a
- *   malformed cni.dev/valid-attachments (6); handler.
- * Error JSON carries the config's cniVersion when the config had one.
- * When the config names a logFile, the outcome of the verb is appended
- * there (lib/cni/log.h); a log that cannot be written goes to stderr. */
+ *   ifname rules (4, control characters refused too); VERSION prints its reply here and never reads
+ * stdin; stdin larger than JSON_MAX_INPUT (6) or unreadable (5); JSON (6); "name" (7); cniVersion
+ * type (6); logFile/logLevel (6/7, see log.h; DEL only warns); CHECK < 0.4.0, GC/STATUS < 1.1.0
+ * (1); cniVersion not exactly a supported one (1); own netns (8); for GC a malformed
+ * cni.dev/valid-attachments (6); handler. Error JSON carries the config's cniVersion when the
+ * config had one. When the config names a logFile, the outcome of the verb is appended there
+ * (lib/cni/log.h); a log that cannot be written goes to stderr. */
 int cni_main(const struct cni_plugin *plugin);
 
 /* The testable core of cni_main. */

@@ -13,7 +13,8 @@ static bool matches_id_regex(const char *s)
 {
 	for (size_t i = 0; s[i]; i++) {
 		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
 			return false;
 	}
@@ -36,7 +37,8 @@ int cni_validate_name(const char *name, struct cni_err *err)
 	if (!name || !*name)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "missing network name");
 	if (!matches_id_regex(name)) {
-		cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid characters found in network name");
+		cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+			    "invalid characters found in network name");
 		return cni_err_details(err, "%s", name);
 	}
 	return 0;
@@ -47,7 +49,11 @@ int cni_validate_name(const char *name, struct cni_err *err)
 static uint32_t next_rune(const unsigned char *s, size_t *len)
 {
 	unsigned char c = s[0];
-	size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+	size_t n = c < 0x80		? 1
+		   : (c & 0xE0) == 0xC0 ? 2
+		   : (c & 0xF0) == 0xE0 ? 3
+		   : (c & 0xF8) == 0xF0 ? 4
+					: 0;
 	*len = 1;
 	if (n <= 1)
 		return n == 1 ? c : 0xFFFD;
@@ -65,9 +71,20 @@ static uint32_t next_rune(const unsigned char *s, size_t *len)
 static bool is_space(uint32_t r)
 {
 	switch (r) {
-	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-	case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-	case 0x202F: case 0x205F: case 0x3000:
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xA0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202F:
+	case 0x205F:
+	case 0x3000:
 		return true;
 	default:
 		return r >= 0x2000 && r <= 0x200A;
@@ -90,14 +107,16 @@ int cni_validate_ifname(const char *ifname, struct cni_err *err)
 		size_t n;
 		uint32_t r = next_rune(p, &n);
 		if (r == '/' || r == ':' || is_space(r))
-			return cni_err_set(err, CNI_ERR_ENV,
-					   "interface name contains / or : or whitespace characters");
+			return cni_err_set(
+			    err, CNI_ERR_ENV,
+			    "interface name contains / or : or whitespace characters");
 		/* Go lets these through and the kernel takes them, but such a
 		 * name breaks every tool that prints it: refuse it up front. */
 		if (r < 0x20 || r == 0x7f) {
 			cni_err_set(err, CNI_ERR_ENV, "interface name contains control characters");
 			return cni_err_details(err, "CNI_IFNAME byte %zu is 0x%02x",
-					       (size_t)(p - (const unsigned char *)ifname), (unsigned)r);
+					       (size_t)(p - (const unsigned char *)ifname),
+					       (unsigned)r);
 		}
 		p += n;
 	}

@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const cni_supported_versions[] = {
-	"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL,
+    "0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL,
 };
 
 int cni_version_index(const char *v)

@@ -91,8 +91,8 @@ static int plugin_error(const struct ipam_output *o, bool *reported, struct cni_
 	}
 	go_quote_n(o->out, o->out_len, quoted, sizeof(quoted) / 2, &(size_t){0});
 	return cni_err_set(err, CNI_ERR_INTERNAL,
-			   "netplugin failed but error parsing its diagnostic message %s: %s", quoted,
-			   why.msg);
+			   "netplugin failed but error parsing its diagnostic message %s: %s",
+			   quoted, why.msg);
 }
 
 /* Finds and runs type with CNI_COMMAND=verb: in-process when the file found
@@ -109,11 +109,11 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 	*unknown = false;
 	char path[PATH_MAX];
 	struct ipam_spawn_req rq = {
-		.path = path,
-		.verb = verb,
-		.stdin_buf = req->stdin_buf,
-		.stdin_len = req->stdin_buf ? req->stdin_len : 0,
-		.timeout_s = ipam_timeout_from_env(),
+	    .path = path,
+	    .verb = verb,
+	    .stdin_buf = req->stdin_buf,
+	    .stdin_len = req->stdin_buf ? req->stdin_len : 0,
+	    .timeout_s = ipam_timeout_from_env(),
 	};
 
 	const struct ipam_inproc *inproc;
@@ -121,10 +121,11 @@ static int invoke(const struct cni_request *req, const char *type, const char *v
 	/* A child started from a netns_run worker would begin life in the
 	 * container netns (and an in-process plugin would run there). */
 	if (!netns_is_current("/proc/self/ns/net"))
-		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "IPAM %s of \"%s\" requested from a thread outside the host netns "
-				   "(a netns_run worker); it must run on the host thread",
-				   verb, type ? type : "");
+		return cni_err_set(
+		    err, CNI_ERR_INTERNAL,
+		    "IPAM %s of \"%s\" requested from a thread outside the host netns "
+		    "(a netns_run worker); it must run on the host thread",
+		    verb, type ? type : "");
 	if (ipam_find(type, req->env.path, path, sizeof(path), err) != 0)
 		return -1;
 	inproc = ipam_inproc_match(ipam_inproc_registered(), type, path);

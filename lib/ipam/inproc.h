@@ -17,9 +17,9 @@
 #include "lib/ipam/spawn.h"
 
 struct ipam_inproc {
-	const char *type;                /* "host-local"; NULL ends a table */
+	const char *type;		 /* "host-local"; NULL ends a table */
 	const struct cni_plugin *plugin; /* its verb table, linked in */
-	const unsigned char *build_id;   /* build id of the binary it replaces */
+	const unsigned char *build_id;	 /* build id of the binary it replaces */
 	size_t build_id_len;
 };
 

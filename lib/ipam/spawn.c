@@ -31,7 +31,7 @@ struct io_state {
 	size_t in_left;
 	struct ipam_output *o;
 	struct strbuf out; /* stdout; handed to o->out at the end */
-	bool exited; /* the pidfd said so (or there is no pidfd) */
+	bool exited;	   /* the pidfd said so (or there is no pidfd) */
 	bool got_epipe;
 };
 
@@ -78,8 +78,8 @@ static int start_child(const struct ipam_spawn_req *rq, char **envp, const int f
 	int rc;
 
 	char *argv[] = {(char *)rq->path, NULL};
-	const struct spawn_req sr = {.path = rq->path, .argv = argv, .envp = envp,
-				     .fds = {fds[0], fds[1], fds[2]}};
+	const struct spawn_req sr = {
+	    .path = rq->path, .argv = argv, .envp = envp, .fds = {fds[0], fds[1], fds[2]}};
 
 	for (int attempt = 0;; attempt++) {
 		rc = spawn_child(&sr, pid);
@@ -90,9 +90,10 @@ static int start_child(const struct ipam_spawn_req *rq, char **envp, const int f
 	if (rc == 0)
 		return 0;
 	if (rc == ETXTBSY)
-		return cni_err_errno(err, CNI_ERR_TRY_AGAIN, rc,
-				     "netplugin failed with no error message: fork/exec %s (%d attempts)",
-				     rq->path, IPAM_TXTBSY_RETRIES + 1);
+		return cni_err_errno(
+		    err, CNI_ERR_TRY_AGAIN, rc,
+		    "netplugin failed with no error message: fork/exec %s (%d attempts)", rq->path,
+		    IPAM_TXTBSY_RETRIES + 1);
 	return cni_err_errno(err, CNI_ERR_INTERNAL, rc,
 			     "netplugin failed with no error message: fork/exec %s", rq->path);
 }
@@ -221,7 +222,8 @@ static int pump(struct io_state *s, const struct ipam_spawn_req *rq, struct cni_
 		}
 		rc = poll(pfd, n, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (rc < 0 && errno != EINTR) /* EINTR: e.g. a SIGCHLD handler ran */
-			return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "poll on netplugin pipes");
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+					     "poll on netplugin pipes");
 		if (rc <= 0)
 			continue;
 		if (i_in >= 0 && pfd[i_in].revents)
@@ -280,8 +282,13 @@ static int run_child(const struct ipam_spawn_req *rq, char **envp, struct ipam_o
 		     struct cni_err *err)
 {
 	int ours[3], theirs[3], rc = -1;
-	struct io_state s = {.in_fd = -1, .out_fd = -1, .err_fd = -1, .pid_fd = -1,
-			     .in_buf = rq->stdin_buf, .in_left = rq->stdin_len, .o = o,
+	struct io_state s = {.in_fd = -1,
+			     .out_fd = -1,
+			     .err_fd = -1,
+			     .pid_fd = -1,
+			     .in_buf = rq->stdin_buf,
+			     .in_left = rq->stdin_len,
+			     .o = o,
 			     .out = {.max = JSON_MAX_INPUT}};
 	pid_t pid = -1;
 
@@ -330,7 +337,8 @@ int ipam_spawn(const struct ipam_spawn_req *rq, struct ipam_output *o, struct cn
 	snprintf(cmd_var, sizeof(cmd_var), "CNI_COMMAND=%s", rq->verb);
 	envp = child_env(cmd_var);
 	if (!envp)
-		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "building the IPAM environment");
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM,
+				     "building the IPAM environment");
 	/* A write to a child that stopped reading must give EPIPE, not kill us. */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);

@@ -7,11 +7,11 @@
 
 #define IPAM_TIMEOUT_DEFAULT_S 120
 #define IPAM_STDERR_MAX (64u << 10) /* kept for messages; the rest is dropped */
-#define IPAM_TXTBSY_RETRIES 5       /* as Go: 1 + 5 attempts, 1 s apart */
+#define IPAM_TXTBSY_RETRIES 5	    /* as Go: 1 + 5 attempts, 1 s apart */
 
 struct ipam_spawn_req {
-	const char *path;  /* the plugin binary */
-	const char *verb;  /* CNI_COMMAND for the child */
+	const char *path; /* the plugin binary */
+	const char *verb; /* CNI_COMMAND for the child */
 	const char *stdin_buf;
 	size_t stdin_len;
 	unsigned timeout_s; /* kill the child after this long */

@@ -89,8 +89,8 @@ int ipt_run(const char *tool, const char *const *args, const char *input, struct
 	 * the container's chain after that DEL looked for it (t_chaos_kill.sh,
 	 * CHAOS_IPT_ORPHAN=1). Killing it is safe: a restore commits its whole
 	 * batch at once or not at all. */
-	const struct spawn_req sr = {.path = path, .argv = argv, .envp = environ,
-				     .fds = {in, out, errfd}};
+	const struct spawn_req sr = {
+	    .path = path, .argv = argv, .envp = environ, .fds = {in, out, errfd}};
 	pid_t pid;
 	int e = spawn_child(&sr, &pid);
 	if (e)

@@ -15,8 +15,8 @@ static void write_chain_rules(struct strbuf *b, int family, const struct ipt_nam
 	char buf[CNI_IPNET_STRLEN];
 	for (size_t i = 0; i < n; i++)
 		if (ips[i].ip.family == family)
-			strbuf_addf(b, "-A %s -d %s -m comment --comment %s -j ACCEPT\n",
-				    nm->chain, cni_ipnet_format(&ips[i], buf), nm->comment);
+			strbuf_addf(b, "-A %s -d %s -m comment --comment %s -j ACCEPT\n", nm->chain,
+				    cni_ipnet_format(&ips[i], buf), nm->comment);
 	strbuf_addf(b, "-A %s ! -d %s -m comment --comment %s -j MASQUERADE\n", nm->chain,
 		    family == AF_INET ? "224.0.0.0/4" : "ff00::/8", nm->comment);
 }
@@ -88,13 +88,13 @@ static bool has_family(const struct cni_ipnet *ips, size_t n, int family)
 	return false;
 }
 
-typedef int family_fn(int family, const struct ipt_names *nm, const struct cni_ipnet *ips,
-		      size_t n, struct cni_err *err);
+typedef int family_fn(int family, const struct ipt_names *nm, const struct cni_ipnet *ips, size_t n,
+		      struct cni_err *err);
 
 /* Runs fn, with the attachment's chain name and comment, for each family
  * that ips has an address of; stops at the first failure. */
-static int for_each_family(const char *net, const char *cid, const struct cni_ipnet *ips,
-			   size_t n, family_fn *fn, struct cni_err *err)
+static int for_each_family(const char *net, const char *cid, const struct cni_ipnet *ips, size_t n,
+			   family_fn *fn, struct cni_err *err)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	struct ipt_names nm;
@@ -199,7 +199,8 @@ int masq_ipt_teardown(const char *net, const char *cid, const struct cni_ipnet *
 	for (size_t i = 0; i < 2; i++) {
 		if (n && !has_family(ips, n, families[i]))
 			continue;
-		if (!masq_ipt_usable(families[i]) || !maybe_present(families[i], nm.chain, nft_may_exist))
+		if (!masq_ipt_usable(families[i]) ||
+		    !maybe_present(families[i], nm.chain, nft_may_exist))
 			continue;
 		int rc = teardown_direct(families[i], &nm, ips, n, err);
 		if (rc < 0)

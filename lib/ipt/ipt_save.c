@@ -149,7 +149,8 @@ size_t ipt_save_each_owned(const char *save, const char *comment_prefix, ipt_own
 		const char *c = memmem(line, len, " --comment ", 11);
 		char name[MASQ_IPT_CHAIN_LEN + 1], cid[256];
 		if (!chain || !c || (size_t)(end - (c + 11)) < plen ||
-		    strncmp(c + 11, comment_prefix, plen) != 0 || !owned_cid(c + 11 + plen, end, cid))
+		    strncmp(c + 11, comment_prefix, plen) != 0 ||
+		    !owned_cid(c + 11 + plen, end, cid))
 			continue;
 		memcpy(name, chain, MASQ_IPT_CHAIN_LEN);
 		name[MASQ_IPT_CHAIN_LEN] = '\0';

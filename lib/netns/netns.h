@@ -9,14 +9,14 @@
 #include "lib/cni/error.h"
 
 struct netns {
-	int fd;           /* O_RDONLY|O_CLOEXEC; -1 when closed */
+	int fd;		  /* O_RDONLY|O_CLOEXEC; -1 when closed */
 	const char *path; /* borrowed: the string given to netns_open (the result's sandbox) */
 };
 
 enum netns_open_status {
 	NETNS_OK = 0,
 	NETNS_ERR_MISSING = -2, /* path does not exist (ENOENT) */
-	NETNS_ERR_NOT_NS = -3,  /* exists but is not nsfs/proc, e.g. a broken bind mount */
+	NETNS_ERR_NOT_NS = -3,	/* exists but is not nsfs/proc, e.g. a broken bind mount */
 	NETNS_ERR_OTHER = -1,
 };
 

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-
 /* Runs on the worker. The switch back is for whatever still runs on this
  * thread after fn (TLS and pthread_key destructors at exit); correctness does
  * not depend on it, because the thread exits either way and is never handed

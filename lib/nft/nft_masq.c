@@ -22,7 +22,7 @@ struct found_rules {
 	struct found_rule {
 		uint64_t handle;
 		char comment[MASQ_NFT_COMMENT_MAX + 1];
-	} *v;
+	} * v;
 	size_t n, cap;
 	const struct cni_ipnet *want; /* check: addresses to look for */
 	bool *seen;		      /* seen[i]: a rule matches want[i]'s source */
@@ -98,8 +98,7 @@ static struct nftnl_rule *goto_checks(void)
 /* postrouting's rules, in order, as the reference writes them. */
 #define POSTROUTING_RULES 3
 static const char *const postrouting_what[POSTROUTING_RULES] = {
-    "ip daddr 224.0.0.0/4 return",
-    "ip6 daddr ff00::/8 return",
+    "ip daddr 224.0.0.0/4 return", "ip6 daddr ff00::/8 return",
     ("goto " MASQ_NFT_CHECKS_CHAIN), /* parenthesised: one element, on purpose */
 };
 

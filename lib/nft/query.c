@@ -24,7 +24,7 @@
 
 struct replies {
 	struct strbuf msgs; /* whole data messages, back to back */
-	int kernel_errno; /* from an NLMSG_ERROR reply, 0 = none */
+	int kernel_errno;   /* from an NLMSG_ERROR reply, 0 = none */
 	bool interrupted;
 };
 

@@ -38,8 +38,8 @@ static void iifname_of(const struct nftnl_rule *r, char out[IFNAMSIZ])
 	while (it && (e = nftnl_expr_iter_next(it))) {
 		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 		if (strcmp(name, "meta") == 0) {
-			after_iifname = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) ==
-					NFT_META_IIFNAME;
+			after_iifname =
+			    nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_IIFNAME;
 		} else if (after_iifname && strcmp(name, "cmp") == 0) {
 			uint32_t len = 0;
 			const char *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
@@ -118,9 +118,8 @@ int spoofchk_gc(spoofchk_keep_fn keep, void *arg, size_t *removed, struct cni_er
 
 	if (removed)
 		*removed = 0;
-	if (nft_open(&c, err) < 0 ||
-	    nft_dump_rules(&c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, collect, &l,
-			   err) < 0)
+	if (nft_open(&c, err) < 0 || nft_dump_rules(&c, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
+						    SPOOFCHK_BASE_CHAIN, collect, &l, err) < 0)
 		goto out;
 	n = decide(&l, keep, arg);
 	/* Both chains of a removed refid exist whenever its rule does: setup

@@ -47,8 +47,8 @@ static void put_info(struct nlmsghdr *nlh, uint16_t flags, uint16_t vid)
 static int vlan_msg(struct nl *nl, int ifindex, bool add, const struct nl_vlan *v, size_t n)
 {
 	char buf[NL_REQ_BUF];
-	struct nlmsghdr *nlh = nl_msg_start(nl, buf, add ? RTM_SETLINK : RTM_DELLINK, 0,
-					    sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh =
+	    nl_msg_start(nl, buf, add ? RTM_SETLINK : RTM_DELLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct nlattr *spec;
 

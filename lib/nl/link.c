@@ -264,8 +264,8 @@ int nl_batch_link_up(struct nl_batch *b, int ifindex, const char *what)
 {
 	char buf[NL_REQ_BUF];
 
-	return nl_batch_push(b, link_change_msg(b->nl, buf, ifindex, IFF_UP), NULL, "cannot set up %s",
-			     what);
+	return nl_batch_push(b, link_change_msg(b->nl, buf, ifindex, IFF_UP), NULL,
+			     "cannot set up %s", what);
 }
 
 int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err)

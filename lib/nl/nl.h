@@ -201,9 +201,9 @@ int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, s
 struct nlmsghdr;
 struct nl_batch_item {
 	struct nlmsghdr *hdr;
-	int rc;		   /* 0 acked, -errno, 1 = not answered (yet) */
-	char what[160];	   /* "failed to add IP addr 10.1.0.2/16 to eth0" */
-	char eexist[192];  /* the whole message for -EEXIST; "" = the usual one */
+	int rc;		  /* 0 acked, -errno, 1 = not answered (yet) */
+	char what[160];	  /* "failed to add IP addr 10.1.0.2/16 to eth0" */
+	char eexist[192]; /* the whole message for -EEXIST; "" = the usual one */
 };
 struct nl_batch {
 	struct nl *nl;

@@ -53,7 +53,7 @@ int sysctl_write(const char *path, const char *value, struct cni_err *err)
 }
 
 int sysctl_iface_write(const char *proto, const char *ifname, const char *key, const char *value,
-			  struct cni_err *err)
+		       struct cni_err *err)
 {
 	char p[128];
 

@@ -9,10 +9,10 @@
 #include <sys/types.h>
 
 struct spawn_req {
-	const char *path;   /* the executable */
-	char *const *argv;  /* NULL-terminated, argv[0] included */
-	char *const *envp;  /* NULL-terminated */
-	int fds[3];         /* become the child's 0, 1, 2 (may be any fds) */
+	const char *path;  /* the executable */
+	char *const *argv; /* NULL-terminated, argv[0] included */
+	char *const *envp; /* NULL-terminated */
+	int fds[3];	   /* become the child's 0, 1, 2 (may be any fds) */
 };
 
 /* Forks a child that gets SIGKILL when we die, has fds[0..2] as its 0, 1,

@@ -12,11 +12,14 @@
 struct strbuf {
 	char *p;
 	size_t len, cap;
-	size_t max;  /* 0: no limit; else len never exceeds it */
-	bool failed; /* an append did not fit (oom, or max) */
+	size_t max;   /* 0: no limit; else len never exceeds it */
+	bool failed;  /* an append did not fit (oom, or max) */
 	bool too_big; /* ... because of max */
 };
-#define STRBUF_INIT {0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Each returns 0, or -1 when the buffer is (now) failed. */
 int strbuf_add(struct strbuf *b, const void *s, size_t n);

@@ -25,7 +25,10 @@ struct vec {
 	void *v;
 	size_t n, cap, elem;
 };
-#define VEC_INIT(type) {.elem = sizeof(type)}
+#define VEC_INIT(type)                                                                             \
+	{                                                                                          \
+		.elem = sizeof(type)                                                               \
+	}
 
 /* array_push on vec. */
 void *vec_push(struct vec *vec);

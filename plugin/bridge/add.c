@@ -113,9 +113,9 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	if (!a->has_vlan_gw)
 		return 0;
 	if (nl_link_get(&a->host, NULL, a->vlan_gw.ifindex, &gw, err) != 0)
-		return cni_err_isset(err) ? -1
-					  : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished",
-							a->vlan_gw.name);
+		return cni_err_isset(err)
+			   ? -1
+			   : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished", a->vlan_gw.name);
 	return cni_result_add_iface(res, gw.name, nl_mac_format(gw.mac, gw.mac_len, m[3]), NULL,
 				    err);
 }
@@ -173,8 +173,8 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 		return -1;
 	if (ipam_add(a, err) < 0)
 		return -1;
-	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, &a->br, a->host_name,
-			err) < 0)
+	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, &a->br, a->host_name, err) <
+	    0)
 		return -1;
 	a->veth_made = true;
 	if (veth_config_host_end(&a->host, &a->conf, a->host_name, err) < 0)
@@ -224,8 +224,7 @@ static void rollback(struct add *a)
 	if (a->spoofchk_done && bridge_spoofchk_del(a->req, &a->conf, &e) < 0)
 		cni_warn_err(&e, "ADD rollback: removing the spoof-check rules");
 	cni_err_clear(&e);
-	if (a->vlan_gw_made &&
-	    nl_link_del(&a->host, a->vlan_gw.ifindex, a->vlan_gw.name, &e) == -1)
+	if (a->vlan_gw_made && nl_link_del(&a->host, a->vlan_gw.ifindex, a->vlan_gw.name, &e) == -1)
 		cni_warn_err(&e, "ADD rollback: deleting %s", a->vlan_gw.name);
 	cni_err_clear(&e);
 	/* -ENOENT from the lookup (veth gone already) leaves e unset: no warning */

@@ -18,9 +18,10 @@ struct bridge_conf {
 	bool enable_dad;       /* enabledad */
 	unsigned mtu;	       /* 0 = kernel default */
 	const char *ipam_type; /* NULL = L2 mode */
-	bool has_dns;	       /* dns set as upstream dnsConfSet (a list given, even empty, or a domain): replaces IPAM's */
-	struct cni_dns dns;    /* owned: bridge_conf_free */
-	bool has_mac;	       /* container MAC from CNI_ARGS / args / runtimeConfig */
+	bool has_dns; /* dns set as upstream dnsConfSet (a list given, even empty, or a domain):
+			 replaces IPAM's */
+	struct cni_dns dns; /* owned: bridge_conf_free */
+	bool has_mac;	    /* container MAC from CNI_ARGS / args / runtimeConfig */
 	uint8_t mac[6];
 
 	bool ip_masq;		      /* ipMasq (netfilter.c) */
@@ -31,9 +32,9 @@ struct bridge_conf {
 
 	/* VLAN keys (vlan.c acts on them). The trunk's VIDs are a bitmap:
 	 * overlapping entries collapse, as upstream's collectVlanTrunk does. */
-	int vlan;		   /* 0 = none */
-	bool vlan_trunk_given;	   /* "vlanTrunk" present, even empty: VLAN filtering on */
-	size_t n_vlan_trunk;	   /* entries as written */
+	int vlan;		      /* 0 = none */
+	bool vlan_trunk_given;	      /* "vlanTrunk" present, even empty: VLAN filtering on */
+	size_t n_vlan_trunk;	      /* entries as written */
 	uint8_t vlan_trunk[4096 / 8]; /* bit v: VID v is tagged on the port */
 	bool preserve_default_vlan;
 };

@@ -12,8 +12,8 @@
 
 /* Starts deleting the container end; returns 1 when a worker runs (finish
  * it with ctr_teardown_finish), 0 when there is nothing to delete, -1. */
-static int del_link_start(const struct cni_request *req, struct netns *ns,
-			  struct ctr_teardown *t, struct cni_err *err)
+static int del_link_start(const struct cni_request *req, struct netns *ns, struct ctr_teardown *t,
+			  struct cni_err *err)
 {
 	enum netns_open_status st;
 

@@ -256,9 +256,8 @@ static int compare(const struct bridge_conf *c, const struct nl_link *port, cons
 	}
 	for (unsigned vid = 1; vid <= VID_MAX; vid++)
 		if (want[vid] != -1 && !seen[vid])
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "host veth %s lacks VLAN %u (%s)", port->name, vid,
-					   vlan_flags((uint16_t)want[vid]));
+			return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s lacks VLAN %u (%s)",
+					   port->name, vid, vlan_flags((uint16_t)want[vid]));
 	return 0;
 }
 

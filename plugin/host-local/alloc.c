@@ -83,8 +83,8 @@ static int in_set(const struct hl_lease *l, void *arg)
 }
 
 /* Round-robin from after the last reservation; 1 reserved, 0 set full. */
-static int next_free(struct hl_store *s, const struct hl_rangeset *set, int set_idx,
-		     const char *id, const char *ifname, struct cni_ipconf *out, struct cni_err *err)
+static int next_free(struct hl_store *s, const struct hl_rangeset *set, int set_idx, const char *id,
+		     const char *ifname, struct cni_ipconf *out, struct cni_err *err)
 {
 	struct cni_ip last, ip;
 	const struct hl_range *r;

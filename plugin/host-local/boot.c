@@ -20,8 +20,7 @@ const char *hl_boot_id_path = HL_BOOT_ID_PATH;
 
 int hl_boot_id(char out[HL_BOOT_ID_MAX], struct cni_err *err)
 {
-	cleanup_close int fd =
-	    open(hl_boot_id_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cleanup_close int fd = open(hl_boot_id_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "read %s", hl_boot_id_path);
 	char buf[HL_BOOT_ID_MAX];
@@ -137,7 +136,8 @@ static void mark_boot_change(struct hl_index *x, int dirfd)
 		for (size_t i = 0; i < x->n; i++) {
 			struct hl_lease *l = &x->v[i];
 			const struct hl_lease *p = hl_index_get(&prev, l->name);
-			if (judgeable(l) && p && p->ino == l->ino && strcmp(p->owner, l->owner) == 0)
+			if (judgeable(l) && p && p->ino == l->ino &&
+			    strcmp(p->owner, l->owner) == 0)
 				l->earlier_boot = true;
 		}
 	hl_index_free(&prev);

@@ -87,8 +87,7 @@ int hl_boot_earlier_leases(const char *data_dir, const char *network, struct hl_
 		return rc;
 	cleanup_close int dirfd = rc - 1;
 	/* no lock file: no plugin ever used the store, nothing to wait for */
-	cleanup_close int lockfd =
-	    openat(dirfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int lockfd = openat(dirfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (lockfd >= 0)
 		while (flock(lockfd, LOCK_SH) < 0)
 			if (errno != EINTR)

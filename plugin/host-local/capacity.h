@@ -7,9 +7,9 @@
 #include "plugin/host-local/range.h"
 
 struct hl_capacity {
-	uint64_t size;	 /* addresses ADD may hand out (start..end minus the
-			  * gateway), saturated at UINT64_MAX for huge IPv6 ranges */
-	uint64_t leased; /* of those, how many have a lease file of this boot */
+	uint64_t size;	  /* addresses ADD may hand out (start..end minus the
+			   * gateway), saturated at UINT64_MAX for huge IPv6 ranges */
+	uint64_t leased;  /* of those, how many have a lease file of this boot */
 	uint64_t earlier; /* leases of an earlier boot (boot.h): ADD releases
 			   * them when it needs room, so they count as free */
 };

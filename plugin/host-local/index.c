@@ -367,8 +367,7 @@ static bool skip_name(const char *n)
 void hl_read_owner(int dirfd, const char *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	int fd cleanup_close =
-	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd cleanup_close = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return;

@@ -58,11 +58,11 @@ struct hl_index {
 	size_t n, cap, live;
 	uint32_t *bucket; /* slot + 1, 0 = empty */
 	size_t nbucket;
-	char *file;    /* the loaded index; loaded entries point into it */
+	char *file;	       /* the loaded index; loaded entries point into it */
 	struct strbuf journal; /* records not yet in the file */
-	size_t file_records; /* records in the file, incl. '-' ones */
-	bool rewrite;	     /* write a fresh file at flush */
-	bool restamp;	     /* the directory changed otherwise (boot.h): re-stamp */
+	size_t file_records;   /* records in the file, incl. '-' ones */
+	bool rewrite;	       /* write a fresh file at flush */
+	bool restamp;	       /* the directory changed otherwise (boot.h): re-stamp */
 };
 
 /* Loads the index if its stamp matches st (the directory as it is now);

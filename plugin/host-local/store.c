@@ -45,8 +45,7 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 		data_dir = HL_DEFAULT_DATA_DIR;
 	if (mkdir_all(data_dir, err) < 0)
 		return -1;
-	int top cleanup_close =
-	    open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int top cleanup_close = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "open %s", data_dir);
 	if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
@@ -84,9 +83,9 @@ int hl_store_exists(const char *data_dir, const char *network, struct cni_err *e
 	if (snprintf(path, sizeof(path), "%s/%s", data_dir, network) >= (int)sizeof(path))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "dataDir %s: path too long", data_dir);
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0
-				       : cni_err_errno(err, CNI_ERR_INTERNAL, errno, "lease store %s",
-						       path);
+		return errno == ENOENT
+			   ? 0
+			   : cni_err_errno(err, CNI_ERR_INTERNAL, errno, "lease store %s", path);
 	if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "lease store %s is not a directory",
 				   path);

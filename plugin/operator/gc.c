@@ -172,8 +172,7 @@ int op_cmd_gc(const struct op_opts *o)
 		rc = 2;
 	}
 	if (!o->json)
-		fprintf(stderr, "cni-bridge: gc: %zu of %zu leaked objects released\n",
-			g.done, n);
+		fprintf(stderr, "cni-bridge: gc: %zu of %zu leaked objects released\n", g.done, n);
 	free(g.spoof);
 	op_node_free(&node);
 	return rc;

@@ -20,19 +20,19 @@ struct op_iface {
 	char kind[16]; /* "veth", "bridge", ... ("" when the kernel gives none) */
 	char mac[18];  /* "aa:bb:cc:dd:ee:ff" or "" */
 	bool up;
-	int master;	/* ifindex of the master (bridge) in the same netns, 0 = none */
-	int peer;	/* veth: the peer's ifindex, 0 = unknown */
-	int peer_nsid;	/* veth: the peer's netns id as this netns sees it, -1 = same netns */
+	int master;    /* ifindex of the master (bridge) in the same netns, 0 = none */
+	int peer;      /* veth: the peer's ifindex, 0 = unknown */
+	int peer_nsid; /* veth: the peer's netns id as this netns sees it, -1 = same netns */
 	struct cni_ipnet *addrs; /* global and link addresses, as configured */
 	size_t n_addrs;
 };
 
 struct op_ns {
-	char *path;	  /* a path that opens it: /run/netns/x, a mount, /proc/<pid>/ns/net */
+	char *path;	   /* a path that opens it: /run/netns/x, a mount, /proc/<pid>/ns/net */
 	uint64_t dev, ino; /* its identity */
-	int nsid;	  /* its id as the host netns sees it, -1 = none assigned */
-	bool host;	  /* the caller's own netns */
-	bool loaded;	  /* ifs below were read (only for the host and netns with an nsid) */
+	int nsid;	   /* its id as the host netns sees it, -1 = none assigned */
+	bool host;	   /* the caller's own netns */
+	bool loaded;	   /* ifs below were read (only for the host and netns with an nsid) */
 	struct op_iface *ifs;
 	size_t n_ifs;
 };

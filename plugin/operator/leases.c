@@ -59,7 +59,8 @@ int op_leases_read(const struct op_net *net, time_t now, long min_age, struct op
 	}
 	hl_store_close(&s);
 	if (rc < 0)
-		return cni_err_set(err, CNI_ERR_IO, "reading leases of %s: out of memory", net->name);
+		return cni_err_set(err, CNI_ERR_IO, "reading leases of %s: out of memory",
+				   net->name);
 	return 0;
 }
 

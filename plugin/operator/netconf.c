@@ -14,10 +14,9 @@
 static bool conf_file(const char *name)
 {
 	size_t n = strlen(name);
-	return name[0] != '.' &&
-	       ((n > 9 && strcmp(name + n - 9, ".conflist") == 0) ||
-		(n > 5 && strcmp(name + n - 5, ".conf") == 0) ||
-		(n > 5 && strcmp(name + n - 5, ".json") == 0));
+	return name[0] != '.' && ((n > 9 && strcmp(name + n - 9, ".conflist") == 0) ||
+				  (n > 5 && strcmp(name + n - 5, ".conf") == 0) ||
+				  (n > 5 && strcmp(name + n - 5, ".json") == 0));
 }
 
 static char *slurp(const char *path, size_t *len, struct cni_err *err)
@@ -81,7 +80,8 @@ static void net_parse(struct op_net *net, const cJSON *plugin, const char *versi
 	}
 	net->br_ok = true;
 	if (json_get_object(net->conf, "ipam", &ipam, &e) == 0 &&
-	    json_get_string(ipam, "type", &type, &e) == 0 && type && strcmp(type, "host-local") == 0) {
+	    json_get_string(ipam, "type", &type, &e) == 0 && type &&
+	    strcmp(type, "host-local") == 0) {
 		if (hl_conf_load(&net->req, &net->hl, &e) < 0)
 			net_error(net, &e);
 		else
@@ -157,7 +157,8 @@ int op_nets_load(const char *dir, const char *only, struct op_net **out, size_t 
 	for (int i = 0; i < count; i++) {
 		char path[4096];
 		if (rc == 0 && conf_file(names[i]->d_name) &&
-		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) < (int)sizeof(path))
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+			(int)sizeof(path))
 			rc = load_file(path, only, out, n);
 		free(names[i]);
 	}

@@ -59,8 +59,7 @@ static void match_leases(struct op_view *v)
 	}
 }
 
-static void view_load(struct op_node *node, struct op_view *v, const struct op_opts *o,
-		      time_t now)
+static void view_load(struct op_node *node, struct op_view *v, const struct op_opts *o, time_t now)
 {
 	struct cni_err e = {0};
 	const struct op_iface *br = op_ns_iface(&node->k.ns[0], v->net->br.bridge, 0);
@@ -71,10 +70,11 @@ static void view_load(struct op_node *node, struct op_view *v, const struct op_o
 	match_leases(v);
 	for (size_t i = 0; i < v->n_ports; i++)
 		if (!v->ports[i].peer)
-			op_node_error(node,
-				      "network %s: the peer of %s is in a netns this command cannot "
-				      "find, so its leases cannot be judged",
-				      v->net->name, v->ports[i].veth->name);
+			op_node_error(
+			    node,
+			    "network %s: the peer of %s is in a netns this command cannot "
+			    "find, so its leases cannot be judged",
+			    v->net->name, v->ports[i].veth->name);
 	cni_err_clear(&e);
 	if (op_rules_masq(v, &e) < 0)
 		op_node_error(node, "network %s: listing masquerade rules: %s", v->net->name,
@@ -153,8 +153,9 @@ bool op_attachment_leaked(const struct op_view *v, const struct op_lease *l)
 {
 	for (size_t i = 0; i < v->n_leases; i++) {
 		const struct op_lease *o = &v->leases[i];
-		if (strcmp(o->cid, l->cid) == 0 && (o->ifname == l->ifname ||
-		    (o->ifname && l->ifname && strcmp(o->ifname, l->ifname) == 0)) &&
+		if (strcmp(o->cid, l->cid) == 0 &&
+		    (o->ifname == l->ifname ||
+		     (o->ifname && l->ifname && strcmp(o->ifname, l->ifname) == 0)) &&
 		    !op_lease_leaked(v, o))
 			return false;
 	}

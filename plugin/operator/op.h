@@ -27,7 +27,7 @@
 
 /* One network whose plugin chain has a "bridge". */
 struct op_net {
-	char *file;		/* the conflist or conf it came from */
+	char *file; /* the conflist or conf it came from */
 	char *name;
 	cJSON *conf;		/* the bridge plugin's object plus name and cniVersion */
 	struct cni_request req; /* DEL-style request over conf, for the plugins' code */
@@ -48,16 +48,16 @@ int op_nets_load(const char *dir, const char *only, struct op_net **out, size_t 
 void op_nets_free(struct op_net *v, size_t n);
 
 struct op_lease {
-	char file[64];	  /* name in the store: the address */
+	char file[64]; /* name in the store: the address */
 	struct cni_ip ip;
-	char *cid;	  /* container ID ("" for an unreadable lease) */
-	char *ifname;	  /* NULL for a legacy ID-only lease */
+	char *cid;    /* container ID ("" for an unreadable lease) */
+	char *ifname; /* NULL for a legacy ID-only lease */
 	time_t mtime;
-	bool young;	  /* younger than --min-age */
+	bool young;	   /* younger than --min-age */
 	bool earlier_boot; /* made in an earlier boot of this machine (host-local's
 			    * boot record, plugin/host-local/boot.h): its netns is gone */
-	bool live;	  /* its address is on the peer of one of the bridge's ports */
-	int port;	  /* index into op_view.ports when live, else -1 */
+	bool live;	   /* its address is on the peer of one of the bridge's ports */
+	int port;	   /* index into op_view.ports when live, else -1 */
 };
 
 /* Reads the leases (files named like an address) of a host-local store,
@@ -68,10 +68,10 @@ int op_leases_read(const struct op_net *net, time_t now, long min_age, struct op
 void op_leases_free(struct op_lease *v, size_t n);
 
 struct op_port {
-	const struct op_iface *veth;   /* host side, a port of the bridge */
-	const struct op_ns *ns;	       /* where its peer is, NULL when unknown */
-	const struct op_iface *peer;   /* the container side, NULL when unknown */
-	bool has_lease;		       /* some lease's address is on peer */
+	const struct op_iface *veth; /* host side, a port of the bridge */
+	const struct op_ns *ns;	     /* where its peer is, NULL when unknown */
+	const struct op_iface *peer; /* the container side, NULL when unknown */
+	bool has_lease;		     /* some lease's address is on peer */
 };
 
 enum op_rule_kind { OP_RULE_NFT, OP_RULE_IPT, OP_RULE_SPOOF };
@@ -123,7 +123,8 @@ struct op_node {
  * said; problems with single networks or rule listings go to node->errors. */
 int op_node_load(struct op_node *node, const struct op_opts *o, struct cni_err *err);
 void op_node_free(struct op_node *node);
-void op_node_error(struct op_node *node, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void op_node_error(struct op_node *node, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* rules.c: a view's masquerade rules (both backends), and the node's
  * spoof-check chains attributed to views (strays: also those of no network). */

@@ -21,7 +21,8 @@ static const char *lease_state(const struct op_view *v, const struct op_lease *l
 static bool same_owner(const struct op_lease *a, const struct op_lease *b)
 {
 	return strcmp(a->cid, b->cid) == 0 &&
-	       (a->ifname == b->ifname || (a->ifname && b->ifname && !strcmp(a->ifname, b->ifname)));
+	       (a->ifname == b->ifname ||
+		(a->ifname && b->ifname && !strcmp(a->ifname, b->ifname)));
 }
 
 /* The first lease of each attachment starts a row; later ones join it. */
@@ -41,7 +42,10 @@ static const struct op_port *port_of(const struct op_view *v, size_t lease)
 	return NULL;
 }
 
-static cJSON *str_or_null(const char *s) { return s && *s ? cJSON_CreateString(s) : cJSON_CreateNull(); }
+static cJSON *str_or_null(const char *s)
+{
+	return s && *s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
 
 static cJSON *addrs_json(const struct op_iface *i)
 {
@@ -63,7 +67,8 @@ static cJSON *rules_json(const struct op_view *v, size_t lease)
 		if (x->lease < 0 || !same_owner(&v->leases[x->lease], &v->leases[lease]))
 			continue;
 		if (x->kind == OP_RULE_NFT)
-			cJSON_ReplaceItemInObject(r, "nftables", cJSON_CreateNumber((double)x->count));
+			cJSON_ReplaceItemInObject(r, "nftables",
+						  cJSON_CreateNumber((double)x->count));
 		else
 			cJSON_ReplaceItemInObject(r, op_rule_kind_name(x->kind),
 						  cJSON_CreateString(x->key));
@@ -82,7 +87,8 @@ static cJSON *attachment_json(const struct op_view *v, size_t i)
 	for (size_t j = i; j < v->n_leases; j++)
 		if (same_owner(&v->leases[j], l)) {
 			cJSON *ip = cJSON_CreateObject();
-			cJSON_AddStringToObject(ip, "address", cni_ip_format(&v->leases[j].ip, buf));
+			cJSON_AddStringToObject(ip, "address",
+						cni_ip_format(&v->leases[j].ip, buf));
 			cJSON_AddStringToObject(ip, "state", lease_state(v, &v->leases[j]));
 			cJSON_AddBoolToObject(ip, "earlierBoot", v->leases[j].earlier_boot);
 			cJSON_AddItemToArray(ips, ip);
@@ -90,8 +96,10 @@ static cJSON *attachment_json(const struct op_view *v, size_t i)
 	cJSON_AddItemToObject(a, "ips", ips);
 	cJSON_AddItemToObject(a, "hostVeth", str_or_null(p ? p->veth->name : NULL));
 	cJSON_AddItemToObject(a, "mac", str_or_null(p && p->peer ? p->peer->mac : NULL));
-	cJSON_AddItemToObject(a, "containerIfname", str_or_null(p && p->peer ? p->peer->name : NULL));
-	cJSON_AddItemToObject(a, "netns", str_or_null(p && p->ns && !p->ns->host ? p->ns->path : NULL));
+	cJSON_AddItemToObject(a, "containerIfname",
+			      str_or_null(p && p->peer ? p->peer->name : NULL));
+	cJSON_AddItemToObject(a, "netns",
+			      str_or_null(p && p->ns && !p->ns->host ? p->ns->path : NULL));
 	cJSON_AddItemToObject(a, "rules", rules_json(v, i));
 	return a;
 }
@@ -136,7 +144,8 @@ static cJSON *view_json(const struct op_view *v)
 	cJSON_AddItemToObject(br, "addresses", addrs_json(v->bridge));
 	cJSON_AddItemToObject(n, "bridge", br);
 	cJSON_AddItemToObject(n, "ipam", str_or_null(v->net->error ? NULL : v->net->br.ipam_type));
-	cJSON_AddItemToObject(n, "dataDir", str_or_null(v->net->host_local ? v->net->hl.data_dir : NULL));
+	cJSON_AddItemToObject(n, "dataDir",
+			      str_or_null(v->net->host_local ? v->net->hl.data_dir : NULL));
 	for (size_t i = 0; i < v->n_leases; i++)
 		if (first_of_owner(v, i))
 			cJSON_AddItemToArray(att, attachment_json(v, i));
@@ -175,16 +184,18 @@ static void show_row(const struct op_view *v, size_t i)
 	size_t pos = 0;
 	for (size_t j = i; j < v->n_leases && pos < sizeof(ips); j++)
 		if (same_owner(&v->leases[j], l)) {
-			pos += (size_t)snprintf(ips + pos, sizeof(ips) - pos, "%s%s", pos ? "," : "",
-						cni_ip_format(&v->leases[j].ip, buf));
+			pos +=
+			    (size_t)snprintf(ips + pos, sizeof(ips) - pos, "%s%s", pos ? "," : "",
+					     cni_ip_format(&v->leases[j].ip, buf));
 			if (!v->leases[j].live)
 				snprintf(state, sizeof(state), "%s", lease_state(v, &v->leases[j]));
 		}
 	pos = 0;
 	for (size_t k = 0; k < v->n_rules; k++)
 		if (v->rules[k].lease >= 0 && same_owner(&v->leases[v->rules[k].lease], l))
-			pos += (size_t)snprintf(rules + pos, sizeof(rules) - pos, "%s%s",
-						pos ? "," : "", op_rule_kind_name(v->rules[k].kind));
+			pos +=
+			    (size_t)snprintf(rules + pos, sizeof(rules) - pos, "%s%s",
+					     pos ? "," : "", op_rule_kind_name(v->rules[k].kind));
 	printf("  %-12.12s %-6s %-28s %-15s %-17s %-20s %-18s %s\n", l->cid,
 	       l->ifname ? l->ifname : "-", ips, p ? p->veth->name : "-",
 	       p && p->peer ? p->peer->mac : "-",
@@ -203,8 +214,11 @@ static void show_table(const struct op_node *node)
 		}
 		join_addrs(v->bridge, addrs, sizeof(addrs));
 		printf("%s  bridge %s %s  %s  (%s, ipam %s)\n", v->net->name, v->net->br.bridge,
-		       !v->bridge ? "ABSENT" : v->bridge->up ? "UP" : "DOWN", *addrs ? addrs : "-",
-		       v->net->file, v->net->br.ipam_type ? v->net->br.ipam_type : "none");
+		       !v->bridge      ? "ABSENT"
+		       : v->bridge->up ? "UP"
+				       : "DOWN",
+		       *addrs ? addrs : "-", v->net->file,
+		       v->net->br.ipam_type ? v->net->br.ipam_type : "none");
 		printf("  %-12s %-6s %-28s %-15s %-17s %-20s %-18s %s\n", "CONTAINER", "IFNAME",
 		       "IPS", "VETH", "MAC", "NETNS", "RULES", "STATE");
 		for (size_t i = 0; i < v->n_leases; i++)
@@ -266,17 +280,20 @@ static void leak_emit(const struct leak *k, cJSON *arr)
 static void rule_detail(const struct op_rule *r, char *out, size_t size)
 {
 	if (r->kind == OP_RULE_NFT)
-		snprintf(out, size, "%zu rule(s) in inet cni_plugins_masquerade masq_checks, no lease",
+		snprintf(out, size,
+			 "%zu rule(s) in inet cni_plugins_masquerade masq_checks, no lease",
 			 r->count);
 	else if (r->kind == OP_RULE_IPT)
 		snprintf(out, size, "chain and jumps in nat (%s), no lease",
-			 r->families == 3 ? "IPv4+IPv6" : r->families == 2 ? "IPv6" : "IPv4");
+			 r->families == 3   ? "IPv4+IPv6"
+			 : r->families == 2 ? "IPv6"
+					    : "IPv4");
 	else if (r->lease < 0 && *r->veth)
 		snprintf(out, size, "bridge nat chains cni-br-iface-%s, veth %s, no lease", r->key,
 			 r->veth);
 	else
-		snprintf(out, size, "bridge nat chains cni-br-iface-%s, its veth %s is gone", r->key,
-			 *r->veth ? r->veth : "(none)");
+		snprintf(out, size, "bridge nat chains cni-br-iface-%s, its veth %s is gone",
+			 r->key, *r->veth ? r->veth : "(none)");
 }
 
 static void leaks_of_view(const struct op_view *v, cJSON *arr)

@@ -25,8 +25,9 @@ static void poke_getters(const cJSON *obj)
 	long long n;
 	const char *s;
 	const cJSON *o;
-	static const char *const keys[] = {"name", "cniVersion", "mtu", "isGateway", "ipam",
-					   "ranges", "bridge", "vlan", "dns", "prevResult"};
+	static const char *const keys[] = {"name", "cniVersion", "mtu",	   "isGateway",
+					   "ipam", "ranges",	 "bridge", "vlan",
+					   "dns",  "prevResult"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_get_bool(obj, keys[i], &b, &err);
 		json_get_int(obj, keys[i], &n, &err);

@@ -43,7 +43,7 @@ static int check(const struct cni_request *req, struct cni_err *err)
 }
 
 static const struct cni_plugin plugin = {
-	.name = "fuzz", .add = add, .del = check, .check = check, .status = check, .gc = check};
+    .name = "fuzz", .add = add, .del = check, .check = check, .status = check, .gc = check};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -311,7 +311,8 @@ static void reap_watching(struct run *r, int nl_fd, int wait_dad)
 	if (pidfd < 0)
 		die("pidfd_open");
 	for (;;) {
-		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = nl_fd, .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+				      {.fd = nl_fd, .events = POLLIN}};
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			die("poll");
 		dad_drain(nl_fd, r);
@@ -383,8 +384,8 @@ static void reap_tracing(struct run *r)
 	if (waitpid(r->pid, &status, 0) < 0 || !WIFSTOPPED(status))
 		die("waitpid (trace start)");
 	ptrace(PTRACE_SETOPTIONS, r->pid, 0,
-	       PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL);
+	       PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+		   PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL);
 	ptrace(PTRACE_CONT, r->pid, 0, 0);
 	for (;;) {
 		struct rusage ru;
@@ -485,20 +486,37 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:k:f:e:O:PD:WR")) != -1) {
 		switch (c) {
-		case 's': o.start = atoi(optarg); break;
-		case 'k': o.count = atoi(optarg); break;
-		case 'f': o.stdin_file = optarg; break;
+		case 's':
+			o.start = atoi(optarg);
+			break;
+		case 'k':
+			o.count = atoi(optarg);
+			break;
+		case 'f':
+			o.stdin_file = optarg;
+			break;
 		case 'e':
 			if (o.n_env == MAX_ENV)
 				usage();
 			o.env[o.n_env++] = optarg;
 			break;
-		case 'O': o.outdir = optarg; break;
-		case 'P': o.burst = 1; break;
-		case 'D': o.dad_netns = optarg; break;
-		case 'W': o.dad_wait = 1; break;
-		case 'R': o.trace_rss = 1; break;
-		default: usage();
+		case 'O':
+			o.outdir = optarg;
+			break;
+		case 'P':
+			o.burst = 1;
+			break;
+		case 'D':
+			o.dad_netns = optarg;
+			break;
+		case 'W':
+			o.dad_wait = 1;
+			break;
+		case 'R':
+			o.trace_rss = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc || o.count < 1 || (o.burst && (o.dad_netns || o.trace_rss)) ||

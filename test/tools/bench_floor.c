@@ -40,7 +40,7 @@ struct floor_req {
 	unsigned prefix;
 	int nsfd;
 	const char *failed; /* step that failed, for the message */
-	int err;            /* its errno */
+	int err;	    /* its errno */
 };
 
 static int fail(struct floor_req *r, const char *step, int err)
@@ -295,8 +295,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	if ((!add && !del) || (add && parse_add(&r, argv + 2) != 0)) {
-		fprintf(stderr, "usage: %s add NETNS IFNAME ADDR/PREFIX GATEWAY BRIDGE\n"
-				"       %s del NETNS IFNAME\n",
+		fprintf(stderr,
+			"usage: %s add NETNS IFNAME ADDR/PREFIX GATEWAY BRIDGE\n"
+			"       %s del NETNS IFNAME\n",
 			argv[0], argv[0]);
 		return 2;
 	}

@@ -153,12 +153,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	req.env = (struct cni_env){
-		.command = env_or_null("CNI_COMMAND"),
-		.container_id = env_or_null("CNI_CONTAINERID"),
-		.netns = env_or_null("CNI_NETNS"),
-		.ifname = env_or_null("CNI_IFNAME"),
-		.args = env_or_null("CNI_ARGS"),
-		.path = env_or_null("CNI_PATH"),
+	    .command = env_or_null("CNI_COMMAND"),
+	    .container_id = env_or_null("CNI_CONTAINERID"),
+	    .netns = env_or_null("CNI_NETNS"),
+	    .ifname = env_or_null("CNI_IFNAME"),
+	    .args = env_or_null("CNI_ARGS"),
+	    .path = env_or_null("CNI_PATH"),
 	};
 	req.stdin_buf = read_all(stdin, &req.stdin_len);
 	conf = req.stdin_buf ? json_parse(req.stdin_buf, req.stdin_len, "config", &err) : NULL;

@@ -15,8 +15,8 @@
 extern char **environ;
 
 static const char default_result[] =
-	"{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.99.0.5/24\",\"gateway\":\"10.99.0.1\"}],"
-	"\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{}}";
+    "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.99.0.5/24\",\"gateway\":\"10.99.0.1\"}],"
+    "\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{}}";
 
 static FILE *open_in(const char *dir, const char *name)
 {

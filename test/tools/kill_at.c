@@ -139,7 +139,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int st, n;
 
-	if (argc < 5 || argc > 6 || (argc == 6 && strcmp(argv[5], "add") && strcmp(argv[5], "del"))) {
+	if (argc < 5 || argc > 6 ||
+	    (argc == 6 && strcmp(argv[5], "add") && strcmp(argv[5], "del"))) {
 		fprintf(stderr, "usage: kill_at MAX_US PLUGIN CONF OUTDIR [add|del]\n");
 		return 2;
 	}

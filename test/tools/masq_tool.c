@@ -108,7 +108,8 @@ static int run(int argc, char **argv, struct cni_err *err)
 	} else if (!strcmp(cmd, "ipt-teardown")) {
 		NEED(2);
 		IPS_FROM(2);
-		return masq_ipt_teardown(a[0], a[1], ips, (size_t)nips, nft_nat_chain_may_exist, err);
+		return masq_ipt_teardown(a[0], a[1], ips, (size_t)nips, nft_nat_chain_may_exist,
+					 err);
 	} else if (!strcmp(cmd, "ipt-check")) {
 		NEED(2);
 		IPS_FROM(2);

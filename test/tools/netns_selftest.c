@@ -200,7 +200,7 @@ static void test_open_errors(const char *tmpfs_file)
 	st = netns_open("/run/netns/no-such-ns", &ns, &err);
 	ok(st == NETNS_ERR_MISSING && ns.fd == -1, "missing path -> NETNS_ERR_MISSING");
 	ok(err.code == CNI_ERR_INTERNAL && strstr(err.msg, "\"/run/netns/no-such-ns\"") &&
-		   strstr(err.msg, "No such file"),
+	       strstr(err.msg, "No such file"),
 	   "missing: message names the path and errno ('%s')", err.msg);
 	cni_err_clear(&err);
 	st = netns_open(tmpfs_file, &ns, &err);
@@ -231,7 +231,7 @@ static void test_enter_failure(void)
 	rc = netns_run(&bad, noop_fn, &calls, &err);
 	ok(rc == -1 && calls == 0, "setns failure: fn not run, -1 returned");
 	ok(err.code == CNI_ERR_INTERNAL && strstr(err.msg, "failed to enter netns \"/dev/null\"") &&
-		   strstr(err.msg, "Invalid argument"),
+	       strstr(err.msg, "Invalid argument"),
 	   "setns failure: message names the path and errno ('%s')", err.msg);
 	close(bad.fd);
 	cni_err_clear(&err);

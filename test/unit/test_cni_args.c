@@ -108,12 +108,12 @@ static void test_empty_key_or_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty_is_no_args),
-		cmocka_unit_test(test_known_keys_case_sensitive),
-		cmocka_unit_test(test_invalid_pairs),
-		cmocka_unit_test(test_unknown_listed_in_order),
-		cmocka_unit_test(test_ignore_unknown),
-		cmocka_unit_test(test_empty_key_or_value),
+	    cmocka_unit_test(test_empty_is_no_args),
+	    cmocka_unit_test(test_known_keys_case_sensitive),
+	    cmocka_unit_test(test_invalid_pairs),
+	    cmocka_unit_test(test_unknown_listed_in_order),
+	    cmocka_unit_test(test_ignore_unknown),
+	    cmocka_unit_test(test_empty_key_or_value),
 	};
 	return cmocka_run_group_tests_name("cni_args", tests, NULL, NULL);
 }

@@ -26,7 +26,8 @@ static struct cni_request req_from(const char *text)
 static void test_prev_result_absent(void **state)
 {
 	(void)state;
-	struct cni_request req = req_from("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":null}");
+	struct cni_request req =
+	    req_from("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":null}");
 	struct cni_result res;
 	struct cni_err err = {0};
 	assert_int_equal(cni_conf_prev_result(&req, &res, &err), 0);
@@ -38,17 +39,17 @@ static void test_prev_result_same_group(void **state)
 {
 	(void)state;
 	static const char *const ok[] = {
-		/* 1.0.0 config, 1.1.0 prevResult */
-		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"1.1.0\","
-		"\"ips\":[{\"address\":\"10.0.0.2/24\"}]}}",
-		/* 0.4.0 config, 0.3.1 prevResult */
-		"{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"0.3.1\","
-		"\"ips\":[{\"version\":\"4\",\"address\":\"10.0.0.2/24\"}]}}",
-		/* no cniVersion in the prevResult: the config's */
-		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":{\"ips\":[{\"address\":"
-		"\"10.0.0.2/24\"}]}}",
-		"{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"PrevResult\":{\"ip4\":{\"ip\":"
-		"\"10.0.0.2/24\"}}}",
+	    /* 1.0.0 config, 1.1.0 prevResult */
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"1.1.0\","
+	    "\"ips\":[{\"address\":\"10.0.0.2/24\"}]}}",
+	    /* 0.4.0 config, 0.3.1 prevResult */
+	    "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"0.3.1\","
+	    "\"ips\":[{\"version\":\"4\",\"address\":\"10.0.0.2/24\"}]}}",
+	    /* no cniVersion in the prevResult: the config's */
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":{\"ips\":[{\"address\":"
+	    "\"10.0.0.2/24\"}]}}",
+	    "{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"PrevResult\":{\"ip4\":{\"ip\":"
+	    "\"10.0.0.2/24\"}}}",
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct cni_request req = req_from(ok[i]);
@@ -66,8 +67,8 @@ static void test_prev_result_other_group_fails_like_go(void **state)
 {
 	(void)state;
 	struct cni_request req = req_from(
-		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"0.4.0\","
-		"\"ips\":[{\"version\":\"4\",\"address\":\"10.0.0.2/24\"}]}}");
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"0.4.0\","
+	    "\"ips\":[{\"version\":\"4\",\"address\":\"10.0.0.2/24\"}]}}");
 	struct cni_result res;
 	struct cni_err err = {0};
 	assert_int_equal(cni_conf_prev_result(&req, &res, &err), -1);
@@ -87,7 +88,8 @@ static void test_prev_result_malformed(void **state)
 	(void)state;
 	struct cni_result res;
 	struct cni_err err = {0};
-	struct cni_request req = req_from("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":[]}");
+	struct cni_request req =
+	    req_from("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":[]}");
 	assert_int_equal(cni_conf_prev_result(&req, &res, &err), -1);
 	assert_int_equal(err.code, CNI_ERR_DECODE);
 	cJSON_Delete(req.conf);
@@ -153,12 +155,12 @@ static void test_valid_attachments_edge_cases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prev_result_absent),
-		cmocka_unit_test(test_prev_result_same_group),
-		cmocka_unit_test(test_prev_result_other_group_fails_like_go),
-		cmocka_unit_test(test_prev_result_malformed),
-		cmocka_unit_test(test_valid_attachments_both_spellings),
-		cmocka_unit_test(test_valid_attachments_edge_cases),
+	    cmocka_unit_test(test_prev_result_absent),
+	    cmocka_unit_test(test_prev_result_same_group),
+	    cmocka_unit_test(test_prev_result_other_group_fails_like_go),
+	    cmocka_unit_test(test_prev_result_malformed),
+	    cmocka_unit_test(test_valid_attachments_both_spellings),
+	    cmocka_unit_test(test_valid_attachments_edge_cases),
 	};
 	return cmocka_run_group_tests_name("cni_conf", tests, NULL, NULL);
 }

@@ -99,11 +99,11 @@ static void test_print_like_go(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_setters_return_minus_one),
-		cmocka_unit_test(test_errno_appends_strerror),
-		cmocka_unit_test(test_prefix_keeps_code),
-		cmocka_unit_test(test_long_messages_truncate),
-		cmocka_unit_test(test_print_like_go),
+	    cmocka_unit_test(test_setters_return_minus_one),
+	    cmocka_unit_test(test_errno_appends_strerror),
+	    cmocka_unit_test(test_prefix_keeps_code),
+	    cmocka_unit_test(test_long_messages_truncate),
+	    cmocka_unit_test(test_print_like_go),
 	};
 	return cmocka_run_group_tests_name("cni_error", tests, NULL, NULL);
 }

@@ -41,9 +41,9 @@ static void test_parse_format(void **state)
 static void test_rejects(void **state)
 {
 	(void)state;
-	const char *bad[] = {"10.0.0.1",   "10.0.0.1/33", "10.0.0.1/",	  "/8",	       "fd00::/129",
-			     "10.0.0/8",   "10.0.0.1/a",  "10.0.0.01/8",  "x/8",	       "10.0.0.1/8 ",
-			     "fe80::1%e/64", "::ffff:1.2.3.4/95"};
+	const char *bad[] = {"10.0.0.1",   "10.0.0.1/33", "10.0.0.1/",	  "/8",
+			     "fd00::/129", "10.0.0/8",	  "10.0.0.1/a",	  "10.0.0.01/8",
+			     "x/8",	   "10.0.0.1/8 ", "fe80::1%e/64", "::ffff:1.2.3.4/95"};
 	struct cni_ipnet n;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (cni_ipnet_parse(bad[i], &n) == 0)
@@ -81,9 +81,9 @@ static void test_network_contains_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_format),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_network_contains_equal),
+	    cmocka_unit_test(test_parse_format),
+	    cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_network_contains_equal),
 	};
 	return cmocka_run_group_tests_name("cni_ipnet", tests, NULL, NULL);
 }

@@ -52,8 +52,8 @@ static void test_error_names_offset(void **state)
 	(void)state;
 	struct cni_err err;
 	assert_null(parse("{\"a\": x}", &err));
-	assert_string_equal(err.msg,
-			    "conf: invalid character 'x' looking for beginning of value at offset 6");
+	assert_string_equal(
+	    err.msg, "conf: invalid character 'x' looking for beginning of value at offset 6");
 }
 
 static void test_depth_limit(void **state)
@@ -88,8 +88,12 @@ static void test_accepts_valid(void **state)
 {
 	(void)state;
 	struct cni_err err;
-	const char *ok[] = {"{}", "[]", " {\"a\" : [1, -0, 0.5, 1e3, 1E-2, true, false, null]} \n",
-			    "\"\\u00e9\\n\\/\"", "-12", "{\"\\ud83d\\ude00\":1}"};
+	const char *ok[] = {"{}",
+			    "[]",
+			    " {\"a\" : [1, -0, 0.5, 1e3, 1E-2, true, false, null]} \n",
+			    "\"\\u00e9\\n\\/\"",
+			    "-12",
+			    "{\"\\ud83d\\ude00\":1}"};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		cJSON *j = parse(ok[i], &err);
 		if (!j)
@@ -138,8 +142,8 @@ static void test_get_case_insensitive_last_wins_null_skipped(void **state)
 {
 	(void)state;
 	struct cni_err err;
-	cJSON *j = parse("{\"Bridge\":\"a\",\"BRIDGE\":\"b\",\"mtu\":5,\"MTU\":null,\"x\":null}",
-			 &err);
+	cJSON *j =
+	    parse("{\"Bridge\":\"a\",\"BRIDGE\":\"b\",\"mtu\":5,\"MTU\":null,\"x\":null}", &err);
 	const char *s = NULL;
 	assert_int_equal(json_get_string(j, "bridge", &s, &err), 0);
 	assert_string_equal(s, "b");
@@ -220,7 +224,8 @@ static void test_print_go_strings(void **state)
 		      "\"\\u003ca\\u003e\\u0026\\\"\\\\\\n\\t\\r\\b\\f\\u0001\\u2028\xc3\xa9/\"",
 		      "\"\\u003ca\\u003e\\u0026\\\"\\\\\\n\\t\\r\\b\\f\\u0001\\u2028\xc3\xa9/\"");
 	/* Invalid UTF-8 (only reachable by building a tree by hand). */
-	cJSON *s = cJSON_CreateString("a\xff" "b");
+	cJSON *s = cJSON_CreateString("a\xff"
+				      "b");
 	char *p = json_print_go(s);
 	assert_string_equal(p, "\"a\\ufffdb\"");
 	free(p);
@@ -265,18 +270,18 @@ static void test_as_helpers_name_the_item(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rejects_what_go_rejects),
-		cmocka_unit_test(test_error_names_offset),
-		cmocka_unit_test(test_depth_limit),
-		cmocka_unit_test(test_refuses_nul_escape),
-		cmocka_unit_test(test_accepts_valid),
-		cmocka_unit_test(test_number_flags_follow_document_order),
-		cmocka_unit_test(test_get_case_insensitive_last_wins_null_skipped),
-		cmocka_unit_test(test_typed_getters_refuse_mismatch),
-		cmocka_unit_test(test_print_go_layout),
-		cmocka_unit_test(test_print_go_strings),
-		cmocka_unit_test(test_print_go_numbers),
-		cmocka_unit_test(test_as_helpers_name_the_item),
+	    cmocka_unit_test(test_rejects_what_go_rejects),
+	    cmocka_unit_test(test_error_names_offset),
+	    cmocka_unit_test(test_depth_limit),
+	    cmocka_unit_test(test_refuses_nul_escape),
+	    cmocka_unit_test(test_accepts_valid),
+	    cmocka_unit_test(test_number_flags_follow_document_order),
+	    cmocka_unit_test(test_get_case_insensitive_last_wins_null_skipped),
+	    cmocka_unit_test(test_typed_getters_refuse_mismatch),
+	    cmocka_unit_test(test_print_go_layout),
+	    cmocka_unit_test(test_print_go_strings),
+	    cmocka_unit_test(test_print_go_numbers),
+	    cmocka_unit_test(test_as_helpers_name_the_item),
 	};
 	return cmocka_run_group_tests_name("cni_json", tests, NULL, NULL);
 }

@@ -99,9 +99,9 @@ static void test_lines(void **state)
 {
 	struct cni_log_conf lc = {.path = path, .level = CNI_LOG_INFO};
 	struct cni_request req = {
-		.env = {.container_id = "c1", .ifname = "eth0", .netns = "/run/netns/x"},
-		.name = "net",
-		.version = "1.0.0",
+	    .env = {.container_id = "c1", .ifname = "eth0", .netns = "/run/netns/x"},
+	    .name = "net",
+	    .version = "1.0.0",
 	};
 	struct cni_err err = {0};
 	struct timespec start;
@@ -183,8 +183,8 @@ static void test_warnings(void **state)
 	struct cni_log_conf lc = {.path = path, .level = CNI_LOG_ERROR};
 	struct cni_request req = {.env = {.container_id = "c1", .ifname = "eth0"}, .name = "net"};
 	struct cni_log_scope outer = {.lc = &lc, .plugin = "bridge", .req = &req, .command = "DEL"};
-	struct cni_log_scope inner = {.lc = NULL, .plugin = "host-local", .req = &req,
-				      .command = "DEL"};
+	struct cni_log_scope inner = {
+	    .lc = NULL, .plugin = "host-local", .req = &req, .command = "DEL"};
 	struct cni_err err = {0};
 	char buf[4096] = "", out[4096] = "";
 	(void)state;
@@ -210,18 +210,18 @@ static void test_warnings(void **state)
 	read_log(buf, sizeof(buf));
 	assert_non_null(strstr(buf, "Z bridge DEL net=net id=c1 ifname=eth0 result=warning "
 				    "msg=\"ADD rollback: deleting veth veth1: veth busy\"\n"));
-	assert_null(strstr(buf, "GC: 2")); /* notes need level info */
-	assert_null(strstr(buf, "host-local")); /* its scope has no logFile */
+	assert_null(strstr(buf, "GC: 2"));			    /* notes need level info */
+	assert_null(strstr(buf, "host-local"));			    /* its scope has no logFile */
 	assert_ptr_equal(strchr(buf, '\n'), buf + strlen(buf) - 1); /* one line */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,15 +69,16 @@ static char *ref_ipam_result(const char *v)
 	char vkey[64] = "";
 	if (*v)
 		snprintf(vkey, sizeof(vkey), "\"cniVersion\":\"%s\",", v);
-	snprintf(conf, sizeof(conf),
-		 "{%s\"name\":\"refnet\",\"type\":\"host-local\",\"ipam\":{\"type\":\"host-local\","
-		 "\"dataDir\":\"%s\",\"ranges\":[[{\"subnet\":\"10.9.0.0/24\"}],[{\"subnet\":"
-		 "\"fd00:9::/64\",\"gateway\":\"fd00:9::fe\"}]],\"routes\":[{\"dst\":\"0.0.0.0/0\"},"
-		 "{\"dst\":\"192.168.7.0/24\",\"gw\":\"10.9.0.254\"},{\"dst\":\"::/0\",\"gw\":"
-		 "\"fd00:9::fe\"}]}}",
-		 vkey, dir);
+	snprintf(
+	    conf, sizeof(conf),
+	    "{%s\"name\":\"refnet\",\"type\":\"host-local\",\"ipam\":{\"type\":\"host-local\","
+	    "\"dataDir\":\"%s\",\"ranges\":[[{\"subnet\":\"10.9.0.0/24\"}],[{\"subnet\":"
+	    "\"fd00:9::/64\",\"gateway\":\"fd00:9::fe\"}]],\"routes\":[{\"dst\":\"0.0.0.0/0\"},"
+	    "{\"dst\":\"192.168.7.0/24\",\"gw\":\"10.9.0.254\"},{\"dst\":\"::/0\",\"gw\":"
+	    "\"fd00:9::fe\"}]}}",
+	    vkey, dir);
 	char *envp[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=ref1", "CNI_NETNS=/nonexistent",
-			"CNI_IFNAME=eth0", "CNI_PATH=" REF_DIR, NULL};
+			"CNI_IFNAME=eth0", "CNI_PATH=" REF_DIR,	   NULL};
 	int status;
 	char *out = run_ref(REF_DIR "/host-local", envp, conf, &status);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -117,8 +118,8 @@ static void assert_same_json(const struct cni_result *res, const char *v, const 
 	cJSON_Delete(ref);
 }
 
-static const char *const ref_versions[] = {"", "0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0",
-					   "1.0.0"};
+static const char *const ref_versions[] = {"",	    "0.1.0", "0.2.0", "0.3.0",
+					   "0.3.1", "0.4.0", "1.0.0"};
 #define N_REF (sizeof(ref_versions) / sizeof(ref_versions[0]))
 
 static void test_reference_results_roundtrip(void **state)
@@ -228,9 +229,9 @@ static void test_reference_env_errors_byte_exact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reference_results_roundtrip),
-		cmocka_unit_test(test_reference_conversions_from_100),
-		cmocka_unit_test(test_reference_env_errors_byte_exact),
+	    cmocka_unit_test(test_reference_results_roundtrip),
+	    cmocka_unit_test(test_reference_conversions_from_100),
+	    cmocka_unit_test(test_reference_env_errors_byte_exact),
 	};
 	return cmocka_run_group_tests_name("cni_reference", tests, NULL, NULL);
 }

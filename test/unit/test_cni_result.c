@@ -98,13 +98,14 @@ static void test_legacy_parses_into_1x(void **state)
 		 "\"10.1.0.1\",\"routes\":[{\"dst\":\"0.0.0.0/0\"}]},\"ip6\":{\"ip\":"
 		 "\"fd00::5/64\"},\"dns\":{\"nameservers\":[\"1.1.1.1\"]}}",
 		 NULL, &res);
-	assert_prints(&res, "1.0.0",
-		      "{\n    \"cniVersion\": \"1.0.0\",\n    \"dns\": {\n        \"nameservers\": [\n"
-		      "            \"1.1.1.1\"\n        ]\n    },\n    \"ips\": [\n        {\n"
-		      "            \"address\": \"10.1.0.5/16\",\n            \"gateway\": "
-		      "\"10.1.0.1\"\n        },\n        {\n            \"address\": "
-		      "\"fd00::5/64\"\n        }\n    ],\n    \"routes\": [\n        {\n"
-		      "            \"dst\": \"0.0.0.0/0\"\n        }\n    ]\n}");
+	assert_prints(
+	    &res, "1.0.0",
+	    "{\n    \"cniVersion\": \"1.0.0\",\n    \"dns\": {\n        \"nameservers\": [\n"
+	    "            \"1.1.1.1\"\n        ]\n    },\n    \"ips\": [\n        {\n"
+	    "            \"address\": \"10.1.0.5/16\",\n            \"gateway\": "
+	    "\"10.1.0.1\"\n        },\n        {\n            \"address\": "
+	    "\"fd00::5/64\"\n        }\n    ],\n    \"routes\": [\n        {\n"
+	    "            \"dst\": \"0.0.0.0/0\"\n        }\n    ]\n}");
 	cni_result_free(&res);
 }
 
@@ -112,15 +113,17 @@ static void test_040_version_dropped_in_1x(void **state)
 {
 	(void)state;
 	struct cni_result res;
-	parse_ok("{\"cniVersion\":\"0.4.0\",\"ips\":[{\"version\":\"4\",\"address\":\"10.0.0.2/24\"}]}",
-		 NULL, &res);
+	parse_ok(
+	    "{\"cniVersion\":\"0.4.0\",\"ips\":[{\"version\":\"4\",\"address\":\"10.0.0.2/24\"}]}",
+	    NULL, &res);
 	assert_prints(&res, "1.1.0",
 		      "{\n    \"cniVersion\": \"1.1.0\",\n    \"ips\": [\n        {\n"
 		      "            \"address\": \"10.0.0.2/24\"\n        }\n    ]\n}");
-	assert_prints(&res, "0.3.1",
-		      "{\n    \"cniVersion\": \"0.3.1\",\n    \"dns\": {},\n    \"ips\": [\n        {\n"
-		      "            \"address\": \"10.0.0.2/24\",\n            \"version\": \"4\"\n"
-		      "        }\n    ]\n}");
+	assert_prints(
+	    &res, "0.3.1",
+	    "{\n    \"cniVersion\": \"0.3.1\",\n    \"dns\": {},\n    \"ips\": [\n        {\n"
+	    "            \"address\": \"10.0.0.2/24\",\n            \"version\": \"4\"\n"
+	    "        }\n    ]\n}");
 	cni_result_free(&res);
 }
 
@@ -149,17 +152,19 @@ static void test_020_keeps_first_ip_per_family(void **state)
 {
 	(void)state;
 	struct cni_result res;
-	parse_ok("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"fd00::2/64\"},{\"address\":"
-		 "\"10.0.0.2/24\"},{\"address\":\"fd00::3/64\"},{\"address\":\"10.0.0.3/24\"}],"
-		 "\"routes\":[{\"dst\":\"fd01::/64\"},{\"dst\":\"10.1.0.0/16\",\"gw\":\"10.0.0.1\"}]}",
-		 NULL, &res);
-	assert_prints(&res, "0.2.0",
-		      "{\n    \"cniVersion\": \"0.2.0\",\n    \"dns\": {},\n    \"ip4\": {\n"
-		      "        \"ip\": \"10.0.0.2/24\",\n        \"routes\": [\n            {\n"
-		      "                \"dst\": \"10.1.0.0/16\",\n                \"gw\": \"10.0.0.1\"\n"
-		      "            }\n        ]\n    },\n    \"ip6\": {\n        \"ip\": "
-		      "\"fd00::2/64\",\n        \"routes\": [\n            {\n                \"dst\": "
-		      "\"fd01::/64\"\n            }\n        ]\n    }\n}");
+	parse_ok(
+	    "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"fd00::2/64\"},{\"address\":"
+	    "\"10.0.0.2/24\"},{\"address\":\"fd00::3/64\"},{\"address\":\"10.0.0.3/24\"}],"
+	    "\"routes\":[{\"dst\":\"fd01::/64\"},{\"dst\":\"10.1.0.0/16\",\"gw\":\"10.0.0.1\"}]}",
+	    NULL, &res);
+	assert_prints(
+	    &res, "0.2.0",
+	    "{\n    \"cniVersion\": \"0.2.0\",\n    \"dns\": {},\n    \"ip4\": {\n"
+	    "        \"ip\": \"10.0.0.2/24\",\n        \"routes\": [\n            {\n"
+	    "                \"dst\": \"10.1.0.0/16\",\n                \"gw\": \"10.0.0.1\"\n"
+	    "            }\n        ]\n    },\n    \"ip6\": {\n        \"ip\": "
+	    "\"fd00::2/64\",\n        \"routes\": [\n            {\n                \"dst\": "
+	    "\"fd01::/64\"\n            }\n        ]\n    }\n}");
 	cni_result_free(&res);
 }
 
@@ -175,16 +180,18 @@ static void test_l2_result_below_030_fails(void **state)
 		assert_int_equal(err.code, CNI_ERR_INTERNAL);
 		assert_string_equal(err.msg, "cannot convert: no valid IP addresses");
 	}
-	assert_prints(&res, "1.0.0",
-		      "{\n    \"cniVersion\": \"1.0.0\",\n    \"interfaces\": [\n        {\n"
-		      "            \"mac\": \"aa:bb:cc:dd:ee:ff\",\n            \"name\": \"cni0\"\n"
-		      "        },\n        {\n            \"name\": \"eth0\",\n            \"sandbox\": "
-		      "\"/run/netns/x\"\n        }\n    ]\n}");
-	assert_prints(&res, "0.3.0",
-		      "{\n    \"cniVersion\": \"0.3.0\",\n    \"dns\": {},\n    \"interfaces\": [\n"
-		      "        {\n            \"mac\": \"aa:bb:cc:dd:ee:ff\",\n            \"name\": "
-		      "\"cni0\"\n        },\n        {\n            \"name\": \"eth0\",\n"
-		      "            \"sandbox\": \"/run/netns/x\"\n        }\n    ]\n}");
+	assert_prints(
+	    &res, "1.0.0",
+	    "{\n    \"cniVersion\": \"1.0.0\",\n    \"interfaces\": [\n        {\n"
+	    "            \"mac\": \"aa:bb:cc:dd:ee:ff\",\n            \"name\": \"cni0\"\n"
+	    "        },\n        {\n            \"name\": \"eth0\",\n            \"sandbox\": "
+	    "\"/run/netns/x\"\n        }\n    ]\n}");
+	assert_prints(
+	    &res, "0.3.0",
+	    "{\n    \"cniVersion\": \"0.3.0\",\n    \"dns\": {},\n    \"interfaces\": [\n"
+	    "        {\n            \"mac\": \"aa:bb:cc:dd:ee:ff\",\n            \"name\": "
+	    "\"cni0\"\n        },\n        {\n            \"name\": \"eth0\",\n"
+	    "            \"sandbox\": \"/run/netns/x\"\n        }\n    ]\n}");
 	assert_null(print_at(&res, "2.0.0", &err));
 	assert_int_equal(err.code, CNI_ERR_VERSION);
 	cni_result_free(&res);
@@ -214,8 +221,9 @@ static void test_go_decoder_quirks(void **state)
 		      "            \"address\": \"10.0.0.2/8\"\n        }\n    ]\n}");
 	cni_result_free(&res);
 	/* An index past the interfaces is kept, as Go does. */
-	parse_ok("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/8\",\"interface\":7}]}",
-		 NULL, &res);
+	parse_ok(
+	    "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/8\",\"interface\":7}]}",
+	    NULL, &res);
 	assert_int_equal(res.ips[0].iface, 7);
 	cni_result_free(&res);
 }
@@ -224,17 +232,20 @@ static void test_parse_errors_name_the_value(void **state)
 {
 	(void)state;
 	struct cni_err err;
-	assert_int_equal(parse_err("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2\"}]}",
-				   &err),
-			 CNI_ERR_DECODE);
+	assert_int_equal(
+	    parse_err("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2\"}]}", &err),
+	    CNI_ERR_DECODE);
 	assert_string_equal(err.msg, "ips[0]: \"address\": invalid CIDR address: 10.0.0.2");
-	parse_err("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/8\",\"interface\":\"1\"}]}",
-		  &err);
+	parse_err(
+	    "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/8\",\"interface\":\"1\"}]}",
+	    &err);
 	assert_string_equal(err.msg, "ips[0]: \"interface\": expected an integer, got a string");
-	parse_err("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/8\",\"interface\":1.0}]}",
-		  &err);
+	parse_err(
+	    "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/8\",\"interface\":1.0}]}",
+	    &err);
 	assert_int_equal(err.code, CNI_ERR_DECODE);
-	parse_err("{\"cniVersion\":\"1.0.0\",\"routes\":[{\"dst\":\"10.0.0.0/8\",\"gw\":\"x\"}]}", &err);
+	parse_err("{\"cniVersion\":\"1.0.0\",\"routes\":[{\"dst\":\"10.0.0.0/8\",\"gw\":\"x\"}]}",
+		  &err);
 	assert_string_equal(err.msg, "routes[0]: \"gw\": invalid IP address: x");
 	parse_err("{\"cniVersion\":\"1.0.0\",\"routes\":[{\"gw\":\"10.0.0.1\"}]}", &err);
 	assert_string_equal(err.msg, "routes[0]: \"dst\" is missing");
@@ -299,39 +310,39 @@ static void test_builders(void **state)
 	cni_ip_parse("10.22.0.1", &ip.gateway);
 	cni_ipnet_parse("10.30.0.0/16", &r.dst);
 	cni_ip_parse("10.22.0.1", &r.gw);
-	assert_int_equal(cni_result_add_iface(&res, "eth0", "aa:aa:aa:aa:aa:aa", "/proc/1/ns/net",
-					      &err),
-			 0);
+	assert_int_equal(
+	    cni_result_add_iface(&res, "eth0", "aa:aa:aa:aa:aa:aa", "/proc/1/ns/net", &err), 0);
 	assert_int_equal(cni_result_add_ip(&res, &ip, &err), 0);
 	assert_int_equal(cni_result_add_route(&res, &r, &err), 0);
 	/* table 0 is printed (a *int in Go, non-nil). */
-	assert_prints(&res, "1.1.0",
-		      "{\n    \"cniVersion\": \"1.1.0\",\n    \"interfaces\": [\n        {\n"
-		      "            \"mac\": \"aa:aa:aa:aa:aa:aa\",\n            \"name\": \"eth0\",\n"
-		      "            \"sandbox\": \"/proc/1/ns/net\"\n        }\n    ],\n    \"ips\": [\n"
-		      "        {\n            \"address\": \"10.22.0.3/16\",\n            \"gateway\": "
-		      "\"10.22.0.1\",\n            \"interface\": 0\n        }\n    ],\n    \"routes\": "
-		      "[\n        {\n            \"dst\": \"10.30.0.0/16\",\n            \"gw\": "
-		      "\"10.22.0.1\",\n            \"table\": 0\n        }\n    ]\n}");
+	assert_prints(
+	    &res, "1.1.0",
+	    "{\n    \"cniVersion\": \"1.1.0\",\n    \"interfaces\": [\n        {\n"
+	    "            \"mac\": \"aa:aa:aa:aa:aa:aa\",\n            \"name\": \"eth0\",\n"
+	    "            \"sandbox\": \"/proc/1/ns/net\"\n        }\n    ],\n    \"ips\": [\n"
+	    "        {\n            \"address\": \"10.22.0.3/16\",\n            \"gateway\": "
+	    "\"10.22.0.1\",\n            \"interface\": 0\n        }\n    ],\n    \"routes\": "
+	    "[\n        {\n            \"dst\": \"10.30.0.0/16\",\n            \"gw\": "
+	    "\"10.22.0.1\",\n            \"table\": 0\n        }\n    ]\n}");
 	cni_result_free(&res);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_every_version),
-		cmocka_unit_test(test_golden_reparse_is_stable),
-		cmocka_unit_test(test_legacy_parses_into_1x),
-		cmocka_unit_test(test_040_version_dropped_in_1x),
-		cmocka_unit_test(test_ipam_short_form_and_default_version),
-		cmocka_unit_test(test_020_keeps_first_ip_per_family),
-		cmocka_unit_test(test_l2_result_below_030_fails),
-		cmocka_unit_test(test_empty_result),
-		cmocka_unit_test(test_go_decoder_quirks),
-		cmocka_unit_test(test_parse_errors_name_the_value),
-		cmocka_unit_test(test_copy_is_deep),
-		cmocka_unit_test(test_dns_helpers),
-		cmocka_unit_test(test_builders),
+	    cmocka_unit_test(test_golden_every_version),
+	    cmocka_unit_test(test_golden_reparse_is_stable),
+	    cmocka_unit_test(test_legacy_parses_into_1x),
+	    cmocka_unit_test(test_040_version_dropped_in_1x),
+	    cmocka_unit_test(test_ipam_short_form_and_default_version),
+	    cmocka_unit_test(test_020_keeps_first_ip_per_family),
+	    cmocka_unit_test(test_l2_result_below_030_fails),
+	    cmocka_unit_test(test_empty_result),
+	    cmocka_unit_test(test_go_decoder_quirks),
+	    cmocka_unit_test(test_parse_errors_name_the_value),
+	    cmocka_unit_test(test_copy_is_deep),
+	    cmocka_unit_test(test_dns_helpers),
+	    cmocka_unit_test(test_builders),
 	};
 	return cmocka_run_group_tests_name("cni_result", tests, NULL, NULL);
 }

@@ -70,18 +70,18 @@ static int fake_gc(const struct cni_request *req, struct cni_err *err)
 }
 
 static const struct cni_plugin plugin = {
-	.name = "fake",
-	.add = fake_add,
-	.del = fake_del,
-	.check = fake_check,
-	.status = fake_status,
-	.gc = fake_gc,
+    .name = "fake",
+    .add = fake_add,
+    .del = fake_del,
+    .check = fake_check,
+    .status = fake_status,
+    .gc = fake_gc,
 };
 
 struct run {
 	int rc;
 	char *out, *log;
-	long stdin_pos; /* how far stdin was read */
+	long stdin_pos;	 /* how far stdin was read */
 	cJSON *err_json; /* out parsed, when rc != 0 */
 };
 
@@ -170,12 +170,15 @@ static void test_version_ignores_env_and_stdin(void **state)
 {
 	(void)state;
 	/* podman probes with dummy values; stdin is garbage and must stay unread. */
-	struct cni_env env = {.command = "VERSION", .netns = "dummy", .container_id = "*bad*",
+	struct cni_env env = {.command = "VERSION",
+			      .netns = "dummy",
+			      .container_id = "*bad*",
 			      .ifname = "way/too/long/for/an/ifname"};
 	struct run r = run(&env, "not json at all");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.1.0\","
-				   "\"0.2.0\",\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n");
+	assert_string_equal(r.out,
+			    "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.1.0\","
+			    "\"0.2.0\",\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n");
 	assert_int_equal(r.stdin_pos, 0);
 	run_free(&r);
 }
@@ -198,11 +201,11 @@ static void test_required_env_per_verb(void **state)
 		const char *cmd;
 		const char *required[4];
 	} table[] = {
-		{"ADD", {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"}},
-		{"CHECK", {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"}},
-		{"DEL", {"CNI_CONTAINERID", "CNI_IFNAME", "CNI_PATH", NULL}},
-		{"STATUS", {"CNI_PATH", NULL}},
-		{"GC", {"CNI_PATH", NULL}},
+	    {"ADD", {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"}},
+	    {"CHECK", {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"}},
+	    {"DEL", {"CNI_CONTAINERID", "CNI_IFNAME", "CNI_PATH", NULL}},
+	    {"STATUS", {"CNI_PATH", NULL}},
+	    {"GC", {"CNI_PATH", NULL}},
 	};
 	for (size_t t = 0; t < sizeof(table) / sizeof(table[0]); t++) {
 		for (int i = 0; i < 4 && table[t].required[i]; i++) {
@@ -219,7 +222,8 @@ static void test_required_env_per_verb(void **state)
 				else
 					env.path = gone;
 				char msg[128];
-				snprintf(msg, sizeof(msg), "required env variables [%s] missing", var);
+				snprintf(msg, sizeof(msg), "required env variables [%s] missing",
+					 var);
 				struct run r = run(&env, CONF("1.1.0"));
 				assert_error(&r, 4, msg, NULL);
 				assert_int_equal(r.stdin_pos, 0); /* env errors come first */
@@ -235,15 +239,16 @@ static void test_required_env_per_verb(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "");
 	run_free(&r);
-	struct cni_env gc = {.command = "GC", .path = "/opt/cni/bin", .container_id = "",
-			     .ifname = "", .netns = ""};
+	struct cni_env gc = {
+	    .command = "GC", .path = "/opt/cni/bin", .container_id = "", .ifname = "", .netns = ""};
 	r = run(&gc, CONF("1.1.0"));
 	assert_int_equal(r.rc, 0);
 	run_free(&r);
 	/* A malformed attachment list is refused before the handler runs. */
 	r = run(&gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"net1\",\"type\":\"fake\","
 		     "\"cni.dev/valid-attachments\":{\"containerID\":\"c\"}}");
-	assert_error(&r, 6, "\"cni.dev/valid-attachments\": expected an array, got an object", NULL);
+	assert_error(&r, 6, "\"cni.dev/valid-attachments\": expected an array, got an object",
+		     NULL);
 	run_free(&r);
 	r = run(&gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"net1\",\"type\":\"fake\","
 		     "\"cni.dev/attachments\":[\"c\"]}");
@@ -263,9 +268,9 @@ static void test_all_missing_listed_in_go_order(void **state)
 	(void)state;
 	struct cni_env env = {.command = "ADD"};
 	struct run r = run(&env, "");
-	assert_error(&r, 4,
-		     "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing",
-		     NULL);
+	assert_error(
+	    &r, 4, "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing",
+	    NULL);
 	run_free(&r);
 }
 
@@ -293,19 +298,21 @@ static void test_ifname_rules(void **state)
 	static const struct {
 		const char *name, *msg, *details;
 	} bad[] = {
-		{"abcdefghijklmnop", "interface name is too long",
-		 "interface name should be less than 16 characters"},
-		{".", "interface name is . or ..", NULL},
-		{"..", "interface name is . or ..", NULL},
-		{"a/b", "interface name contains / or : or whitespace characters", NULL},
-		{"eth0:1", "interface name contains / or : or whitespace characters", NULL},
-		{"eth 0", "interface name contains / or : or whitespace characters", NULL},
-		{"eth\t0", "interface name contains / or : or whitespace characters", NULL},
-		{"eth\xc2\xa0" "0", "interface name contains / or : or whitespace characters", NULL},
-		{"e\xe3\x80\x80", "interface name contains / or : or whitespace characters", NULL},
-		{"et\x01h0", "interface name contains control characters", "CNI_IFNAME byte 2 is 0x01"},
-		{"eth0\x7f", "interface name contains control characters", "CNI_IFNAME byte 4 is 0x7f"},
-		{"\x1b[31m", "interface name contains control characters", "CNI_IFNAME byte 0 is 0x1b"},
+	    {"abcdefghijklmnop", "interface name is too long",
+	     "interface name should be less than 16 characters"},
+	    {".", "interface name is . or ..", NULL},
+	    {"..", "interface name is . or ..", NULL},
+	    {"a/b", "interface name contains / or : or whitespace characters", NULL},
+	    {"eth0:1", "interface name contains / or : or whitespace characters", NULL},
+	    {"eth 0", "interface name contains / or : or whitespace characters", NULL},
+	    {"eth\t0", "interface name contains / or : or whitespace characters", NULL},
+	    {"eth\xc2\xa0"
+	     "0",
+	     "interface name contains / or : or whitespace characters", NULL},
+	    {"e\xe3\x80\x80", "interface name contains / or : or whitespace characters", NULL},
+	    {"et\x01h0", "interface name contains control characters", "CNI_IFNAME byte 2 is 0x01"},
+	    {"eth0\x7f", "interface name contains control characters", "CNI_IFNAME byte 4 is 0x7f"},
+	    {"\x1b[31m", "interface name contains control characters", "CNI_IFNAME byte 0 is 0x1b"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct cni_env env = full_env("ADD");
@@ -334,7 +341,8 @@ static void test_config_decode_and_name(void **state)
 		     NULL);
 	run_free(&r);
 	r = run(&env, "");
-	assert_error(&r, 6, "error unmarshall network config: unexpected end of JSON input at offset 0",
+	assert_error(&r, 6,
+		     "error unmarshall network config: unexpected end of JSON input at offset 0",
 		     NULL);
 	run_free(&r);
 	r = run(&env, "[]");
@@ -380,8 +388,8 @@ static void test_stdin_size_limit(void **state)
 	struct run r = run(&env, big);
 	assert_int_equal(r.rc, 1);
 	assert_int_equal(cJSON_GetObjectItem(r.err_json, "code")->valueint, 6);
-	assert_non_null(strstr(cJSON_GetObjectItem(r.err_json, "msg")->valuestring,
-			       "more than 4194304 bytes"));
+	assert_non_null(
+	    strstr(cJSON_GetObjectItem(r.err_json, "msg")->valuestring, "more than 4194304 bytes"));
 	run_free(&r);
 	/* Just under the limit (whitespace padding) is fine. */
 	big[JSON_MAX_INPUT] = '\0';
@@ -412,10 +420,10 @@ static void test_version_gate(void **state)
 		const char *cmd, *version;
 		bool ok;
 	} gate[] = {
-		{"CHECK", "", false},	   {"CHECK", "0.3.1", false}, {"CHECK", "0.4.0", true},
-		{"CHECK", "1.1.0", true},  {"GC", "1.0.0", false},    {"GC", "0.4.0", false},
-		{"GC", "1.1.0", true},	   {"STATUS", "1.0.0", false}, {"STATUS", "1.1.0", true},
-		{"DEL", "", true},	   {"DEL", "0.1.0", true},    {"ADD", "0.2.0", true},
+	    {"CHECK", "", false},     {"CHECK", "0.3.1", false},  {"CHECK", "0.4.0", true},
+	    {"CHECK", "1.1.0", true}, {"GC", "1.0.0", false},	  {"GC", "0.4.0", false},
+	    {"GC", "1.1.0", true},    {"STATUS", "1.0.0", false}, {"STATUS", "1.1.0", true},
+	    {"DEL", "", true},	      {"DEL", "0.1.0", true},	  {"ADD", "0.2.0", true},
 	};
 	for (size_t i = 0; i < sizeof(gate) / sizeof(gate[0]); i++) {
 		env = full_env(gate[i].cmd);
@@ -458,11 +466,12 @@ static void test_add_prints_result_at_config_version(void **state)
 	struct cni_env env = full_env("ADD");
 	struct run r = run(&env, CONF("1.0.0"));
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "{\n    \"cniVersion\": \"1.0.0\",\n    \"interfaces\": [\n"
-				   "        {\n            \"name\": \"eth0\",\n            \"sandbox\": "
-				   "\"/run/netns/not-ours\"\n        }\n    ],\n    \"ips\": [\n"
-				   "        {\n            \"address\": \"10.0.0.2/24\",\n"
-				   "            \"interface\": 0\n        }\n    ]\n}");
+	assert_string_equal(r.out,
+			    "{\n    \"cniVersion\": \"1.0.0\",\n    \"interfaces\": [\n"
+			    "        {\n            \"name\": \"eth0\",\n            \"sandbox\": "
+			    "\"/run/netns/not-ours\"\n        }\n    ],\n    \"ips\": [\n"
+			    "        {\n            \"address\": \"10.0.0.2/24\",\n"
+			    "            \"interface\": 0\n        }\n    ]\n}");
 	run_free(&r);
 	r = run(&env, "{\"name\":\"n\"}");
 	assert_int_equal(r.rc, 0);
@@ -593,18 +602,21 @@ static void test_cni_main_reads_the_environment(void **state)
 {
 	(void)state;
 	char out[4096];
-	const char *const env_del[] = {"CNI_COMMAND=DEL", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
-				       "CNI_PATH=/opt/cni/bin", "CNI_NETNS=", NULL};
+	const char *const env_del[] = {"CNI_COMMAND=DEL", "CNI_CONTAINERID=c1",
+				       "CNI_IFNAME=eth0", "CNI_PATH=/opt/cni/bin",
+				       "CNI_NETNS=",	  NULL};
 	assert_int_equal(main_in_child(env_del, CONF("1.0.0"), out, sizeof(out)), 0);
 	assert_string_equal(out, "");
 	/* An empty variable counts as missing. */
-	const char *const env_empty[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
-					 "CNI_PATH=", "CNI_NETNS=/run/netns/x", NULL};
+	const char *const env_empty[] = {
+	    "CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",	 "CNI_IFNAME=eth0",
+	    "CNI_PATH=",       "CNI_NETNS=/run/netns/x", NULL};
 	assert_int_equal(main_in_child(env_empty, CONF("1.0.0"), out, sizeof(out)), 1);
 	assert_string_equal(out, "{\n    \"code\": 4,\n    \"msg\": \"required env variables "
 				 "[CNI_PATH] missing\"\n}");
-	const char *const env_add[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
-				       "CNI_PATH=/x", "CNI_NETNS=/run/netns/x", NULL};
+	const char *const env_add[] = {"CNI_COMMAND=ADD",	 "CNI_CONTAINERID=c1",
+				       "CNI_IFNAME=eth0",	 "CNI_PATH=/x",
+				       "CNI_NETNS=/run/netns/x", NULL};
 	assert_int_equal(main_in_child(env_add, CONF("0.2.0"), out, sizeof(out)), 0);
 	assert_string_equal(out, "{\n    \"cniVersion\": \"0.2.0\",\n    \"dns\": {},\n"
 				 "    \"ip4\": {\n        \"ip\": \"10.0.0.2/24\"\n    }\n}");
@@ -614,22 +626,22 @@ static void test_cni_main_reads_the_environment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_about_text),
-		T(test_version_ignores_env_and_stdin),
-		T(test_unknown_command),
-		T(test_required_env_per_verb),
-		T(test_all_missing_listed_in_go_order),
-		T(test_container_id_rules),
-		T(test_ifname_rules),
-		T(test_config_decode_and_name),
-		T(test_stdin_size_limit),
-		T(test_version_gate),
-		T(test_request_fields),
-		T(test_add_prints_result_at_config_version),
-		T(test_handler_errors),
-		T(test_null_handlers_succeed),
-		T(test_own_netns_refused_before_add),
-		T(test_cni_main_reads_the_environment),
+	    T(test_about_text),
+	    T(test_version_ignores_env_and_stdin),
+	    T(test_unknown_command),
+	    T(test_required_env_per_verb),
+	    T(test_all_missing_listed_in_go_order),
+	    T(test_container_id_rules),
+	    T(test_ifname_rules),
+	    T(test_config_decode_and_name),
+	    T(test_stdin_size_limit),
+	    T(test_version_gate),
+	    T(test_request_fields),
+	    T(test_add_prints_result_at_config_version),
+	    T(test_handler_errors),
+	    T(test_null_handlers_succeed),
+	    T(test_own_netns_refused_before_add),
+	    T(test_cni_main_reads_the_environment),
 	};
 	return cmocka_run_group_tests_name("cni_skel", tests, NULL, NULL);
 }

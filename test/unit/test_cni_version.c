@@ -59,9 +59,9 @@ static void test_version_reply_byte_exact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_supported_list),
-		cmocka_unit_test(test_compare),
-		cmocka_unit_test(test_version_reply_byte_exact),
+	    cmocka_unit_test(test_supported_list),
+	    cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_version_reply_byte_exact),
 	};
 	return cmocka_run_group_tests_name("cni_version", tests, NULL, NULL);
 }

@@ -111,7 +111,8 @@ static const char *owner_of(struct fx *f, const char *ip)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct hl_boot_lease *)a)->name, ((const struct hl_boot_lease *)b)->name);
+	return strcmp(((const struct hl_boot_lease *)a)->name,
+		      ((const struct hl_boot_lease *)b)->name);
 }
 
 /* The earlier-boot leases as the read-only query sees them, "a b c"
@@ -217,8 +218,9 @@ static void test_same_id_gets_old_address(void **state)
 	assert_string_equal(earlier(f), "10.5.0.2 10.5.0.3 10.5.0.4 10.5.0.6");
 	assert_string_equal(add(f, "a3", NULL), "10.5.0.4");
 	assert_string_equal(earlier(f), "10.5.0.2 10.5.0.3 10.5.0.6");
-	assert_string_equal(add(f, "a3", NULL),
-			    "10.5.0.4 has been allocated to a3, duplicate allocation is not allowed");
+	assert_string_equal(
+	    add(f, "a3", NULL),
+	    "10.5.0.4 has been allocated to a3, duplicate allocation is not allowed");
 	assert_string_equal(add(f, "a2", NULL), "10.5.0.3");
 	assert_string_equal(earlier(f), "10.5.0.2 10.5.0.6");
 	/* .4 and .3 are now of this boot: filling the set releases .2, .6 only */

@@ -55,9 +55,10 @@ static int setup(void **state)
 		   "#!/bin/sh\ncat >/dev/null\n"
 		   "echo '{\"ips\":[{\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\"}]}'\n",
 		   0755);
-	write_file(dir1, "err7",
-		   "#!/bin/sh\necho '{\"code\":7,\"msg\":\"bad range\",\"details\":\"d\"}'; exit 1\n",
-		   0755);
+	write_file(
+	    dir1, "err7",
+	    "#!/bin/sh\necho '{\"code\":7,\"msg\":\"bad range\",\"details\":\"d\"}'; exit 1\n",
+	    0755);
 	write_file(dir1, "garbage", "#!/bin/sh\necho garbage; exit 1\n", 0755);
 	write_file(dir1, "stderr", "#!/bin/sh\necho oops >&2; exit 2\n", 0755);
 	write_file(dir1, "noread", "#!/bin/sh\nexit 0\n", 0755);
@@ -175,11 +176,11 @@ static void test_unread_big_stdin(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_add_result_takes_config_version),
-		cmocka_unit_test(test_error_passes_through),
-		cmocka_unit_test(test_go_messages),
-		cmocka_unit_test(test_unread_big_stdin),
+	    cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_add_result_takes_config_version),
+	    cmocka_unit_test(test_error_passes_through),
+	    cmocka_unit_test(test_go_messages),
+	    cmocka_unit_test(test_unread_big_stdin),
 	};
 	return cmocka_run_group_tests_name("ipam", tests, setup, teardown);
 }

@@ -70,10 +70,9 @@ static void test_match_only_the_same_build(void **state)
 	unsigned char id[64];
 	int n = ipam_elf_build_id("/proc/self/exe", id, sizeof(id));
 	const struct ipam_inproc table[] = {
-		{.type = "other", .plugin = &host_local_plugin, .build_id = id, .build_id_len = n},
-		{.type = "host-local", .plugin = &host_local_plugin, .build_id = id,
-		 .build_id_len = n},
-		{0},
+	    {.type = "other", .plugin = &host_local_plugin, .build_id = id, .build_id_len = n},
+	    {.type = "host-local", .plugin = &host_local_plugin, .build_id = id, .build_id_len = n},
+	    {0},
 	};
 
 	(void)state;
@@ -93,8 +92,10 @@ static int run(const char *verb, const char *conf, struct ipam_output *o)
 	struct cni_request req = {.stdin_buf = conf, .stdin_len = strlen(conf)};
 	struct cni_err err = {0};
 
-	req.env = (struct cni_env){.container_id = "c1", .netns = "/nonexistent/ns",
-				   .ifname = "eth0", .path = "/nonexistent"};
+	req.env = (struct cni_env){.container_id = "c1",
+				   .netns = "/nonexistent/ns",
+				   .ifname = "eth0",
+				   .path = "/nonexistent"};
 	return ipam_inproc_run(&hl, &req, verb, o, &err);
 }
 
@@ -157,10 +158,10 @@ static void test_error_is_a_child_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_id),
-		cmocka_unit_test(test_match_only_the_same_build),
-		cmocka_unit_test(test_host_local_in_process),
-		cmocka_unit_test(test_error_is_a_child_error),
+	    cmocka_unit_test(test_build_id),
+	    cmocka_unit_test(test_match_only_the_same_build),
+	    cmocka_unit_test(test_host_local_in_process),
+	    cmocka_unit_test(test_error_is_a_child_error),
 	};
 	return cmocka_run_group_tests_name("ipam_inproc", tests, setup, teardown);
 }

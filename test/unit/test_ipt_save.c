@@ -192,7 +192,8 @@ static void test_each_owned_bad_lines(void **state)
 	};
 	struct owned o = {0};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(ipt_save_each_owned(bad[i], "\"name: \\\"net1\\\" id: ", record, &o), 0);
+		assert_int_equal(
+		    ipt_save_each_owned(bad[i], "\"name: \\\"net1\\\" id: ", record, &o), 0);
 }
 
 int main(void)

@@ -102,10 +102,10 @@ static void test_run_own_netns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_missing),
-		cmocka_unit_test(test_open_not_a_namespace),
-		cmocka_unit_test(test_open_other_namespace_kind),
-		cmocka_unit_test(test_run_own_netns),
+	    cmocka_unit_test(test_open_missing),
+	    cmocka_unit_test(test_open_not_a_namespace),
+	    cmocka_unit_test(test_open_other_namespace_kind),
+	    cmocka_unit_test(test_run_own_netns),
 	};
 	return cmocka_run_group_tests_name("netns", tests, NULL, NULL);
 }

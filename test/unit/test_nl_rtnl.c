@@ -290,7 +290,8 @@ static void test_batch(void **state)
 	assert_int_equal(nl_batch_addr_add(&b, br.ifindex, &a2, "tbr0"), 0);
 	assert_int_equal(nl_batch_route_add(&b, &r), 0);
 	assert_int_equal(nl_batch_send(&b, &err), -1);
-	assert_string_equal(err.msg, "failed to add IP addr 10.19.0.3/24 to tbr0: address already present");
+	assert_string_equal(err.msg,
+			    "failed to add IP addr 10.19.0.3/24 to tbr0: address already present");
 	/* Full: E2BIG, and nothing was sent. */
 	nl_batch_init(&b, &nl);
 	for (int i = 0; i < NL_BATCH_MAX; i++)
