@@ -19,13 +19,9 @@
 /* Every file named like an address, with its inode and content. */
 static int scan(struct hl_index *x, int dirfd, struct cni_err *err)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = hl_dir_open(dirfd);
+	if (!d)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot read the lease store");
-	}
 	char owner[HL_LEASE_MAX];
 	struct dirent *e;
 	struct cni_ip ip;

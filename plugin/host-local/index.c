@@ -277,6 +277,18 @@ static bool load_records(struct hl_index *x, char *p)
 
 static bool skip_name(const char *n);
 
+DIR *hl_dir_open(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d && fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return d;
+}
+
 /* The directory holds exactly the indexed files, each still the same inode.
  * Catches what the stamp cannot on filesystems whose timestamps are coarse
  * (tmpfs: two changes in one clock tick share a timestamp); there, inode
@@ -285,13 +297,9 @@ static bool skip_name(const char *n);
  * the stamp itself reliable. Costs one readdir, no file is opened. */
 static bool verify_names(const struct hl_index *x, int dirfd)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = hl_dir_open(dirfd);
+	if (!d)
 		return false;
-	}
 	size_t seen = 0;
 	bool ok = true;
 	struct dirent *e;
@@ -382,13 +390,9 @@ void hl_read_owner(int dirfd, const char *name, char *buf, size_t len)
 
 static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = hl_dir_open(dirfd);
+	if (!d)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot read the lease store");
-	}
 	char owner[HL_LEASE_MAX];
 	struct dirent *e;
 	int rc = 0;

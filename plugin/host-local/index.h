@@ -28,6 +28,7 @@
  * Records are appended before the header is rewritten, so a crash leaves a
  * stale header, which forces a rescan. Not thread-safe; use under the lock. */
 #pragma once
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +80,9 @@ void hl_index_free(struct hl_index *x);
  * since (boot.c uses it). A torn tail ends the load; what came before stays.
  * Returns 1 when a file was read, 0 when there is none usable. */
 int hl_index_load_file(struct hl_index *x, int dirfd);
+/* A directory stream over the store directory dirfd (which stays open and
+ * the caller's); NULL with errno set on failure. Close with closedir. */
+DIR *hl_dir_open(int dirfd);
 /* The trimmed content of lease file name (the reference's reading of it),
  * "" when it is not a regular file or cannot be read; never follows a
  * symlink, never blocks on a FIFO. */
