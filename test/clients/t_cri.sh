@@ -202,6 +202,16 @@ hostport() {
 	check_eq "hostPort 30080 via $1: the pod listener gets the host's data" "$(cat "$C/nc.out")" from-host
 }
 hostport "$GW4"
+# The bridge's IPv6 gateway address is tentative until the host's DAD ends
+# (about a second after the first ADD put it there, with the reference as
+# with ours: neither waits for the host's DAD); the kernel does not deliver
+# to a tentative address, so on a fast machine the connection would beat it.
+for _t in $(seq 50); do
+	[ -z "$(ip -6 addr show dev "$BR" to "$GW6" tentative)" ] && break
+	sleep 0.1
+done
+check_eq "the bridge's $GW6 has left DAD (not tentative)" \
+	"$(ip -6 addr show dev "$BR" to "$GW6" tentative)" ""
 hostport "$GW6"
 check_match "portmap's DNAT chain for pod a exists" "$(iptables-save -t nat)" "-j DNAT --to-destination $A4:8080"
 
