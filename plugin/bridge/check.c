@@ -67,7 +67,11 @@ static int check_bridge(struct nl *host, const struct bridge_conf *c, const stru
 		return -1;
 	if (strcmp(br->kind, "bridge"))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "%s is not a bridge", c->bridge);
-	if (mac_differs(c->bridge, br, f->mac, err))
+	/* Only a bridge that carries the gateway has its MAC pinned (as
+	 * upstream); any other follows its lowest port MAC, which the kernel
+	 * changes whenever a container comes or goes, so comparing it would
+	 * fail CHECK of every older container (upstream v1.9.1 does). */
+	if (c->is_gw && !c->vlan && mac_differs(c->bridge, br, f->mac, err))
 		return -1;
 	if (c->promisc != !!(br->flags & IFF_PROMISC))
 		return cni_err_set(err, CNI_ERR_INTERNAL,

@@ -163,7 +163,9 @@ check_eq "gateway: one more VLAN-30 port (PVID untagged only), vl0.30's peer" \
 check "gateway: g1 reaches 10.82.0.1 on vl0.30" ping1 g1 10.82.0.1
 check "gateway: g2 too" ping1 g2 10.82.0.1
 check_eq "gateway: default route via it" "$(ip -n g1 -4 route show default | awk '{print $3}')" 10.82.0.1
-check_not "gateway: VLAN 10's a cannot reach VLAN 30's g1" 1 ping1 a "$(ip4 "$RG1")"
+# a (VLAN 10, 10.80.0.0/24, no route to 10.82.0.0/24) has no way there at all:
+# ping's status 2, "Network is unreachable".
+check_not "gateway: VLAN 10's a cannot reach VLAN 30's g1" 2 ping1 a "$(ip4 "$RG1")"
 with_prev "$T/pg.json" "$T/g.json" "$RG1"
 ours CHECK cg1 /run/netns/g1 eth0 "$T/pg.json"
 check_eq "gateway: CHECK passes with vl0.30 in prevResult" "$RC" 0
