@@ -4,16 +4,17 @@
 #include <stdbool.h>
 #include <string.h>
 #include <net/if.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/udata.h>
+#include "lib/nft/nftnl_dl.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
 struct nftnl_rule *nft_rule_new(uint16_t family, const char *table, const char *chain,
 				const char *comment)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	if (!r)
+	struct nftnl_rule *r;
+
+	/* NULL as for a failed allocation; nft_open already named the cause. */
+	if (nftnl_dl_load(NULL) < 0 || !(r = nftnl_rule_alloc()))
 		return NULL;
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);

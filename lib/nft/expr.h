@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <libnftnl/rule.h>
+#include "lib/nft/nftnl_dl.h"
 #include "lib/cni/ipnet.h"
 
 /* A rule for family/table/chain with an optional comment (NULL = none). */

@@ -8,11 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
-#include <libnftnl/batch.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/common.h>
-#include <libnftnl/table.h>
-#include <libnftnl/udata.h>
+#include "lib/nft/nftnl_dl.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -92,6 +88,8 @@ static int batch_start(struct nft_ctx *c)
 int nft_open(struct nft_ctx *c, struct cni_err *err)
 {
 	memset(c, 0, sizeof(*c));
+	if (nftnl_dl_load(err) < 0)
+		return -1;
 	c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!c->nl)
 		return cni_err_errno(err, CNI_ERR_IO, errno,

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <libnftnl/rule.h>
+#include "lib/nft/nftnl_dl.h"
 #include "lib/cni/error.h"
 
 struct nft_ctx {

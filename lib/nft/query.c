@@ -14,8 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/common.h>
+#include "lib/nft/nftnl_dl.h"
 #include <linux/netfilter.h>
 #include "lib/util/strbuf.h"
 #include <linux/netfilter/nf_tables.h>

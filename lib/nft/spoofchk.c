@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libnftnl/expr.h>
+#include "lib/nft/nftnl_dl.h"
 #include "lib/nft/expr.h" /* before the linux/ headers: it brings netinet/in.h */
 #include "lib/names/names.h"
 #include "lib/nft/nft.h"

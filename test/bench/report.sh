@@ -88,6 +88,11 @@ headline "host-local ADD at 1000 leases / at 0" "$(ratio "$h1k" "$h0")" "<=" 1.1
 	"$(ms "$h1k") ms vs $(ms "$h0") ms; CPU $(ratio "$(get hl1000 ours add_cpu_us)" \
 	"$(get hl0 ours add_cpu_us)"); reference $(ratio "$(get hl1000 ref add_wall_us)" \
 	"$(get hl0 ref add_wall_us)")"
+h5k=$(get hl5000 ours add_wall_us)
+headline "host-local ADD at 5000 leases / at 0 (issue 14)" "$(ratio "$h5k" "$h0")" "<=" 1.3 \
+	"$(ms "$h5k") ms vs $(ms "$h0") ms; CPU $(ratio "$(get hl5000 ours add_cpu_us)" \
+	"$(get hl0 ours add_cpu_us)"); reference $(ratio "$(get hl5000 ref add_wall_us)" \
+	"$(get hl0 ref add_wall_us)")"
 # Peak RSS of an ADD: the bridge plus its IPAM child (alive at the same time;
 # an in-process IPAM has no child), each from the traced rss case.
 rb_o=$(get rss ours add_rss_bridge_kb) rh_o=$(get rss ours add_rss_host-local_kb)

@@ -15,7 +15,7 @@
 #   BENCH_RSS_N=5         traced ADD+DEL per variant for per-process peak RSS
 #   BENCH_STARTUP_N=50    VERSION calls / empty programs per round (context)
 #   BENCH_PODS_FILL=250   existing pods on the bridge in the "pods" case
-#   BENCH_PODS_N=10 BENCH_PODS_ROUNDS=4  ADD+DEL per variant and level
+#   BENCH_PODS_N=10 BENCH_PODS_ROUNDS=8  ADD+DEL per variant and level
 #   BENCH_NETAVARK=netavark  the peer of the "netavark" case
 #   BENCH_CASES="serial harness pods netavark dual masq burst hostlocal rss size dad startup"
 #   BENCH_OURS=BUILD/bin  the plugins under test (BENCH_OURS=/usr/lib/cni
@@ -72,7 +72,7 @@ RSS_N=${BENCH_RSS_N:-5}
 STARTUP_N=${BENCH_STARTUP_N:-50}
 PODS_FILL=${BENCH_PODS_FILL:-250}
 PODS_N=${BENCH_PODS_N:-10}
-PODS_ROUNDS=${BENCH_PODS_ROUNDS:-4}
+PODS_ROUNDS=${BENCH_PODS_ROUNDS:-8}
 NETAVARK=${BENCH_NETAVARK:-$(command -v netavark || echo /usr/lib/podman/netavark)}
 CASES=${BENCH_CASES:-serial harness pods netavark dual masq burst hostlocal rss size dad startup}
 RAW=$OUT/raw.txt
