@@ -17,15 +17,18 @@ int nftnl_dl_load(struct cni_err *err)
 		return 0;
 	lib = dlopen(NFTNL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
-		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "nftables support needs %s, which cannot be loaded (%s): install "
-				   "Debian's libnftnl11, or set ipMasqBackend to iptables",
-				   NFTNL_SONAME, dlerror());
-	/* The library stays loaded until exit: its functions are in the table. */
-#define NFTNL_DL_SYM(f)                                                                     \
-	if (!(*(void **)&nftnl_dl_table.p_##f = dlsym(lib, #f)))                             \
-		return cni_err_set(err, CNI_ERR_INTERNAL, "%s has no %s: not the libnftnl " \
-				   "this build expects", NFTNL_SONAME, #f);
+		return cni_err_set(
+		    err, CNI_ERR_INTERNAL,
+		    "nftables support needs %s, which cannot be loaded (%s): install "
+		    "Debian's libnftnl11, or set ipMasqBackend to iptables",
+		    NFTNL_SONAME, dlerror());
+		/* The library stays loaded until exit: its functions are in the table. */
+#define NFTNL_DL_SYM(f)                                                                            \
+	if (!(*(void **)&nftnl_dl_table.p_##f = dlsym(lib, #f)))                                   \
+		return cni_err_set(err, CNI_ERR_INTERNAL,                                          \
+				   "%s has no %s: not the libnftnl "                               \
+				   "this build expects",                                           \
+				   NFTNL_SONAME, #f);
 	NFTNL_DL_FUNCS(NFTNL_DL_SYM)
 #undef NFTNL_DL_SYM
 	nftnl_dl_ready = true;
