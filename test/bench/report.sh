@@ -71,9 +71,9 @@ headline "ADD+DEL CPU, ours / reference" "$(ratio "$cpu_o" "$cpu_r")" "<=" 0.25 
 for _v in ours ours_ipt; do
 	m_o=$(plus "$(get masq $_v add_wall_us)" "$(get masq $_v del_wall_us)")
 	m_r=$(plus "$(get masq ref add_wall_us)" "$(get masq ref del_wall_us)")
-	_b=nftables
-	[ $_v = ours_ipt ] && _b=iptables
-	headline "ipMasq ADD+DEL wall, ours ($_b) / reference" "$(ratio "$m_o" "$m_r")" "<=" 0.3 \
+	_b=nftables _t=0.3
+	[ $_v = ours_ipt ] && _b=iptables _t=0.4 # issue 14's targets, per backend
+	headline "ipMasq ADD+DEL wall, ours ($_b) / reference" "$(ratio "$m_o" "$m_r")" "<=" "$_t" \
 		"$(ms "$m_o") ms vs $(ms "$m_r") ms"
 done
 b_o=$(get burst ours add_burst_wall_us) b_r=$(get burst ref add_burst_wall_us)
