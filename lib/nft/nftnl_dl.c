@@ -5,10 +5,27 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct nftnl_dl nftnl_dl_table;
 bool nftnl_dl_ready;
 
+/* dlsym into the table: false (err set) when a function is missing. */
+static bool fill_table(void *lib, struct cni_err *err)
+{
+#define NFTNL_DL_SYM(f)                                                                            \
+	if (!(*(void **)&nftnl_dl_table.p_##f = dlsym(lib, #f))) {                                 \
+		cni_err_set(err, CNI_ERR_INTERNAL,                                                 \
+			    "%s has no %s: not the libnftnl this build expects", NFTNL_SONAME,     \
+			    #f);                                                                   \
+		return false;                                                                      \
+	}
+	NFTNL_DL_FUNCS(NFTNL_DL_SYM)
+#undef NFTNL_DL_SYM
+	return true;
+}
+
+/* The library stays loaded until exit once the table points into it. */
 int nftnl_dl_load(struct cni_err *err)
 {
 	void *lib;
@@ -22,15 +39,11 @@ int nftnl_dl_load(struct cni_err *err)
 		    "nftables support needs %s, which cannot be loaded (%s): install "
 		    "Debian's libnftnl11, or set ipMasqBackend to iptables",
 		    NFTNL_SONAME, dlerror());
-		/* The library stays loaded until exit: its functions are in the table. */
-#define NFTNL_DL_SYM(f)                                                                            \
-	if (!(*(void **)&nftnl_dl_table.p_##f = dlsym(lib, #f)))                                   \
-		return cni_err_set(err, CNI_ERR_INTERNAL,                                          \
-				   "%s has no %s: not the libnftnl "                               \
-				   "this build expects",                                           \
-				   NFTNL_SONAME, #f);
-	NFTNL_DL_FUNCS(NFTNL_DL_SYM)
-#undef NFTNL_DL_SYM
+	if (!fill_table(lib, err)) {
+		memset(&nftnl_dl_table, 0, sizeof(nftnl_dl_table));
+		dlclose(lib);
+		return -1;
+	}
 	nftnl_dl_ready = true;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* libnftnl, loaded on first use instead of at start-up: only an ADD or DEL
  * with nftables masquerade or macspoofchk needs it, and every shared
  * library costs each exec of the plugin its mapping and relocations (about
- * 0.25 ms and 200 KB of RSS here, issue 14). Every file of lib/nft includes
+ * 0.2-0.3 ms and 200 KB of RSS here, issue 14). Every file of lib/nft includes
  * this header instead of <libnftnl/...>: the nftnl_* calls below it go
  * through a table filled by dlopen + dlsym. nft_open and nft_rule_new call
  * nftnl_dl_load first, so a missing library is a CNI error naming it; a
