@@ -172,7 +172,9 @@ void hl_boot_load(struct hl_boot *b, struct hl_index *x, int dirfd)
 {
 	struct cni_err err = {0};
 	memset(b, 0, sizeof(*b));
-	if (hl_boot_id(b->id, &err) < 0) {
+	if (x->boot_id[0]) /* read by hl_index_open in this same call */
+		memcpy(b->id, x->boot_id, sizeof(b->id));
+	else if (hl_boot_id(b->id, &err) < 0) {
 		cni_warn("%s: leases of earlier boots are not recognised", err.msg);
 		return;
 	}

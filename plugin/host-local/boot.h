@@ -36,7 +36,6 @@
 #include "plugin/host-local/index.h"
 
 #define HL_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define HL_BOOT_ID_MAX 64
 
 /* Where this boot's id is read from. Production code never changes it;
  * test programs (test/unit, test/tools/hl_bootsim.c) point it at a file to

@@ -9,6 +9,9 @@
 #include <unistd.h>
 #include "lib/util/cleanup.h"
 #include "lib/util/io.h"
+#include "lib/util/prefault.h"
+#include "plugin/host-local/boot.h"
+#include "plugin/host-local/dirclock.h"
 #include "plugin/host-local/index.h"
 
 #define HEADER_LEN 128
@@ -34,14 +37,19 @@ static uint32_t hash(const char *s)
 	return h;
 }
 
-static long slot_of(const struct hl_index *x, const char *name)
+static long slot_of_h(const struct hl_index *x, const char *name, uint32_t h)
 {
 	if (!x->nbucket)
 		return -1;
-	for (uint32_t i = x->bucket[hash(name) % x->nbucket]; i; i = x->chain[i - 1])
+	for (uint32_t i = x->bucket[h % x->nbucket]; i; i = x->chain[i - 1])
 		if (strcmp(x->v[i - 1].name, name) == 0)
 			return (long)i - 1;
 	return -1;
+}
+
+static long slot_of(const struct hl_index *x, const char *name)
+{
+	return slot_of_h(x, name, hash(name));
 }
 
 /* Makes room for at least want slots (doubling), rehashing once. */
@@ -67,6 +75,10 @@ static int grow_to(struct hl_index *x, size_t want)
 	x->bucket = bucket;
 	x->nbucket = cap;
 	x->cap = cap;
+	/* a load fills them at once (prefault.h) */
+	util_prefault(v + x->n, (want - x->n) * sizeof(*v));
+	util_prefault(chain + x->n, (want - x->n) * sizeof(*chain));
+	util_prefault(bucket, cap * sizeof(*bucket));
 	for (size_t i = 0; i < x->n; i++) {
 		uint32_t b = hash(x->v[i].name) % (uint32_t)cap;
 		x->chain[i] = bucket[b];
@@ -75,14 +87,15 @@ static int grow_to(struct hl_index *x, size_t want)
 	return 0;
 }
 
-/* Sets name's owner without journaling. borrow: name and owner live in
- * x->file (the loaded index) and are not copied. */
-static int apply_put_b(struct hl_index *x, char *name, uint64_t ino, char *owner, bool borrow)
+/* Sets name's owner without journaling. h is hash(name). borrow: name and
+ * owner live in x->file (the loaded index) and are not copied. */
+static int apply_put_b(struct hl_index *x, char *name, uint32_t h, uint64_t ino, char *owner,
+		       bool borrow)
 {
 	char *o = borrow ? owner : strdup(owner);
 	if (!o)
 		return -1;
-	long i = slot_of(x, name);
+	long i = slot_of_h(x, name, h);
 	if (i >= 0) {
 		struct hl_lease *l = &x->v[i];
 		if (l->owner_owned)
@@ -107,7 +120,7 @@ static int apply_put_b(struct hl_index *x, char *name, uint64_t ino, char *owner
 	l->name_owned = l->owner_owned = !borrow;
 	l->live = true;
 	l->earlier_boot = false;
-	uint32_t b = hash(name) % (uint32_t)x->nbucket;
+	uint32_t b = h % (uint32_t)x->nbucket;
 	x->chain[x->n] = x->bucket[b];
 	x->bucket[b] = (uint32_t)++x->n;
 	x->live++;
@@ -120,16 +133,21 @@ fail:
 
 static int apply_put(struct hl_index *x, const char *name, uint64_t ino, const char *owner)
 {
-	return apply_put_b(x, (char *)name, ino, (char *)owner, false);
+	return apply_put_b(x, (char *)name, hash(name), ino, (char *)owner, false);
 }
 
-static void apply_del(struct hl_index *x, const char *name)
+static void apply_del_h(struct hl_index *x, const char *name, uint32_t h)
 {
-	long i = slot_of(x, name);
+	long i = slot_of_h(x, name, h);
 	if (i >= 0 && x->v[i].live) {
 		x->v[i].live = false;
 		x->live--;
 	}
+}
+
+static void apply_del(struct hl_index *x, const char *name)
+{
+	apply_del_h(x, name, hash(name));
 }
 
 bool hl_lease_ip(const struct hl_lease *l, struct cni_ip *ip)
@@ -225,52 +243,136 @@ static bool unescape(char *s)
 
 /* ---- the stamp --------------------------------------------------------- */
 
-static void stamp_format(const struct stat *st, char *buf)
+/* The directory's identity and times; returns the length written. */
+static int stamp_words(const struct stat *st, char *buf)
 {
-	int n =
-	    snprintf(buf, HEADER_LEN, HEADER_MAGIC "%" PRIu64 " %" PRIu64 " %lld.%09ld %lld.%09ld",
-		     (uint64_t)st->st_ino, (uint64_t)st->st_size, (long long)st->st_mtim.tv_sec,
-		     st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	return snprintf(buf, HEADER_LEN,
+			HEADER_MAGIC "%" PRIu64 " %" PRIu64 " %lld.%09ld %lld.%09ld",
+			(uint64_t)st->st_ino, (uint64_t)st->st_size, (long long)st->st_mtim.tv_sec,
+			st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+static const char *clock_word(enum hl_clock c)
+{
+	return c == HL_CLOCK_FINE ? "fine" : "coarse";
+}
+
+/* The stamp, then " fine=<boot id>" or " coarse=<boot id>" once the
+ * directory was probed in this boot (left out when it does not fit: the
+ * readdir check then runs, as for an unprobed directory). */
+static void header_format(const struct stat *st, const struct hl_index *x, char *buf)
+{
+	int n = stamp_words(st, buf);
+	if (x->clock != HL_CLOCK_UNKNOWN && x->boot_id[0]) {
+		int m = snprintf(buf + n, HEADER_LEN - (size_t)n, " %s=%s", clock_word(x->clock),
+				 x->boot_id);
+		if (m > 0 && n + m < HEADER_LEN - 1)
+			n += m;
+	}
 	memset(buf + n, ' ', HEADER_LEN - 1 - (size_t)n);
 	buf[HEADER_LEN - 1] = '\n';
+}
+
+/* The clock word of a header whose stamp (n bytes) matched: known only
+ * when it names this boot; a header from an older version has none. */
+static enum hl_clock header_clock(const char *buf, size_t n, const char *boot_id)
+{
+	const char *p = buf + n, *end = buf + HEADER_LEN - 1;
+	if (*end != '\n' || (p < end && *p != ' '))
+		return HL_CLOCK_UNKNOWN;
+	while (p < end && *p == ' ')
+		p++;
+	const char *word = p;
+	while (p < end && *p != ' ')
+		p++;
+	for (const char *q = p; q < end; q++)
+		if (*q != ' ')
+			return HL_CLOCK_UNKNOWN;
+	char want[HEADER_LEN];
+	for (enum hl_clock c = HL_CLOCK_COARSE; c <= HL_CLOCK_FINE; c++) {
+		int m = snprintf(want, sizeof(want), "%s=%s", clock_word(c), boot_id);
+		if (*boot_id && m == p - word && memcmp(word, want, (size_t)m) == 0)
+			return c;
+	}
+	return HL_CLOCK_UNKNOWN;
+}
+
+/* One record, split in place: name (and for '+', inode and owner)
+ * NUL-terminated and unescaped, hash = hash(name). */
+struct record {
+	char op;
+	char *name, *owner;
+	uint64_t ino;
+	uint32_t hash;
+};
+
+/* The decimal inode between two spaces; NULL when there is none. */
+static char *split_ino(char *p, uint64_t *ino)
+{
+	char *start = p;
+	for (*ino = 0; *p >= '0' && *p <= '9' && p - start < 20; p++)
+		*ino = *ino * 10 + (uint64_t)(*p - '0');
+	return p > start && *p == ' ' ? p + 1 : NULL;
+}
+
+/* Splits the line at p. Returns the next line, or NULL when the line is
+ * malformed or lacks its '\n' (a torn tail). One pass over the name, which
+ * is what a load of thousands of records spends its time on. */
+static char *split_record(char *p, struct record *r)
+{
+	r->op = *p++;
+	r->name = p;
+	r->owner = NULL;
+	r->ino = 0;
+	uint32_t h = 2166136261u;
+	bool escaped = false, slash = false;
+	for (; *p && *p != '\n' && !(*p == ' ' && r->op == '+'); p++) {
+		h = (h ^ (uint8_t)*p) * 16777619u;
+		escaped |= *p == '%';
+		slash |= *p == '/';
+	}
+	if (r->op == '+') { /* "+name ino owner" */
+		if (*p != ' ')
+			return NULL;
+		*p = '\0';
+		if (!(r->owner = split_ino(p + 1, &r->ino)) || !(p = strchr(r->owner, '\n')))
+			return NULL;
+	}
+	if ((r->op != '+' && r->op != '-') || *p != '\n')
+		return NULL;
+	*p = '\0';
+	if (escaped) {
+		if (!unescape(r->name))
+			return NULL;
+		h = hash(r->name);
+		slash = strchr(r->name, '/') != NULL;
+	}
+	r->hash = h;
+	/* names become unlinkat() paths: only plain entries of this
+	 * directory (verify_names checks them against readdir too) */
+	if (!*r->name || slash || strcmp(r->name, ".") == 0 || strcmp(r->name, "..") == 0 ||
+	    (r->owner && !unescape(r->owner)))
+		return NULL;
+	return p + 1;
 }
 
 /* Parses the records after a header that matched; false when malformed. */
 static bool load_records(struct hl_index *x, char *p)
 {
 	size_t lines = 0;
-	for (const char *q = p; (q = strchr(q, '\n')); q++)
+	const char *end = p + strlen(p);
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
 		lines++;
 	if (grow_to(x, lines) < 0)
 		return false;
 	while (*p) {
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			return false; /* torn tail */
-		*nl = '\0';
-		char op = *p++;
-		char *owner = NULL, *end;
-		uint64_t ino = 0;
-		if (op == '+') { /* "+name ino owner" */
-			char *sp = strchr(p, ' ');
-			if (!sp)
-				return false;
-			*sp = '\0';
-			ino = strtoull(sp + 1, &end, 10);
-			if (end == sp + 1 || *end != ' ')
-				return false;
-			owner = end + 1;
-		}
-		if ((op != '+' && op != '-') || !*p || !unescape(p) || (owner && !unescape(owner)))
+		struct record r;
+		if (!(p = split_record(p, &r)))
 			return false;
-		/* names become unlinkat() paths: only plain entries of this
-		 * directory (verify_names checks them against readdir too) */
-		if (strchr(p, '/') || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
-			return false;
-		if (op == '+' ? apply_put_b(x, p, ino, owner, true) < 0 : (apply_del(x, p), 0))
+		if (r.op == '+' ? apply_put_b(x, r.name, r.hash, r.ino, r.owner, true) < 0
+				: (apply_del_h(x, r.name, r.hash), 0))
 			return false;
 		x->file_records++;
-		p = nl + 1;
 	}
 	return true;
 }
@@ -326,6 +428,7 @@ static char *read_file(struct hl_index *x, int dirfd)
 	    st.st_size > (64 << 20))
 		return NULL;
 	char *buf = x->file = malloc((size_t)st.st_size + 1);
+	util_prefault(buf, (size_t)st.st_size + 1);
 	if (!buf || util_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
 		return NULL;
 	buf[st.st_size] = '\0';
@@ -339,12 +442,14 @@ static int load(struct hl_index *x, int dirfd, const struct stat *dir)
 	if (!buf)
 		return 0;
 	char want[HEADER_LEN];
-	stamp_format(dir, want);
-	if (memcmp(buf, want, HEADER_LEN) != 0)
+	int n = stamp_words(dir, want);
+	if (n >= HEADER_LEN - 1 || memcmp(buf, want, (size_t)n) != 0)
 		return 0;
-	if (!load_records(x, buf + HEADER_LEN) || !verify_names(x, dirfd))
+	x->clock = header_clock(buf, (size_t)n, x->boot_id);
+	if (!load_records(x, buf + HEADER_LEN))
 		return 0;
-	return 1;
+	/* where two changes may share a ctime, a matching stamp is not enough */
+	return x->clock == HL_CLOCK_FINE || verify_names(x, dirfd) ? 1 : 0;
 }
 
 int hl_index_load_file(struct hl_index *x, int dirfd)
@@ -419,6 +524,9 @@ static int rescan(struct hl_index *x, int dirfd, struct cni_err *err)
 int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
 {
 	memset(x, 0, sizeof(*x));
+	struct cni_err no_id = {0};
+	if (hl_boot_id(x->boot_id, &no_id) < 0)
+		x->boot_id[0] = '\0'; /* no fast path; boot.c says why */
 	if (grow_to(x, 1) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 	struct stat dir;
@@ -426,7 +534,10 @@ int hl_index_open(struct hl_index *x, int dirfd, struct cni_err *err)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot stat the lease store");
 	if (load(x, dirfd, &dir) == 1)
 		return 0;
+	char boot_id[HL_BOOT_ID_MAX];
+	memcpy(boot_id, x->boot_id, sizeof(boot_id));
 	hl_index_free(x);
+	memcpy(x->boot_id, boot_id, sizeof(boot_id));
 	if (grow_to(x, 1) < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "lease index");
 	return rescan(x, dirfd, err);
@@ -515,6 +626,8 @@ int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 		fd = rewrite_file(x, dirfd);
 	if (fd < 0)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "cannot write the lease index");
+	if (x->clock == HL_CLOCK_UNKNOWN && x->boot_id[0])
+		x->clock = hl_dir_fine_grained(dirfd) ? HL_CLOCK_FINE : HL_CLOCK_COARSE;
 	/* Our last change to the directory is done: the stamp from here on
 	 * tells whether anybody else changed it. */
 	struct stat dir;
@@ -523,7 +636,7 @@ int hl_index_flush(struct hl_index *x, int dirfd, struct cni_err *err)
 	if (fstat(dirfd, &dir) < 0)
 		rc = -1;
 	else
-		stamp_format(&dir, header);
+		header_format(&dir, x, header);
 	if (rc == 0 && pwrite(fd, header, HEADER_LEN, 0) != HEADER_LEN)
 		rc = -1;
 	if (rc < 0)

@@ -7,23 +7,32 @@
  * every writer, ours and the reference, changes the store only while
  * holding <store>/lock, and it only ever creates and deletes lease files
  * (contents are written once, before the lock is dropped). The index is
- * trusted, under the lock, only when
- *  - its header's stamp (the directory's inode, size, mtime and ctime in ns,
- *    taken after our last change) still matches the directory: on
- *    filesystems with multigrain timestamps (ext4, xfs, btrfs on >= 6.13) a
- *    change that follows a stat() always gets a new timestamp; and
+ * trusted, under the lock, only when its header's stamp (the directory's
+ * inode, size, mtime and ctime in ns, taken after our last change) still
+ * matches the directory, and either
+ *  - the header says that this boot's probe (dirclock.h) found the
+ *    directory's timestamps fine-grained: with multigrain timestamps (Linux
+ *    >= 6.13: tmpfs, ext4, xfs, btrfs) a change that follows a stat() always
+ *    gets a new ctime, so the stamp alone proves that nobody changed the
+ *    directory since, and no readdir is needed; or
  *  - one readdir shows exactly the indexed names, each with the inode number
- *    recorded: this covers filesystems with coarse timestamps (tmpfs), where
- *    inode numbers are not reused soon.
+ *    recorded. This covers coarse timestamps (older kernels), where two
+ *    changes in one clock tick share a ctime: on tmpfs inode numbers are not
+ *    reused soon, and on ext4 a reused inode must also fall in the same tick
+ *    as our stamp (both checks must miss together).
  * Otherwise it is rebuilt by a full rescan (the reference's cost, once).
- * Either check alone has a hole (ext4 reuses inode numbers; tmpfs shares a
- * timestamp between changes in one clock tick); both must miss together.
+ * The probe's answer is tied to the boot id: the next boot may run another
+ * kernel. The readdir is skipped where it can be because it costs about as
+ * much as the rest of a load (0.5 us per lease on tmpfs here).
  * The reference's DEL walk compares every file's trimmed content with
  * "<id>\r\n<ifname>" or "<id>"; the index holds no '\r' and starts with a
  * header line, so it can never match and is never deleted by it.
  *
  * File format: a 128-byte header line "cni-bridge-index 2 <ino> <size>
- * <mtime> <ctime>" padded with spaces, then records "+<name> <ino> <owner>\n"
+ * <mtime> <ctime> <clock>=<boot id>" padded with spaces (clock: fine or
+ * coarse; no word before the first probe, nor in files of older versions;
+ * older versions take a header with the word for stale and rescan once),
+ * then records "+<name> <ino> <owner>\n"
  * (lease added) and "-<name>\n" (removed), name and owner %XX-escaped.
  * Records are appended before the header is rewritten, so a crash leaves a
  * stale header, which forces a rescan. Not thread-safe; use under the lock. */
@@ -44,6 +53,13 @@
  * so one seen by a lock holder is a crash remnant and is removed. */
 #define HL_TMP_PREFIX ".tmp-"
 
+/* Room for a boot id (boot.h), NUL included */
+#define HL_BOOT_ID_MAX 64
+
+/* What hl_dir_fine_grained (dirclock.h) found for the store directory in
+ * this boot: unknown until probed. */
+enum hl_clock { HL_CLOCK_UNKNOWN, HL_CLOCK_COARSE, HL_CLOCK_FINE };
+
 struct hl_lease {
 	char *name;		      /* file name in the store */
 	char *owner;		      /* trimmed content; "" = unreadable, never matches */
@@ -59,11 +75,13 @@ struct hl_index {
 	size_t n, cap, live;
 	uint32_t *bucket; /* slot + 1, 0 = empty */
 	size_t nbucket;
-	char *file;	       /* the loaded index; loaded entries point into it */
-	struct strbuf journal; /* records not yet in the file */
-	size_t file_records;   /* records in the file, incl. '-' ones */
-	bool rewrite;	       /* write a fresh file at flush */
-	bool restamp;	       /* the directory changed otherwise (boot.h): re-stamp */
+	char *file;		      /* the loaded index; loaded entries point into it */
+	struct strbuf journal;	      /* records not yet in the file */
+	size_t file_records;	      /* records in the file, incl. '-' ones */
+	bool rewrite;		      /* write a fresh file at flush */
+	bool restamp;		      /* the directory changed otherwise (boot.h): re-stamp */
+	enum hl_clock clock;	      /* the directory's timestamps, as probed in this boot */
+	char boot_id[HL_BOOT_ID_MAX]; /* this boot's (boot.h); "" when unreadable */
 };
 
 /* Loads the index if its stamp matches st (the directory as it is now);

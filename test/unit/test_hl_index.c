@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "plugin/host-local/boot.h"
 #include "plugin/host-local/index.h"
 
-/* Runs once on /tmp (ext4 here: multigrain timestamps) and once on /dev/shm
- * (tmpfs: coarse timestamps), the two kinds of dataDir seen in practice. */
+/* Runs once on /tmp (ext4 here) and once on /dev/shm (tmpfs), the two kinds
+ * of dataDir seen in practice; both have multigrain timestamps from Linux
+ * 6.13 on, coarse ones before. */
 static const char *base = "/tmp";
 
 struct fx {
@@ -263,14 +266,39 @@ static void test_same_name_new_inode(void **state)
 	hl_index_free(&x);
 }
 
-/* A lease that appeared without the stamp noticing (as on tmpfs within one
- * clock tick) is still caught by the readdir: splice the current stamp onto
- * the records from before the create. */
+/* The header of the index file, with its clock word (index.c) replaced by
+ * word ("" for none, as an older version wrote it). */
+static void header_with_clock(const char *cur, const char *word, char out[128])
+{
+	memcpy(out, cur, 128);
+	char *w = memmem(out, 127, " fine=", 6);
+	if (!w)
+		w = memmem(out, 127, " coarse=", 8);
+	assert_non_null(w); /* every flush probes the directory's clock */
+	int n = snprintf(w, (size_t)(out + 127 - w), "%s%s", *word ? " " : "", word);
+	memset(w + n, ' ', (size_t)(out + 127 - w - n));
+	out[127] = '\n';
+}
+
+static void this_boot(char id[HL_BOOT_ID_MAX])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(id, HL_BOOT_ID_MAX, f));
+	id[strcspn(id, "\n")] = '\0';
+	fclose(f);
+}
+
+/* A lease that appeared without the stamp noticing (as on a coarse clock
+ * within one tick) is still caught by the readdir, unless the header says
+ * that this boot's probe found the directory's timestamps fine-grained:
+ * splice the current stamp onto the records from before the create. */
 static void test_unnoticed_create(void **state)
 {
 	struct fx *f = *state;
 	struct hl_index x;
-	char old[4096], cur[4096];
+	char old[4096], cur[128], id[HL_BOOT_ID_MAX], word[128];
+	this_boot(id);
 	reopen(f, &x);
 	put_lease(f, &x, "10.0.0.2", "c1\r\neth0");
 	close_index(f, &x);
@@ -280,16 +308,61 @@ static void test_unnoticed_create(void **state)
 	put_file(f, "10.0.0.3", "c3\r\neth0");
 	assert_false(reopen(f, &x));
 	close_index(f, &x); /* a fresh file stamped with the directory now */
-	fd = openat(f->dirfd, HL_INDEX_NAME, O_RDWR | O_CLOEXEC);
-	assert_int_equal(read(fd, cur, 128), 128);
-	memcpy(old, cur, 128);
-	assert_int_equal(ftruncate(fd, 0), 0);
-	assert_int_equal(pwrite(fd, old, (size_t)old_len, 0), old_len);
-	close(fd);
-	assert_false(reopen(f, &x));
-	assert_string_equal(owner_of(&x, "10.0.0.3"), "c3\r\neth0");
+	/* coarse in this boot; fine in another boot; an older version's header
+	 * without the word; fine in this boot */
+	const char *fmt[] = {"coarse=%s", "fine=0000-%s", "%.0s", "fine=%s"};
+	for (size_t i = 0; i < 4; i++) {
+		fd = openat(f->dirfd, HL_INDEX_NAME, O_RDWR | O_CLOEXEC);
+		assert_int_equal(read(fd, cur, 128), 128);
+		snprintf(word, sizeof(word), fmt[i], id);
+		header_with_clock(cur, word, old);
+		assert_int_equal(ftruncate(fd, 0), 0);
+		assert_int_equal(pwrite(fd, old, (size_t)old_len, 0), old_len);
+		close(fd);
+		if (i < 3) { /* not proven fine in this boot: the readdir runs */
+			assert_false(reopen(f, &x));
+			assert_string_equal(owner_of(&x, "10.0.0.3"), "c3\r\neth0");
+		} else { /* the stamp alone decides, by design */
+			assert_true(reopen(f, &x));
+			assert_null(owner_of(&x, "10.0.0.3"));
+		}
+		close_index(f, &x);
+	}
+}
+
+/* Every flush records the probe (dirclock.h): fine-grained directory
+ * timestamps from Linux 6.13 on (tmpfs and ext4 both have them), coarse
+ * before; the probe leaves no file behind and is not repeated while the
+ * header names this boot. */
+static void test_clock_probe(void **state)
+{
+	struct fx *f = *state;
+	struct hl_index x;
+	struct utsname u;
+	char id[HL_BOOT_ID_MAX], cur[129] = {0}, want[128];
+	unsigned major = 0, minor = 0;
+	this_boot(id);
+	assert_int_equal(uname(&u), 0);
+	assert_int_equal(sscanf(u.release, "%u.%u", &major, &minor), 2);
+	bool fine = major > 6 || (major == 6 && minor >= 13);
+	reopen(f, &x);
+	put_lease(f, &x, "10.0.0.2", "c1\r\neth0");
 	close_index(f, &x);
+	int fd = openat(f->dirfd, HL_INDEX_NAME, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(read(fd, cur, 128), 128);
+	close(fd);
+	snprintf(want, sizeof(want), " %s=%s ", fine ? "fine" : "coarse", id);
+	assert_non_null(strstr(cur, want));
 	assert_true(reopen(f, &x));
+	assert_int_equal(x.clock, fine ? HL_CLOCK_FINE : HL_CLOCK_COARSE);
+	put_lease(f, &x, "10.0.0.4", "c4\r\neth0");
+	close_index(f, &x);
+	assert_int_equal(faccessat(f->dirfd, ".tmp-clock-1", F_OK, 0), -1);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -a %s | grep tmp-)\"", f->dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(reopen(f, &x));
+	assert_string_equal(owner_of(&x, "10.0.0.4"), "c4\r\neth0");
 	hl_index_free(&x);
 }
 
@@ -314,6 +387,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_same_name_new_inode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unnoticed_create, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clock_probe, setup, teardown),
 	    cmocka_unit_test(test_trim),
 	};
 	int failed = cmocka_run_group_tests_name("hl_index on /tmp", tests, NULL, NULL);
