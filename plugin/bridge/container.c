@@ -157,8 +157,11 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 	 * arp_notify sends no gratuitous ARP then. With the address first,
 	 * that broadcast is flooded by the bridge to every pod on the node
 	 * inside this very request (about 1.4 ms per ADD at 250 pods on the
-	 * bench machine, issue 14), while the reference's own one is dropped
-	 * anyway: it goes out while its port is still disabled. */
+	 * bench machine, issue 14) whenever the linkwatch worker has enabled
+	 * the bridge port before the announcement leaves; that is a race, and
+	 * on a quiet bridge the port is usually still disabled, so the
+	 * reference's own announcement is mostly dropped: neighbours lose
+	 * nothing they could count on. */
 	struct nl_batch b;
 	nl_batch_init(&b, &nl);
 	if (!s->conf->disable_container_iface &&
