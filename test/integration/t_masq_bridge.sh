@@ -5,6 +5,7 @@
 # of nft/iptables with the nftables backend; interop with the reference.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/t_masq_lib.inc"
+. "$(dirname "$0")/t_bridge_lib.inc"
 
 # conf FILE NAME EXTRA-JQ: a dual-stack bridge network.
 conf() {
@@ -191,6 +192,31 @@ for B in nft ipt; do
 	ours DEL c1 /run/netns/c1 eth1 "$T/gcother.json"
 	check_eq "$B: all gone after DEL" "$(nft_masq_rules | grep -c .)$(nat4 | grep -c CNI-)" 00
 done
+
+# Without libnftnl (hidden in this test's mount namespace), the nftables
+# backend fails with an error that names the library and the way out, and
+# leaves nothing behind (checked once the library is back, so that nft(8),
+# which needs it too, can list the rules).
+lib=$(readlink -f "$(ldconfig -p | awk '/libnftnl\.so\.11 .*x86-64/ { print $NF; exit }')")
+if [ -f "$lib" ] && mount --bind /dev/null "$lib"; then
+	netns_new c9
+	veths=$(host_veths)
+	ours ADD c9 /run/netns/c9 eth0 "$T/nft.json"
+	umount "$lib"
+	check_eq "no libnftnl: nftables ADD fails with code 999" "$RC $(json_get "$OUT" .code)" "1 999"
+	check_match "... naming the library and the way out" "$(json_get "$OUT" .msg)" \
+		"needs libnftnl\.so\.11, which cannot be loaded.*install Debian's libnftnl11"
+	check_eq "... and leaves no veth, lease or rule behind" \
+		"$(host_veths) $(ls /var/lib/cni/networks/mqnet | grep -c '^10\.77') $(nft_rules_of c9)" \
+		"$veths 0 0"
+	check_eq "... the container has no eth0" "$(ip -n c9 -o link show eth0 2>/dev/null | wc -l)" 0
+	ours ADD c9 /run/netns/c9 eth0 "$T/nft.json"
+	check_eq "with libnftnl back, the same ADD works" "$RC $(nft_rules_of c9)" "0 2"
+	ours DEL c9 /run/netns/c9 eth0 "$T/nft.json"
+	ip netns del c9
+else
+	not_ok "cannot hide libnftnl (found: '$lib')"
+fi
 
 # Interop with the reference bridge (v1.1.1: iptables only, DEL needs the link).
 conf "$T/ref.json" mqnet '.cniVersion = "0.4.0"'
