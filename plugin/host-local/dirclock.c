@@ -31,9 +31,10 @@ static bool change_then_ctime(int dirfd, const char *name, struct timespec *ctim
 	struct stat st;
 	if (mknodat(dirfd, name, S_IFREG | 0600, 0) < 0)
 		return false;
-	bool ok = unlinkat(dirfd, name, 0) == 0 && fstat(dirfd, &st) == 0;
+	if (unlinkat(dirfd, name, 0) < 0 || fstat(dirfd, &st) < 0)
+		return false;
 	*ctime = st.st_ctim;
-	return ok;
+	return true;
 }
 
 static bool same_time(const struct timespec *a, const struct timespec *b)

@@ -29,11 +29,18 @@ char *hl_trim(char *s)
 
 /* ---- the hash table ---------------------------------------------------- */
 
+/* FNV-1a, one byte at a time (split_record hashes while it scans) */
+#define HASH_SEED 2166136261u
+static inline uint32_t hash_step(uint32_t h, uint8_t c)
+{
+	return (h ^ c) * 16777619u;
+}
+
 static uint32_t hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_SEED;
 	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
+		h = hash_step(h, (uint8_t)*s);
 	return h;
 }
 
@@ -324,10 +331,10 @@ static char *split_record(char *p, struct record *r)
 	r->name = p;
 	r->owner = NULL;
 	r->ino = 0;
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_SEED;
 	bool escaped = false, slash = false;
 	for (; *p && *p != '\n' && !(*p == ' ' && r->op == '+'); p++) {
-		h = (h ^ (uint8_t)*p) * 16777619u;
+		h = hash_step(h, (uint8_t)*p);
 		escaped |= *p == '%';
 		slash |= *p == '/';
 	}
