@@ -33,7 +33,8 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
  * IPv4 address conflicts; IPv6: an overlapping subnet does) and
  * forceAddress. EEXIST (a concurrent ADD) is success. When it added the
  * address it pins the bridge MAC to br->mac, the MAC bridge_ensure found
- * (upstream ensureAddr); an address already there changes nothing. */
+ * (upstream ensureAddr), and returns 1; an address already there changes
+ * nothing: 0. -1 with err set on failure. */
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		       const struct cni_ipnet *gw, struct cni_err *err);
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */

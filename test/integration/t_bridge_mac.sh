@@ -40,9 +40,12 @@ check_eq "L3 without isGateway: not pinned" "$(assign nogw)" 1
 ours DEL c3 /run/netns/a eth0 "$T/l3.json"
 
 # --- isGateway on an operator bridge that has a port: pinned to the MAC
-# it had before our veth joined.
+# it had before our veth joined. The port's MAC is the highest a random one
+# can be, so our veth's lowers the bridge's when it joins: the result must
+# come from a look after the pin, not from the one before the container.
 ip link add gwbr type bridge && ip link set gwbr up
-ip link add opv0 type veth peer name opv1 && ip link set opv0 master gwbr
+ip link add opv0 type veth peer name opv1 && ip link set opv0 address fe:ff:ff:ff:ff:f0 &&
+	ip link set opv0 master gwbr
 before=$(mac gwbr)
 bconf "$T/gw.json" 10-bridge.conflist "" '.bridge = "gwbr" | .ipam.ranges = [[{"subnet": "10.82.0.0/24"}]]'
 ours ADD c4 /run/netns/a eth0 "$T/gw.json"
