@@ -15,7 +15,7 @@
 struct add {
 	const struct cni_request *req;
 	struct bridge_conf conf;
-	struct nl host;
+	struct nl host, watch; /* watch: link notifications, see veth_wait_forwarding */
 	struct netns ns;
 	struct cni_result prev, ipam;
 	bool has_prev, ipam_done, veth_made, masq_done, spoofchk_done;
@@ -207,6 +207,8 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 		return -1;
 	if (look_up_bridge(a, err) < 0)
 		return -1;
+	if (!a->conf.disable_container_iface && veth_watch_open(&a->watch, err) < 0)
+		return -1;
 	a->ctr.conf = &a->conf;
 	a->ctr.ifname = a->req->env.ifname;
 	a->ctr.ipam = a->conf.ipam_type ? &a->ipam : NULL;
@@ -228,7 +230,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 					   a->host_name);
 		if (rc)
 			return -1;
-	} else if (veth_wait_forwarding(&a->host, a->host_name, &a->port, err) < 0) {
+	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0) {
 		return -1;
 	}
 	return build_result(a, res, err);
@@ -275,6 +277,7 @@ int bridge_add(const struct cni_request *req, struct cni_result *res, struct cni
 	if (rc < 0)
 		rollback(&a);
 	nl_close(&a.host);
+	nl_close(&a.watch);
 	netns_close(&a.ns);
 	cni_result_free(&a.ipam);
 	cni_result_free(&a.prev);

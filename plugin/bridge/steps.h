@@ -57,11 +57,15 @@ int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
  * For a pair made without master and up (VLAN gateway pairs). */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
-/* Bounded poll until the port is oper-up and enabled on the bridge
- * (forwarding, or listening/learning on an STP bridge). *port is its
- * last look (its MAC goes into the result). */
-int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
-			 struct cni_err *err);
+/* The port forwards once the container's end is up: veth_watch_open
+ * subscribes *watch to link notifications, before the container's end goes
+ * up; veth_wait_forwarding then waits (2.5 s at most) until the port is
+ * oper-up and enabled on the bridge (forwarding, or listening/learning on
+ * an STP bridge). *port is its last state seen (its MAC goes into the
+ * result). */
+int veth_watch_open(struct nl *watch, struct cni_err *err);
+int veth_wait_forwarding(struct nl *host, struct nl *watch, const char *host_name,
+			 struct nl_link *port, struct cni_err *err);
 
 /* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
  * work happens on a worker thread inside CNI_NETNS (its own netlink

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -101,12 +104,58 @@ static void test_other_group_ignored(void **state)
 	nl_close(&w);
 }
 
+static bool is_up(const struct nl_link *l, void *arg)
+{
+	(void)arg;
+	return l->flags & IFF_UP;
+}
+
+/* nl_watch_link finds the announcement that satisfies its predicate, for
+ * the named link only, queued or arriving within the wait. */
+static void test_watch_link(void **state)
+{
+	(void)state;
+	struct nl w, nl;
+	struct cni_err err = {0};
+	struct nl_link got = {.ifindex = 0}, now;
+
+	watch(&w, RTNLGRP_LINK);
+	assert_int_equal(nl_open(&nl, &err), 0);
+	assert_int_equal(nl_bridge_create(&nl, "wl0", 0, NULL, false, &err), 0);
+	assert_int_equal(nl_bridge_create(&nl, "wl1", 0, NULL, false, &err), 0);
+	assert_int_equal(nl_link_get(&nl, "wl0", 0, &now, &err), 0);
+	/* both announced, neither up */
+	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 0);
+	assert_int_equal(nl_link_get(&nl, "wl1", 0, &got, &err), 0);
+	assert_int_equal(nl_link_set_up(&nl, got.ifindex, "wl1", &err), 0);
+	got.ifindex = 0;
+	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 0);
+	assert_int_equal(nl_link_set_up(&nl, now.ifindex, "wl0", &err), 0);
+	assert_int_equal(nl_watch_link(&w, "wl0", 1000, is_up, NULL, &got, &err), 1);
+	assert_int_equal(got.ifindex, now.ifindex);
+	assert_string_equal(got.name, "wl0");
+	assert_string_equal(got.kind, "bridge");
+	/* more than the socket can hold: dropped, and said so */
+	int small = 1;
+	assert_int_equal(setsockopt(mnl_socket_get_fd(w.mnl), SOL_SOCKET, SO_RCVBUF, &small,
+				    sizeof(small)), 0);
+	for (int i = 0; i < 20; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "wx%d", i);
+		assert_int_equal(nl_bridge_create(&nl, name, 0, NULL, false, &err), 0);
+	}
+	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 2);
+	nl_close(&nl);
+	nl_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cloexec_and_timeout),
 	    cmocka_unit_test(test_change_before_wait_wakes),
 	    cmocka_unit_test(test_other_group_ignored),
+	    cmocka_unit_test(test_watch_link),
 	};
 	struct nl nl;
 	struct cni_err err = {0};
