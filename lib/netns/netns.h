@@ -70,7 +70,7 @@ struct netns_task {
 	int ret;
 	bool started;
 	pthread_t tid;
-	bool pinned;	  /* born on the caller's CPU; then gets `affinity` back */
+	bool pinned;	    /* born on the caller's CPU; then gets `affinity` back */
 	cpu_set_t affinity; /* the caller's CPU mask */
 };
 /* Returns 0 (the worker runs), or -1 with err (nothing started, done not

@@ -145,7 +145,8 @@ static bool scan_links(const char *buf, size_t len, const char *name,
 		struct nl_link l = {.ifindex = 0};
 		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 		if (nlh->nlmsg_type != RTM_NEWLINK ||
-		    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifi) || ifi->ifi_family != AF_UNSPEC)
+		    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifi) ||
+		    ifi->ifi_family != AF_UNSPEC)
 			continue;
 		if (link_msg_cb(nlh, &l) == MNL_CB_OK && strcmp(l.name, name) == 0 && ok(&l, arg)) {
 			*out = l;

@@ -141,9 +141,8 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	/* Listed after the container's, as upstream, so IPs keep index 2. */
 	if (!a->has_vlan_gw)
 		return 0;
-	return cni_result_add_iface(res, a->gw_now.name,
-				    nl_mac_format(a->gw_now.mac, a->gw_now.mac_len, m[3]), NULL,
-				    err);
+	return cni_result_add_iface(
+	    res, a->gw_now.name, nl_mac_format(a->gw_now.mac, a->gw_now.mac_len, m[3]), NULL, err);
 }
 
 /* A prevResult is carried forward (spec): ours is appended to it. */

@@ -171,8 +171,9 @@ int veth_wait_forwarding(struct nl *host, struct nl *watch, const char *host_nam
 	int rc;
 
 	while ((left = start + FORWARD_TIMEOUT_MS - util_now_ms()) > 0) {
-		rc = nl_watch_link(watch, host_name, left < FORWARD_LOOK_MS ? (int)left : FORWARD_LOOK_MS,
-				   forwards, NULL, port, err);
+		rc = nl_watch_link(watch, host_name,
+				   left < FORWARD_LOOK_MS ? (int)left : FORWARD_LOOK_MS, forwards,
+				   NULL, port, err);
 		if (rc == 1)
 			return 0;
 		if (rc < 0)

@@ -137,8 +137,8 @@ static void test_watch_link(void **state)
 	assert_string_equal(got.kind, "bridge");
 	/* more than the socket can hold: dropped, and said so */
 	int small = 1;
-	assert_int_equal(setsockopt(mnl_socket_get_fd(w.mnl), SOL_SOCKET, SO_RCVBUF, &small,
-				    sizeof(small)), 0);
+	assert_int_equal(
+	    setsockopt(mnl_socket_get_fd(w.mnl), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
 	for (int i = 0; i < 20; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "wx%d", i);
