@@ -10,6 +10,7 @@
 #include <linux/if_bridge.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include "lib/util/clock.h"
 
 static struct ifinfomsg *ifi_of(struct nlmsghdr *nlh)
 {
@@ -162,6 +163,7 @@ int nl_watch_link(struct nl *watch, const char *name, int timeout_ms,
 {
 	char buf[16384];
 	int fd = mnl_socket_get_fd(watch->mnl);
+	int64_t deadline = util_now_ms() + timeout_ms;
 	bool found = false;
 
 	for (;;) {
@@ -177,19 +179,18 @@ int nl_watch_link(struct nl *watch, const char *name, int timeout_ms,
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
 					     "cannot read link notifications");
-		/* the queue is empty: what it held decides, else wait once */
+		/* the queue is empty: what it held decides, else wait for more
+		 * (other links' news, e.g. the bridge family's announcement of
+		 * the same port, come first and do not end the wait) */
 		if (found)
 			return 1;
-		if (timeout_ms <= 0)
+		int64_t left = deadline - util_now_ms();
+		if (left <= 0)
 			return 0;
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int rc = poll(&p, 1, timeout_ms);
-		if (rc < 0 && errno != EINTR)
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
 			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
 					     "cannot wait for link notifications");
-		if (rc <= 0)
-			return 0;
-		timeout_ms = 0; /* one wait: the caller re-arms with what is left */
 	}
 }
 

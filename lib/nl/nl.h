@@ -173,7 +173,9 @@ int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struc
 		   void *arg, struct cni_err *err);
 /* Reads the link notifications on watch (subscribed to RTNLGRP_LINK): the
  * queued ones, then, when none of them does, those that arrive within
- * timeout_ms (one wait). A notification carries the link's whole state,
+ * timeout_ms (link.c: it parses them as nl_link_get does). Notifications
+ * about other links, or that fail ok, do not end the wait early. A
+ * notification carries the link's whole state,
  * as a GETLINK reply does, and reading it does not take the RTNL lock
  * that a GETLINK waits for. Returns 1 with *out = the last RTM_NEWLINK
  * about name for which ok(link, arg) holds, 0 when none came, 2 when the

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -110,6 +111,28 @@ static bool is_up(const struct nl_link *l, void *arg)
 	return l->flags & IFF_UP;
 }
 
+/* A child sets link name up after ms milliseconds (same netns). */
+static pid_t child;
+static void up_later(const char *name, int ms)
+{
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct nl nl;
+		struct nl_link l;
+		struct cni_err e = {0};
+		usleep((useconds_t)ms * 1000);
+		_exit(nl_open(&nl, &e) < 0 || nl_link_get(&nl, name, 0, &l, &e) != 0 ||
+		      nl_link_set_up(&nl, l.ifindex, name, &e) < 0);
+	}
+}
+
+static int reap(void)
+{
+	int st;
+	return waitpid(child, &st, 0) == child && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* nl_watch_link finds the announcement that satisfies its predicate, for
  * the named link only, queued or arriving within the wait. */
 static void test_watch_link(void **state)
@@ -126,12 +149,16 @@ static void test_watch_link(void **state)
 	assert_int_equal(nl_link_get(&nl, "wl0", 0, &now, &err), 0);
 	/* both announced, neither up */
 	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 0);
-	assert_int_equal(nl_link_get(&nl, "wl1", 0, &got, &err), 0);
-	assert_int_equal(nl_link_set_up(&nl, got.ifindex, "wl1", &err), 0);
-	got.ifindex = 0;
-	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 0);
-	assert_int_equal(nl_link_set_up(&nl, now.ifindex, "wl0", &err), 0);
-	assert_int_equal(nl_watch_link(&w, "wl0", 1000, is_up, NULL, &got, &err), 1);
+	/* news of another link during the wait does not end it */
+	up_later("wl1", 20);
+	long long t0 = now_ms();
+	assert_int_equal(nl_watch_link(&w, "wl0", 150, is_up, NULL, &got, &err), 0);
+	assert_true(now_ms() - t0 >= 149);
+	assert_int_equal(reap(), 0);
+	/* the awaited news, during the wait */
+	up_later("wl0", 20);
+	assert_int_equal(nl_watch_link(&w, "wl0", 5000, is_up, NULL, &got, &err), 1);
+	assert_int_equal(reap(), 0);
 	assert_int_equal(got.ifindex, now.ifindex);
 	assert_string_equal(got.name, "wl0");
 	assert_string_equal(got.kind, "bridge");
