@@ -15,16 +15,14 @@
 struct add {
 	const struct cni_request *req;
 	struct bridge_conf conf;
-	struct nl host, watch; /* watch: link notifications, see veth_wait_forwarding */
+	struct nl host;
 	struct netns ns;
 	struct cni_result prev, ipam;
 	bool has_prev, ipam_done, veth_made, masq_done, spoofchk_done;
 	bool has_vlan_gw, vlan_gw_made; /* isGateway with vlan: "<bridge>.<vid>" */
-	bool br_pinned;			/* this ADD set the bridge's MAC */
 	struct nl_link vlan_gw;
 	char host_name[IFNAMSIZ];
 	struct nl_link br, port;
-	struct nl_link br_now, gw_now; /* for the result: see look_up_bridge */
 	struct bridge_gws gws;
 	struct ctr_setup ctr;
 };
@@ -72,10 +70,8 @@ static int gateways_on_bridge(struct add *a, struct cni_err *err)
 		on = &a->vlan_gw, c = &gc;
 	}
 	for (size_t i = 0; i < a->gws.n; i++) {
-		int rc = bridge_ensure_addr(&a->host, c, on, &a->gws.v[i], err);
-		if (rc < 0)
+		if (bridge_ensure_addr(&a->host, c, on, &a->gws.v[i], err) < 0)
 			return -1;
-		a->br_pinned |= rc == 1 && !a->has_vlan_gw;
 		fam[a->gws.v[i].ip.family == AF_INET6] = true;
 	}
 	if (fam[0] && bridge_enable_forwarding(AF_INET, err) < 0)
@@ -95,43 +91,18 @@ static int masq(struct add *a, struct cni_err *err)
 	return 0;
 }
 
-/* The bridge's MAC for the result, once this ADD is done changing it.
- * The bridge follows its lowest port MAC, so it may change when our veth
- * joins; that is over before the container's link goes up, and so the
- * first look comes then, rather than at the end as in the reference: once
- * the link is up, the kernel's workers hold the RTNL lock for the new port
- * and the container's IPv6 set-up, and a GETLINK waits for them (with 250
- * pods on the bridge, a good part of an ADD's extra time, issue 14). The
- * gateway steps come after the container's (a failure in the container
- * must not leave a gateway address behind, as in the reference); when one
- * pinned the MAC (the first isGateway ADD), or made a VLAN gateway
- * interface, look_up_bridge_again looks again. */
-static int look_up_bridge(struct add *a, struct cni_err *err)
-{
-	if (nl_link_get(&a->host, NULL, a->br.ifindex, &a->br_now, err) != 0)
-		return cni_err_isset(err) ? -1
-					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge vanished");
-	return 0;
-}
-
-static int look_up_bridge_again(struct add *a, struct cni_err *err)
-{
-	if (a->br_pinned && look_up_bridge(a, err) < 0)
-		return -1;
-	if (a->has_vlan_gw && nl_link_get(&a->host, NULL, a->vlan_gw.ifindex, &a->gw_now, err) != 0)
-		return cni_err_isset(err)
-			   ? -1
-			   : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished", a->vlan_gw.name);
-	return 0;
-}
-
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	char m[4][18];
+	struct nl_link br, gw;
 
-	/* The host veth's MAC is the forwarding wait's last look, the last
-	 * step (udev may rewrite it, reference #805). */
-	nl_mac_format(a->br_now.mac, a->br_now.mac_len, m[0]);
+	/* Read the bridge MAC last: it follows its ports unless an isGateway
+	 * ADD pinned it. The host veth's is the forwarding wait's last look,
+	 * the last step (udev may rewrite it, reference #805). */
+	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0)
+		return cni_err_isset(err) ? -1
+					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge vanished");
+	nl_mac_format(br.mac, br.mac_len, m[0]);
 	nl_mac_format(a->port.mac, a->port.mac_len, m[1]);
 	nl_mac_format(a->ctr.mac, NL_MAC_LEN, m[2]);
 	if (cni_result_add_iface(res, a->conf.bridge, m[0], NULL, err) < 0 ||
@@ -141,8 +112,12 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	/* Listed after the container's, as upstream, so IPs keep index 2. */
 	if (!a->has_vlan_gw)
 		return 0;
-	return cni_result_add_iface(
-	    res, a->gw_now.name, nl_mac_format(a->gw_now.mac, a->gw_now.mac_len, m[3]), NULL, err);
+	if (nl_link_get(&a->host, NULL, a->vlan_gw.ifindex, &gw, err) != 0)
+		return cni_err_isset(err)
+			   ? -1
+			   : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished", a->vlan_gw.name);
+	return cni_result_add_iface(res, gw.name, nl_mac_format(gw.mac, gw.mac_len, m[3]), NULL,
+				    err);
 }
 
 /* A prevResult is carried forward (spec): ours is appended to it. */
@@ -204,10 +179,6 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	a->veth_made = true;
 	if (veth_config_host_end(&a->host, &a->conf, a->host_name, err) < 0)
 		return -1;
-	if (look_up_bridge(a, err) < 0)
-		return -1;
-	if (!a->conf.disable_container_iface && veth_watch_open(&a->watch, err) < 0)
-		return -1;
 	a->ctr.conf = &a->conf;
 	a->ctr.ifname = a->req->env.ifname;
 	a->ctr.ipam = a->conf.ipam_type ? &a->ipam : NULL;
@@ -216,7 +187,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;
 	a->spoofchk_done = true;
-	if (gateways_on_bridge(a, err) < 0 || look_up_bridge_again(a, err) < 0)
+	if (gateways_on_bridge(a, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
 		return -1;
@@ -229,7 +200,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 					   a->host_name);
 		if (rc)
 			return -1;
-	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0) {
+	} else if (veth_wait_forwarding(&a->host, a->host_name, &a->port, err) < 0) {
 		return -1;
 	}
 	return build_result(a, res, err);
@@ -276,7 +247,6 @@ int bridge_add(const struct cni_request *req, struct cni_result *res, struct cni
 	if (rc < 0)
 		rollback(&a);
 	nl_close(&a.host);
-	nl_close(&a.watch);
 	netns_close(&a.ns);
 	cni_result_free(&a.ipam);
 	cni_result_free(&a.prev);

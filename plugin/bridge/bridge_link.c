@@ -136,7 +136,7 @@ int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struc
 	if (rc == 0 && nl_addr_add(host, br->ifindex, gw, c->bridge, err) == -1)
 		rc = -1; /* -EEXIST: a concurrent ADD added the same gateway */
 	if (rc == 0)
-		rc = pin_mac(host, c, br, err) < 0 ? -1 : 1;
+		rc = pin_mac(host, c, br, err);
 out:
 	free(addrs);
 	return rc;

@@ -33,8 +33,7 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
  * IPv4 address conflicts; IPv6: an overlapping subnet does) and
  * forceAddress. EEXIST (a concurrent ADD) is success. When it added the
  * address it pins the bridge MAC to br->mac, the MAC bridge_ensure found
- * (upstream ensureAddr), and returns 1; an address already there changes
- * nothing: 0. -1 with err set on failure. */
+ * (upstream ensureAddr); an address already there changes nothing. */
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		       const struct cni_ipnet *gw, struct cni_err *err);
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
@@ -57,15 +56,11 @@ int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
  * For a pair made without master and up (VLAN gateway pairs). */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
-/* The port forwards once the container's end is up: veth_watch_open
- * subscribes *watch to link notifications, before the container's end goes
- * up; veth_wait_forwarding then waits (2.5 s at most) until the port is
- * oper-up and enabled on the bridge (forwarding, or listening/learning on
- * an STP bridge). *port is its last state seen (its MAC goes into the
- * result). */
-int veth_watch_open(struct nl *watch, struct cni_err *err);
-int veth_wait_forwarding(struct nl *host, struct nl *watch, const char *host_name,
-			 struct nl_link *port, struct cni_err *err);
+/* Bounded poll until the port is oper-up and enabled on the bridge
+ * (forwarding, or listening/learning on an STP bridge). *port is its
+ * last look (its MAC goes into the result). */
+int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
+			 struct cni_err *err);
 
 /* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
  * work happens on a worker thread inside CNI_NETNS (its own netlink
