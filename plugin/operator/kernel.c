@@ -129,7 +129,13 @@ static void link_to_iface(struct nl_object *o, void *arg)
 	i->up = rtnl_link_get_flags(l) & IFF_UP;
 	i->master = rtnl_link_get_master(l);
 	i->peer = rtnl_link_get_link(l);
-	i->peer_nsid = rtnl_link_get_link_netnsid(l, &nsid) == 0 ? nsid : -1;
+	i->peer_nsid = -1;
+	if (rtnl_link_get_link_netnsid(l, &nsid) == 0) {
+		/* the kernel says -1 for a peer netns it can no longer give an
+		 * id to: one whose last reference is gone, being torn down */
+		i->peer_nsid = nsid;
+		i->peer_gone = nsid < 0;
+	}
 }
 
 static void addr_to_iface(struct nl_object *o, void *arg)
@@ -185,6 +191,47 @@ static void load_peer_ns(struct op_ns *ns)
 	netns_close(&h);
 }
 
+static int link_seen_cb(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	*(bool *)arg = true;
+	return NL_OK;
+}
+
+/* Whether netns nsid (as the host numbers it) still exists and holds link
+ * ifindex: GETLINK addressed with IFLA_TARGET_NETNSID, which the kernel
+ * refuses (EINVAL) for an id whose netns is being destroyed. Unclear
+ * answers (no permission, no memory) count as alive: then the caller says
+ * it cannot find the netns rather than guessing it away. */
+static bool peer_alive(struct nl_sock *sk, int nsid, int ifindex)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
+	bool seen = false;
+	int e = -NLE_NOMEM;
+	if (m && nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) == 0 &&
+	    nla_put_s32(m, IFLA_TARGET_NETNSID, nsid) == 0 &&
+	    (e = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, link_seen_cb, &seen)) == 0 &&
+	    (e = nl_send_auto(sk, m)) >= 0)
+		e = nl_recvmsgs_default(sk);
+	nlmsg_free(m);
+	return seen || (e != -NLE_INVAL && e != -NLE_NODEV && e != -NLE_OBJ_NOTFOUND);
+}
+
+/* `ip netns del` unmounts a netns at once, but the kernel tears it down
+ * (and the veth peers in it) later: meanwhile a host veth still names the
+ * peer's nsid, and no path leads there. Such a veth is leaving, not lost. */
+static void mark_gone_peers(struct op_kernel *k, struct nl_sock *sk)
+{
+	struct op_ns *host = &k->ns[0];
+	for (size_t i = 0; i < host->n_ifs; i++) {
+		struct op_iface *veth = &host->ifs[i];
+		if (veth->peer_nsid < 0 || veth->peer_gone || op_kernel_peer_ns(k, veth))
+			continue;
+		veth->peer_gone = !peer_alive(sk, veth->peer_nsid, veth->peer);
+	}
+}
+
 int op_kernel_load(struct op_kernel *k, struct cni_err *err)
 {
 	struct nl_sock *sk = NULL;
@@ -205,6 +252,7 @@ int op_kernel_load(struct op_kernel *k, struct cni_err *err)
 	for (size_t i = 1; i < k->n; i++)
 		if ((k->ns[i].nsid = host_nsid(sk, k->ns[i].path)) >= 0)
 			load_peer_ns(&k->ns[i]);
+	mark_gone_peers(k, sk);
 	nl_socket_free(sk);
 	return 0;
 }
@@ -231,6 +279,8 @@ const struct op_iface *op_ns_iface(const struct op_ns *ns, const char *name, int
 
 const struct op_ns *op_kernel_peer_ns(const struct op_kernel *k, const struct op_iface *hostif)
 {
+	if (hostif->peer_gone)
+		return NULL;
 	if (hostif->peer_nsid < 0)
 		return &k->ns[0];
 	for (size_t i = 1; i < k->n; i++)

@@ -20,9 +20,10 @@ struct op_iface {
 	char kind[16]; /* "veth", "bridge", ... ("" when the kernel gives none) */
 	char mac[18];  /* "aa:bb:cc:dd:ee:ff" or "" */
 	bool up;
-	int master;    /* ifindex of the master (bridge) in the same netns, 0 = none */
-	int peer;      /* veth: the peer's ifindex, 0 = unknown */
-	int peer_nsid; /* veth: the peer's netns id as this netns sees it, -1 = same netns */
+	int master;	/* ifindex of the master (bridge) in the same netns, 0 = none */
+	int peer;	/* veth: the peer's ifindex, 0 = unknown */
+	int peer_nsid;	/* veth: the peer's netns id as this netns sees it, -1 = same netns */
+	bool peer_gone; /* veth: the peer's netns is being destroyed (the veth goes with it) */
 	struct cni_ipnet *addrs; /* global and link addresses, as configured */
 	size_t n_addrs;
 };
@@ -46,13 +47,15 @@ struct op_kernel {
  * /proc/<pid>/ns/net, deduplicated by inode. Reads the links and addresses
  * of the host and of each netns the host has an nsid for (only those can
  * hold a veth peer of a host link; the others are listed, not entered). A
- * netns that vanishes meanwhile is skipped. Errors: code 5 when the host's
+ * netns that vanishes meanwhile is skipped; a host veth whose peer netns is
+ * being destroyed (deleted, not yet torn down) is marked peer_gone. Errors: code 5 when the host's
  * own links or addresses cannot be read. Free with op_kernel_free. */
 int op_kernel_load(struct op_kernel *k, struct cni_err *err);
 void op_kernel_free(struct op_kernel *k);
 /* The host link by name (ifindex 0) or by ifindex (name NULL), or NULL. */
 const struct op_iface *op_ns_iface(const struct op_ns *ns, const char *name, int ifindex);
-/* The netns holding a host veth's peer, NULL when not found/not loaded. */
+/* The netns holding a host veth's peer, NULL when not found/not loaded or
+ * peer_gone. */
 const struct op_ns *op_kernel_peer_ns(const struct op_kernel *k, const struct op_iface *hostif);
 /* Deletes host link ifindex if it still has that name (a veth takes its
  * peer with it). Missing is success. Errors: code 5 with the errno. */

@@ -33,7 +33,10 @@ static void find_ports(const struct op_node *node, struct op_view *v)
 	const struct op_ns *host = &node->k.ns[0];
 	for (size_t i = 0; v->bridge && i < host->n_ifs; i++) {
 		const struct op_iface *veth = &host->ifs[i];
-		if (veth->master != v->bridge->ifindex || strcmp(veth->kind, "veth") != 0)
+		/* a veth whose netns is being torn down holds nothing to judge
+		 * or collect: the kernel deletes it with the netns */
+		if (veth->master != v->bridge->ifindex || strcmp(veth->kind, "veth") != 0 ||
+		    veth->peer_gone)
 			continue;
 		struct op_port *p = array_push(&v->ports, &v->n_ports, NULL, sizeof(*p));
 		if (!p)
@@ -69,7 +72,7 @@ static void view_load(struct op_node *node, struct op_view *v, const struct op_o
 	find_ports(node, v);
 	match_leases(v);
 	for (size_t i = 0; i < v->n_ports; i++)
-		if (!v->ports[i].peer)
+		if (!v->ports[i].peer && ++node->n_unfound)
 			op_node_error(
 			    node,
 			    "network %s: the peer of %s is in a netns this command cannot "
@@ -81,7 +84,7 @@ static void view_load(struct op_node *node, struct op_view *v, const struct op_o
 			      e.msg);
 }
 
-int op_node_load(struct op_node *node, const struct op_opts *o, struct cni_err *err)
+static int node_load_once(struct op_node *node, const struct op_opts *o, struct cni_err *err)
 {
 	time_t now = time(NULL);
 	struct cni_err e = {0};
@@ -102,6 +105,19 @@ int op_node_load(struct op_node *node, const struct op_opts *o, struct cni_err *
 	if (op_rules_spoof(node, !o->only, &e) < 0)
 		op_node_error(node, "listing spoof-check chains: %s", e.msg);
 	return 0;
+}
+
+int op_node_load(struct op_node *node, const struct op_opts *o, struct cni_err *err)
+{
+	const struct timespec pause = {0, 50 * 1000 * 1000};
+	for (int waited = 0;; waited += 50) {
+		if (node_load_once(node, o, err) < 0)
+			return -1;
+		if (!node->n_unfound || waited >= OP_UNFOUND_WAIT_MS)
+			return 0;
+		op_node_free(node);
+		nanosleep(&pause, NULL);
+	}
 }
 
 void op_node_free(struct op_node *node)

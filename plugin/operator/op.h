@@ -116,13 +116,18 @@ struct op_node {
 	/* spoof-check chains of no network: their host veth is gone */
 	struct op_rule *stray;
 	size_t n_stray;
-	char *errors; /* problems met while reading ("; " separated), NULL = none */
+	char *errors;	  /* problems met while reading ("; " separated), NULL = none */
+	size_t n_unfound; /* bridge ports whose peer's netns no path leads to */
 };
 
 /* Reads the whole node. Fails (code 5/7) only when nothing useful can be
- * said; problems with single networks or rule listings go to node->errors. */
+ * said; problems with single networks or rule listings go to node->errors.
+ * A bridge port whose peer is in a netns no path leads to is usually one
+ * just deleted (lazily unmounted, torn down a moment later): the snapshot
+ * is retaken for up to OP_UNFOUND_WAIT_MS before that is called an error. */
 int op_node_load(struct op_node *node, const struct op_opts *o, struct cni_err *err);
 void op_node_free(struct op_node *node);
+#define OP_UNFOUND_WAIT_MS 2000
 void op_node_error(struct op_node *node, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

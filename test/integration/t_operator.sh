@@ -170,17 +170,51 @@ ours DEL c3 /run/netns/c3 eth0 "$T/opipt.json"
 op leaks >"$T/out" 2>&1
 check_eq "after DEL of everything: leaks exits 0" "$?/$(cat "$T/out")" "0/"
 
-# 6. a netns deleted under a live container: its lease and rules leak
-ours ADD c2 /run/netns/c2 eth0 "$T/opnet.json"
-ip netns del c2
-op leaks --json --min-age 0 >"$T/l.json"
-check_eq "deleted netns: its lease leaks with its attachment's rules kept for gc" \
-	"$?/$(jq -c '[.leaks[] | "\(.kind) \(.containerID)"]' "$T/l.json")" '1/["lease c2"]'
-check_eq "its masquerade rule and spoof-check chains are still there" \
-	"$(nft list ruleset | grep -c 'id: c2"')/$(nft list ruleset | grep -c 'chain cni-br-iface-c2-eth0')" "1/2"
+# 6. a netns deleted under a live container: its lease and rules leak. The
+# kernel tears a deleted netns down later, taking the veth along; leaks runs
+# at once, so it usually meets the veth still there, naming a peer netns no
+# path leads to. Five rounds, each judged the same whatever the timing.
+still=0
+for r in 1 2 3 4 5; do
+	[ -e /run/netns/c2 ] || netns_new c2
+	ours ADD c2 /run/netns/c2 eth0 "$T/opnet.json"
+	ip netns del c2
+	ip link show | grep -q "master op0" && still=$((still + 1))
+	op leaks --json --min-age 0 >"$T/l.json" 2>"$T/l.err"
+	rc=$?
+	check_eq "deleted netns (round $r): its lease leaks with its attachment's rules kept for gc" \
+		"$rc/$(jq -c '[.leaks[] | "\(.kind) \(.containerID)"]' "$T/l.json")" '1/["lease c2"]'
+	[ "$rc" = 1 ] || diag "errors: $(jq -c .errors "$T/l.json") $(cat "$T/l.err")"
+	check_eq "its masquerade rule and spoof-check chains are still there (round $r)" \
+		"$(nft list ruleset | grep -c 'id: c2"')/$(nft list ruleset | grep -c 'chain cni-br-iface-c2-eth0')" "1/2"
+	op gc --min-age 0 >/dev/null 2>&1
+	check_eq "gc releases the lease and the rules DEL would remove (round $r)" \
+		"$(ls "$STORE/opnet" | grep -c '^10\.')/$(nft list ruleset | grep -cE 'id: c2"|c2-eth0')" "0/0"
+	# the next round's veth must not meet this one's
+	for _ in $(seq 50); do ip link show | grep -q "master op0" || break; sleep 0.1; done
+done
+diag "rounds in which the deleted netns's veth was still on op0 as leaks started: $still of 5"
+
+# a netns unmounted but held open by a process: alive, and no path leads to
+# it, so its leases cannot be judged (exit 2, the veth named); once the
+# holder exits, the lease leaks like any other
+netns_new c4
+ours ADD c4 /run/netns/c4 eth0 "$T/opnet.json"
+sleep 60 3</run/netns/c4 &
+holder=$!
+ip netns del c4
+op leaks --min-age 0 >/dev/null 2>"$T/l.err"
+check_eq "a held, unmounted netns: leaks exits 2 and says it cannot find the peer's netns" \
+	"$?/$(grep -c 'in a netns this command cannot find' "$T/l.err")" "2/1"
+check "the held netns's veth is still there" sh -c "ip link show | grep -q 'master op0'"
+kill $holder
+wait $holder 2>/dev/null
+for _ in $(seq 50); do ip link show | grep -q "master op0" || break; sleep 0.1; done
+op leaks --json --min-age 0 >"$T/l.json" 2>/dev/null
+check_eq "the holder gone: its lease leaks" \
+	"$?/$(jq -c '[.leaks[] | "\(.kind) \(.containerID)"]' "$T/l.json")" '1/["lease c4"]'
 op gc --min-age 0 >/dev/null 2>&1
-check_eq "gc releases the lease and the rules DEL would remove" \
-	"$(ls "$STORE/opnet" | grep -c '^10\.')/$(nft list ruleset | grep -cE 'id: c2"|c2-eth0')" "0/0"
+check_eq "gc releases it" "$(ls "$STORE/opnet" | grep -c '^10\.')" "0"
 
 # 7. errors exit 2
 "$OP" leaks --conf-dir "$T/none" >/dev/null 2>&1
