@@ -5,6 +5,7 @@
  * caller's thread never changes netns. */
 #pragma once
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include "lib/cni/error.h"
 
@@ -43,6 +44,9 @@ int netns_is_current(const char *path);
  * unset gets a generic message naming the netns. Returns -1 with err set
  * when the thread cannot be created or cannot enter the netns (fn not run).
  * Cost: one thread, one open, two setns (about 20-40 us); no /proc scans.
+ * The thread is born on the caller's CPU (see run.c): the caller only
+ * waits, and waking an idle CPU for the worker costs more than the work on
+ * a VM.
  * Kernel facts fn can rely on: a socket created inside stays bound to ns
  * after fn returns (hand the fd back to use it from the host thread);
  * /proc/sys/net files opened inside refer to ns; /sys/class/net does not
@@ -66,6 +70,8 @@ struct netns_task {
 	int ret;
 	bool started;
 	pthread_t tid;
+	bool pinned;	    /* born on the caller's CPU; then gets `affinity` back */
+	cpu_set_t affinity; /* the caller's CPU mask */
 };
 /* Returns 0 (the worker runs), or -1 with err (nothing started, done not
  * called). */

@@ -38,10 +38,40 @@ static void *netns_worker(void *p)
 {
 	struct netns_task *job = p;
 
+	if (job->pinned) /* free to move again, e.g. while DEL's host thread works */
+		(void)sched_setaffinity(0, sizeof(job->affinity), &job->affinity);
 	run_in_ns(job);
 	if (job->done)
 		job->done(job->arg);
 	return NULL;
+}
+
+/* A new thread goes to the idlest CPU, and the caller then sleeps in the
+ * join (or soon after): on two vCPUs that is a wake-up of the other one,
+ * each way, for every netns_run. Born here instead, the worker simply runs
+ * when the caller blocks. The caller is pinned to its current CPU for the
+ * pthread_create only (the child inherits the mask), then both get the
+ * caller's mask back. Best effort: no pinning when the mask cannot be read
+ * (more than CPU_SETSIZE CPUs) or set. Measured on the 2-vCPU bench machine
+ * with 250 pods on the bridge: the container step of ADD 1.7 -> 1.1 ms. */
+static void pin_here(struct netns_task *t)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	t->pinned = false;
+	if (cpu < 0 || cpu >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(t->affinity), &t->affinity) != 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	t->pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+}
+
+static void unpin(const struct netns_task *t)
+{
+	if (t->pinned)
+		(void)sched_setaffinity(0, sizeof(t->affinity), &t->affinity);
 }
 
 int netns_start(struct netns_task *t, const struct netns *ns, netns_fn fn, void *arg,
@@ -65,8 +95,11 @@ int netns_start(struct netns_task *t, const struct netns *ns, netns_fn fn, void 
 	if ((rc = pthread_attr_init(&attr)) != 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, rc, "pthread_attr_init");
 	rc = pthread_attr_setsigmask_np(&attr, &all);
-	if (rc == 0)
+	if (rc == 0) {
+		pin_here(t);
 		rc = pthread_create(&t->tid, &attr, netns_worker, t);
+		unpin(t);
+	}
 	pthread_attr_destroy(&attr);
 	if (rc != 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, rc,

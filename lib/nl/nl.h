@@ -171,6 +171,19 @@ int nl_watch_wait(struct nl *nl, int timeout_ms, struct cni_err *err);
  * words that error), -1 with err. Watches the calling thread's netns. */
 int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struct cni_err *err),
 		   void *arg, struct cni_err *err);
+/* Reads the link notifications on watch (subscribed to RTNLGRP_LINK): the
+ * queued ones, then, when none of them does, those that arrive within
+ * timeout_ms (link.c: it parses them as nl_link_get does). Notifications
+ * about other links, or that fail ok, do not end the wait early. A
+ * notification carries the link's whole state,
+ * as a GETLINK reply does, and reading it does not take the RTNL lock
+ * that a GETLINK waits for. Returns 1 with *out = the last RTM_NEWLINK
+ * about name for which ok(link, arg) holds, 0 when none came, 2 when the
+ * kernel dropped notifications (ENOBUFS: look with a GETLINK instead),
+ * -1 with err. */
+int nl_watch_link(struct nl *watch, const char *name, int timeout_ms,
+		  bool (*ok)(const struct nl_link *l, void *arg), void *arg, struct nl_link *out,
+		  struct cni_err *err);
 
 /* ---- routes (route.c) ---- */
 

@@ -15,7 +15,7 @@
 struct add {
 	const struct cni_request *req;
 	struct bridge_conf conf;
-	struct nl host;
+	struct nl host, watch; /* watch: link notifications, see veth_wait_forwarding */
 	struct netns ns;
 	struct cni_result prev, ipam;
 	bool has_prev, ipam_done, veth_made, masq_done, spoofchk_done;
@@ -23,7 +23,9 @@ struct add {
 	struct nl_link vlan_gw;
 	char host_name[IFNAMSIZ];
 	struct nl_link br, port;
+	struct nl_link br_now, gw_now; /* for the result: see look_up_bridge */
 	struct bridge_gws gws;
+	struct bridge_addrs br_addrs; /* the bridge's, before our veth joined */
 	struct ctr_setup ctr;
 };
 
@@ -70,7 +72,9 @@ static int gateways_on_bridge(struct add *a, struct cni_err *err)
 		on = &a->vlan_gw, c = &gc;
 	}
 	for (size_t i = 0; i < a->gws.n; i++) {
-		if (bridge_ensure_addr(&a->host, c, on, &a->gws.v[i], err) < 0)
+		const struct bridge_addrs *seen = a->has_vlan_gw ? NULL : &a->br_addrs;
+		if (bridge_ensure_addr(&a->host, c, on, &a->gws.v[i], seen, a->has_vlan_gw, err) <
+		    0)
 			return -1;
 		fam[a->gws.v[i].ip.family == AF_INET6] = true;
 	}
@@ -91,18 +95,40 @@ static int masq(struct add *a, struct cni_err *err)
 	return 0;
 }
 
+/* The bridge's MAC for the result, once nothing of this ADD changes it.
+ * A bridge follows its lowest port MAC unless pinned, so it may change
+ * when our veth joins; that is over before the container's link goes up,
+ * and an isGateway ADD pinned it before the join (or found it pinned by
+ * the ADD that added the gateway address). So the look comes then, rather
+ * than at the end as in the reference: once the link is up, the kernel's
+ * workers hold the RTNL lock for the new port and the container's IPv6
+ * set-up, and a GETLINK waits for them (with 250 pods on the bridge, a
+ * good part of an ADD's extra time, issue 14). A VLAN gateway interface
+ * is made later, with the gateway steps: look_up_vlan_gw. */
+static int look_up_bridge(struct add *a, struct cni_err *err)
+{
+	if (nl_link_get(&a->host, NULL, a->br.ifindex, &a->br_now, err) != 0)
+		return cni_err_isset(err) ? -1
+					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge vanished");
+	return 0;
+}
+
+static int look_up_vlan_gw(struct add *a, struct cni_err *err)
+{
+	if (a->has_vlan_gw && nl_link_get(&a->host, NULL, a->vlan_gw.ifindex, &a->gw_now, err) != 0)
+		return cni_err_isset(err)
+			   ? -1
+			   : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished", a->vlan_gw.name);
+	return 0;
+}
+
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	char m[4][18];
-	struct nl_link br, gw;
 
-	/* Read the bridge MAC last: it follows its ports unless an isGateway
-	 * ADD pinned it. The host veth's is the forwarding wait's last look,
-	 * the last step (udev may rewrite it, reference #805). */
-	if (nl_link_get(&a->host, NULL, a->br.ifindex, &br, err) != 0)
-		return cni_err_isset(err) ? -1
-					  : cni_err_set(err, CNI_ERR_INTERNAL, "bridge vanished");
-	nl_mac_format(br.mac, br.mac_len, m[0]);
+	/* The host veth's MAC is the forwarding wait's last look, the last
+	 * step (udev may rewrite it, reference #805). */
+	nl_mac_format(a->br_now.mac, a->br_now.mac_len, m[0]);
 	nl_mac_format(a->port.mac, a->port.mac_len, m[1]);
 	nl_mac_format(a->ctr.mac, NL_MAC_LEN, m[2]);
 	if (cni_result_add_iface(res, a->conf.bridge, m[0], NULL, err) < 0 ||
@@ -112,12 +138,8 @@ static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err
 	/* Listed after the container's, as upstream, so IPs keep index 2. */
 	if (!a->has_vlan_gw)
 		return 0;
-	if (nl_link_get(&a->host, NULL, a->vlan_gw.ifindex, &gw, err) != 0)
-		return cni_err_isset(err)
-			   ? -1
-			   : cni_err_set(err, CNI_ERR_INTERNAL, "%s vanished", a->vlan_gw.name);
-	return cni_result_add_iface(res, gw.name, nl_mac_format(gw.mac, gw.mac_len, m[3]), NULL,
-				    err);
+	return cni_result_add_iface(
+	    res, a->gw_now.name, nl_mac_format(a->gw_now.mac, a->gw_now.mac_len, m[3]), NULL, err);
 }
 
 /* A prevResult is carried forward (spec): ours is appended to it. */
@@ -173,11 +195,18 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 		return -1;
 	if (ipam_add(a, err) < 0)
 		return -1;
+	if (a->gws.n && !a->conf.vlan &&
+	    bridge_pin_before_join(&a->host, &a->conf, &a->br, &a->gws, &a->br_addrs, err) < 0)
+		return -1;
 	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, &a->br, a->host_name, err) <
 	    0)
 		return -1;
 	a->veth_made = true;
 	if (veth_config_host_end(&a->host, &a->conf, a->host_name, err) < 0)
+		return -1;
+	if (look_up_bridge(a, err) < 0)
+		return -1;
+	if (!a->conf.disable_container_iface && veth_watch_open(&a->watch, err) < 0)
 		return -1;
 	a->ctr.conf = &a->conf;
 	a->ctr.ifname = a->req->env.ifname;
@@ -187,7 +216,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;
 	a->spoofchk_done = true;
-	if (gateways_on_bridge(a, err) < 0)
+	if (gateways_on_bridge(a, err) < 0 || look_up_vlan_gw(a, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
 		return -1;
@@ -200,7 +229,7 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 					   a->host_name);
 		if (rc)
 			return -1;
-	} else if (veth_wait_forwarding(&a->host, a->host_name, &a->port, err) < 0) {
+	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0) {
 		return -1;
 	}
 	return build_result(a, res, err);
@@ -247,9 +276,11 @@ int bridge_add(const struct cni_request *req, struct cni_result *res, struct cni
 	if (rc < 0)
 		rollback(&a);
 	nl_close(&a.host);
+	nl_close(&a.watch);
 	netns_close(&a.ns);
 	cni_result_free(&a.ipam);
 	cni_result_free(&a.prev);
+	bridge_addrs_free(&a.br_addrs);
 	bridge_conf_free(&a.conf);
 	return rc;
 }

@@ -7,7 +7,6 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include "lib/sysctl/sysctl.h"
 #include "plugin/bridge/vlan.h"
 
@@ -77,14 +76,28 @@ static bool conflicts(const struct nl_addr *a, const struct cni_ipnet *gw)
 	return cni_ipnet_contains(&an, &gw->ip) || cni_ipnet_contains(gw, &a->ipnet.ip);
 }
 
-/* Upstream v1.9.1 ensureAddr (bridge.go:301): after adding a gateway
- * address, set the bridge MAC to the one it had when the ADD found it
- * (before this ADD's veth joined), which pins it: the kernel then stops
- * following the lowest port MAC. Nothing else touches the MAC of a bridge.
- * One deliberate difference: a bridge whose ports all left has the MAC
- * 00:00:00:00:00:00; upstream pins that (or fails with EINVAL, depending on
- * the kernel), ours pins a random locally administered MAC instead, the
- * fix proposed in upstream PR #1265. */
+/* The MAC a bridge whose ports all left (00:00:00:00:00:00) is pinned to.
+ * Upstream pins the zero MAC (or fails with EINVAL, depending on the
+ * kernel); ours pins a locally administered unicast MAC instead, the fix
+ * proposed in upstream PR #1265, derived from the bridge's name and
+ * ifindex (FNV-1a) rather than random, so that concurrent first ADDs pin
+ * the same one. */
+static void derived_mac(const struct nl_link *br, uint8_t mac[NL_MAC_LEN])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const char *p = br->name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ (uint8_t)((unsigned)br->ifindex >> (8 * i))) * 0x100000001b3ULL;
+	for (int i = 0; i < NL_MAC_LEN; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+}
+
+/* Upstream v1.9.1 ensureAddr (bridge.go:301) sets the bridge MAC, once it
+ * added a gateway address, to the MAC the bridge had when the ADD found it
+ * (before its veth joined), which pins it: the kernel then stops following
+ * the lowest port MAC. Nothing else touches the MAC of a bridge. */
 static int pin_mac(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 		   struct cni_err *err)
 {
@@ -94,52 +107,102 @@ static int pin_mac(struct nl *host, const struct bridge_conf *c, const struct nl
 	if (br->mac_len != NL_MAC_LEN)
 		return 0;
 	memcpy(mac, br->mac, NL_MAC_LEN);
-	if (!memcmp(mac, zero, NL_MAC_LEN)) {
-		if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
-			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
-					     "cannot pick a bridge MAC");
-		mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
-	}
+	if (!memcmp(mac, zero, NL_MAC_LEN))
+		derived_mac(br, mac);
 	return nl_link_set_mac(host, br->ifindex, mac, c->bridge, err);
 }
 
-int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
-		       const struct cni_ipnet *gw, struct cni_err *err)
+static bool has_addr(const struct bridge_addrs *seen, const struct cni_ipnet *gw)
 {
-	struct nl_addr *addrs = NULL;
-	char want[CNI_IPNET_STRLEN];
-	size_t n = 0;
+	for (size_t i = 0; i < seen->n; i++)
+		if (cni_ip_equal(&seen->v[i].ipnet.ip, &gw->ip) &&
+		    seen->v[i].ipnet.prefix == gw->prefix)
+			return true;
+	return false;
+}
+
+static bool has_conflict(const struct bridge_addrs *seen, const struct cni_ipnet *gw)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (conflicts(&seen->v[i], gw))
+			return true;
+	return false;
+}
+
+/* Upstream pins after the address is added, so a concurrent ADD that
+ * finds the address can read the bridge MAC before the pin (and name a
+ * MAC the bridge no longer has). Pinning first, before this ADD's veth
+ * joins, closes that: whoever sees the address sees the pin, and every
+ * pinner pins the MAC the bridge had before any gateway ADD's port
+ * joined, the same one. The value is upstream's; a failed ADD may leave
+ * the pin without the address, which the next ADD pins again alike. */
+int bridge_pin_before_join(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			   const struct bridge_gws *gws, struct bridge_addrs *seen,
+			   struct cni_err *err)
+{
+	bool pin = false;
+
+	if (nl_addr_list(host, br->ifindex, AF_UNSPEC, &seen->v, &seen->n, err) < 0)
+		return -1;
+	seen->valid = true;
+	/* a conflict without forceAddress fails the ADD later, unpinned */
+	for (size_t i = 0; i < gws->n; i++)
+		pin |= !has_addr(seen, &gws->v[i]) &&
+		       (c->force_address || !has_conflict(seen, &gws->v[i]));
+	return pin ? pin_mac(host, c, br, err) : 0;
+}
+
+void bridge_addrs_free(struct bridge_addrs *seen)
+{
+	free(seen->v);
+	memset(seen, 0, sizeof(*seen));
+}
+
+/* The conflict rules, on a fresh list of the link's addresses. */
+static int replace_conflicts(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			     const struct cni_ipnet *gw, bool *present, struct cni_err *err)
+{
+	struct bridge_addrs now = {0};
+	char want[CNI_IPNET_STRLEN], have[CNI_IPNET_STRLEN];
 	int rc = 0;
 
-	cni_ipnet_format(gw, want);
-	if (nl_addr_list(host, br->ifindex, gw->ip.family, &addrs, &n, err) < 0)
+	if (nl_addr_list(host, br->ifindex, gw->ip.family, &now.v, &now.n, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct nl_addr *a = &addrs[i];
-		if (cni_ip_equal(&a->ipnet.ip, &gw->ip) && a->ipnet.prefix == gw->prefix)
-			goto out; /* already there: upstream returns before the MAC too */
-	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (!conflicts(&addrs[i], gw))
+	*present = has_addr(&now, gw);
+	for (size_t i = 0; i < now.n && rc == 0 && !*present; i++) {
+		if (!conflicts(&now.v[i], gw))
 			continue;
-		if (!c->force_address) {
-			char have[CNI_IPNET_STRLEN];
+		if (!c->force_address)
 			rc = cni_err_set(
 			    err, CNI_ERR_INTERNAL,
 			    "\"%s\" already has an IP address different from %s (it has %s; "
 			    "set forceAddress to replace it)",
-			    c->bridge, want, cni_ipnet_format(&addrs[i].ipnet, have));
-		} else {
-			rc = nl_addr_del(host, br->ifindex, &addrs[i].ipnet, c->bridge, err);
-		}
+			    c->bridge, cni_ipnet_format(gw, want),
+			    cni_ipnet_format(&now.v[i].ipnet, have));
+		else
+			rc = nl_addr_del(host, br->ifindex, &now.v[i].ipnet, c->bridge, err);
 	}
-	if (rc == 0 && nl_addr_add(host, br->ifindex, gw, c->bridge, err) == -1)
-		rc = -1; /* -EEXIST: a concurrent ADD added the same gateway */
-	if (rc == 0)
-		rc = pin_mac(host, c, br, err);
-out:
-	free(addrs);
+	bridge_addrs_free(&now);
 	return rc;
+}
+
+int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+		       const struct cni_ipnet *gw, const struct bridge_addrs *seen, bool pin,
+		       struct cni_err *err)
+{
+	bool present = seen && has_addr(seen, gw);
+
+	/* already there: upstream returns before the MAC too */
+	if (present)
+		return 0;
+	if ((!seen || has_conflict(seen, gw)) &&
+	    replace_conflicts(host, c, br, gw, &present, err) < 0)
+		return -1;
+	if (present)
+		return 0;
+	if (nl_addr_add(host, br->ifindex, gw, c->bridge, err) == -1)
+		return -1; /* -EEXIST: a concurrent ADD added the same gateway */
+	return pin ? pin_mac(host, c, br, err) : 0;
 }
 
 int bridge_enable_forwarding(int family, struct cni_err *err)

@@ -29,13 +29,32 @@ int bridge_calc_gateways(const struct bridge_conf *c, struct cni_result *ipam, i
  * asked, up. Fills *br. */
 int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *br,
 		  struct cni_err *err);
-/* Put gw on the bridge with the reference's conflict rules (IPv4: any other
+/* A link's addresses as one look found them (both families). */
+struct bridge_addrs {
+	struct nl_addr *v;
+	size_t n;
+	bool valid;
+};
+void bridge_addrs_free(struct bridge_addrs *seen);
+/* Before this ADD's veth joins the bridge (isGateway on the bridge itself):
+ * reads the bridge's addresses into *seen and, when some gateway is
+ * missing and can be added (no conflict, or forceAddress), pins the
+ * bridge MAC to br->mac, the MAC bridge_ensure found (upstream's value,
+ * set earlier than upstream so that no concurrent ADD can see the address
+ * without the pin; a zero MAC becomes one derived from the bridge). */
+int bridge_pin_before_join(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
+			   const struct bridge_gws *gws, struct bridge_addrs *seen,
+			   struct cni_err *err);
+/* Put gw on link br with the reference's conflict rules (IPv4: any other
  * IPv4 address conflicts; IPv6: an overlapping subnet does) and
- * forceAddress. EEXIST (a concurrent ADD) is success. When it added the
- * address it pins the bridge MAC to br->mac, the MAC bridge_ensure found
- * (upstream ensureAddr); an address already there changes nothing. */
+ * forceAddress. EEXIST (a concurrent ADD) is success. seen: the addresses
+ * bridge_pin_before_join found (NULL: list them now); a conflict in it is
+ * judged on a fresh list. pin: after adding the address, pin br's MAC to
+ * br->mac (upstream ensureAddr; for the VLAN gateway interface). An
+ * address already there changes nothing. */
 int bridge_ensure_addr(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
-		       const struct cni_ipnet *gw, struct cni_err *err);
+		       const struct cni_ipnet *gw, const struct bridge_addrs *seen, bool pin,
+		       struct cni_err *err);
 /* ip_forward / conf/all/forwarding = 1 unless already 1 (host thread). */
 int bridge_enable_forwarding(int family, struct cni_err *err);
 
@@ -56,11 +75,15 @@ int veth_random_name(char name[IFNAMSIZ], struct cni_err *err);
  * For a pair made without master and up (VLAN gateway pairs). */
 int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const struct nl_link *br,
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
-/* Bounded poll until the port is oper-up and enabled on the bridge
- * (forwarding, or listening/learning on an STP bridge). *port is its
- * last look (its MAC goes into the result). */
-int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
-			 struct cni_err *err);
+/* The port forwards once the container's end is up: veth_watch_open
+ * subscribes *watch to link notifications, before the container's end goes
+ * up; veth_wait_forwarding then waits (2.5 s at most) until the port is
+ * oper-up and enabled on the bridge (forwarding, or listening/learning on
+ * an STP bridge). *port is its last state seen (its MAC goes into the
+ * result). */
+int veth_watch_open(struct nl *watch, struct cni_err *err);
+int veth_wait_forwarding(struct nl *host, struct nl *watch, const char *host_name,
+			 struct nl_link *port, struct cni_err *err);
 
 /* container.c, check_ns.c: each ctr_* verb step is one netns_run, so its
  * work happens on a worker thread inside CNI_NETNS (its own netlink

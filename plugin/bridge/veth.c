@@ -128,41 +128,62 @@ static const char *oper_name(int s)
 	return s >= 0 && s <= 6 ? names[s] : "?";
 }
 
-struct port_wait {
-	struct nl *host;
-	const char *name;
-	struct nl_link *now; /* the last look: the caller's */
-};
-
-/* An nl_watch_until check: 1 once the port forwards. Without STP it does
- * as soon as it is enabled. With STP it sits in listening/learning for
- * 2 x forward_delay; the reference only waits for oper-up there, and so do
- * we. */
-static int port_forwards(void *arg, struct cni_err *err)
+/* Once the port forwards. Without STP it does as soon as it is enabled.
+ * With STP it sits in listening/learning for 2 x forward_delay; the
+ * reference only waits for oper-up there, and so do we. */
+static bool forwards(const struct nl_link *l, void *arg)
 {
-	struct port_wait *w = arg;
-	int rc = nl_link_get(w->host, w->name, 0, w->now, err);
-
-	if (rc == -ENOENT)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", w->name);
-	if (rc)
-		return -1;
-	return w->now->operstate == NL_OPER_UP && w->now->brport_state != BR_STATE_DISABLED;
+	(void)arg;
+	return l->operstate == NL_OPER_UP && l->brport_state != BR_STATE_DISABLED;
 }
 
-/* The kernel enables the port as soon as both veth ends are up; that is
- * usually true on the first look. Otherwise we sleep until the kernel
- * announces a link change (RTM_NEWLINK: operstate, bridge port state),
- * 2.5 s at most, the reference's budget. */
-int veth_wait_forwarding(struct nl *host, const char *host_name, struct nl_link *port,
-			 struct cni_err *err)
+/* A GETLINK: 1 forwards, 0 not yet, -1 err. */
+static int look(struct nl *host, const char *name, struct nl_link *port, struct cni_err *err)
 {
-	struct port_wait w = {.host = host, .name = host_name, .now = port};
-	int64_t start = util_now_ms();
-	int rc = nl_watch_until(RTNLGRP_LINK, FORWARD_TIMEOUT_MS, port_forwards, &w, err);
+	int rc = nl_link_get(host, name, 0, port, err);
 
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", name);
+	if (rc)
+		return -1;
+	return forwards(port, NULL);
+}
+
+int veth_watch_open(struct nl *watch, struct cni_err *err)
+{
+	return nl_watch_open(watch, RTNLGRP_LINK, err);
+}
+
+/* The kernel enables the port once both veth ends are up, in its linkwatch
+ * worker, which then announces the link (RTM_NEWLINK: operstate, bridge
+ * port state). watch was subscribed before the container's end went up, so
+ * that announcement is in its queue or on its way: reading it takes no
+ * lock, where a GETLINK waits for the RTNL lock that the kernel's workers
+ * hold right then (new port, the container's IPv6 set-up; with 250 pods on
+ * the bridge, a wait of its own). A GETLINK still decides when the kernel
+ * dropped notifications or none came for a while, and at the end: 2.5 s,
+ * the reference's budget. */
+#define FORWARD_LOOK_MS 100
+int veth_wait_forwarding(struct nl *host, struct nl *watch, const char *host_name,
+			 struct nl_link *port, struct cni_err *err)
+{
+	int64_t start = util_now_ms(), left;
+	int rc;
+
+	while ((left = start + FORWARD_TIMEOUT_MS - util_now_ms()) > 0) {
+		rc = nl_watch_link(watch, host_name,
+				   left < FORWARD_LOOK_MS ? (int)left : FORWARD_LOOK_MS, forwards,
+				   NULL, port, err);
+		if (rc == 1)
+			return 0;
+		if (rc < 0)
+			return -1;
+		rc = look(host, host_name, port, err);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
+	if (look(host, host_name, port, err) != 0)
+		return cni_err_isset(err) ? -1 : 0;
 	return cni_err_set(
 	    err, CNI_ERR_INTERNAL,
 	    "bridge port in error state: %s (port %s, bridge state %d, after %lld ms)",

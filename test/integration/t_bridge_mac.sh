@@ -1,7 +1,9 @@
 #!/bin/sh
-# The bridge's MAC (issue 13): touched only where upstream v1.9.1 touches it,
-# in ensureAddr after it added a gateway address (isGateway), and then set
-# to the MAC the bridge had before this ADD's veth joined. A bridge the
+# The bridge's MAC (issue 13): touched only when upstream v1.9.1 touches it,
+# by an isGateway ADD that adds a gateway address, and set to the MAC the
+# bridge had before this ADD's veth joined (upstream pins it in ensureAddr,
+# after adding the address; ours before the veth joins, so no concurrent
+# ADD sees the address without the pin: t_bridge_parallel). A bridge the
 # operator made, or an L2 bridge, is left to the kernel: it follows the
 # lowest port MAC and is 00:00:00:00:00:00 without ports.
 # addr_assign_type: 1 = random (follows ports), 3 = set (pinned).
@@ -57,7 +59,8 @@ ours DEL c4 /run/netns/a eth0 "$T/gw.json"
 ip link del opv0
 
 # --- isGateway on a bridge whose ports all left (MAC all zero): upstream
-# would pin 00:00:00:00:00:00 (PR #1265); ours pins a random MAC instead.
+# would pin 00:00:00:00:00:00 (PR #1265); ours pins a MAC derived from the
+# bridge's name and ifindex instead, so concurrent first ADDs agree.
 ip link add zbr type bridge && ip link set zbr up
 ip link add zv0 type veth peer name zv1 && ip link set zv0 master zbr && ip link del zv0
 check_eq "setup: a bridge without ports has the zero MAC" "$(mac zbr)" $ZERO
@@ -71,4 +74,12 @@ check_match "zero-MAC bridge: pinned to a locally administered unicast MAC, not 
 check "zero-MAC bridge: not the veth's MAC" test "$pinned" != "$(mac "$zport")"
 ours DEL c5 /run/netns/a eth0 "$T/z.json"
 check_eq "zero-MAC bridge: keeps that MAC after the container left" "$(mac zbr)" "$pinned"
+zidx=$(cat /sys/class/net/zbr/ifindex)
+ip link del zbr
+ip link add zbr index "$zidx" type bridge && ip link set zbr up
+ip link add zv0 type veth peer name zv1 && ip link set zv0 master zbr && ip link del zv0
+ours ADD c5 /run/netns/a eth0 "$T/z.json"
+check_eq "zero-MAC bridge made again with the same name and index: the same MAC pinned" \
+	"$RC $(mac zbr)" "0 $pinned"
+ours DEL c5 /run/netns/a eth0 "$T/z.json"
 done_testing

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,34 @@ static void test_run_own_netns(void **state)
 	assert_int_equal(ns.fd, -1);
 }
 
+static int record_affinity(void *arg, struct cni_err *err)
+{
+	(void)err;
+	return sched_getaffinity(0, sizeof(cpu_set_t), arg);
+}
+
+/* The worker is born pinned to the caller's CPU (run.c); both must end
+ * with the caller's mask, or a DEL's worker could never move and the
+ * caller would stay on one CPU for the rest of the verb. */
+static void test_run_keeps_affinity(void **state)
+{
+	struct cni_err err = {0};
+	struct netns ns;
+	cpu_set_t before, worker, after;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+	assert_int_equal(netns_open("/proc/self/ns/net", &ns, &err), NETNS_OK);
+	for (int i = 0; i < 10; i++) {
+		CPU_ZERO(&worker);
+		assert_int_equal(netns_run(&ns, record_affinity, &worker, &err), 0);
+		assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+		assert_true(CPU_EQUAL(&worker, &before));
+		assert_true(CPU_EQUAL(&after, &before));
+	}
+	netns_close(&ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +135,7 @@ int main(void)
 	    cmocka_unit_test(test_open_not_a_namespace),
 	    cmocka_unit_test(test_open_other_namespace_kind),
 	    cmocka_unit_test(test_run_own_netns),
+	    cmocka_unit_test(test_run_keeps_affinity),
 	};
 	return cmocka_run_group_tests_name("netns", tests, NULL, NULL);
 }

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -101,12 +105,84 @@ static void test_other_group_ignored(void **state)
 	nl_close(&w);
 }
 
+static bool is_up(const struct nl_link *l, void *arg)
+{
+	(void)arg;
+	return l->flags & IFF_UP;
+}
+
+/* A child sets link name up after ms milliseconds (same netns). */
+static pid_t child;
+static void up_later(const char *name, int ms)
+{
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct nl nl;
+		struct nl_link l;
+		struct cni_err e = {0};
+		usleep((useconds_t)ms * 1000);
+		_exit(nl_open(&nl, &e) < 0 || nl_link_get(&nl, name, 0, &l, &e) != 0 ||
+		      nl_link_set_up(&nl, l.ifindex, name, &e) < 0);
+	}
+}
+
+static int reap(void)
+{
+	int st;
+	return waitpid(child, &st, 0) == child && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* nl_watch_link finds the announcement that satisfies its predicate, for
+ * the named link only, queued or arriving within the wait. */
+static void test_watch_link(void **state)
+{
+	(void)state;
+	struct nl w, nl;
+	struct cni_err err = {0};
+	struct nl_link got = {.ifindex = 0}, now;
+
+	watch(&w, RTNLGRP_LINK);
+	assert_int_equal(nl_open(&nl, &err), 0);
+	assert_int_equal(nl_bridge_create(&nl, "wl0", 0, NULL, false, &err), 0);
+	assert_int_equal(nl_bridge_create(&nl, "wl1", 0, NULL, false, &err), 0);
+	assert_int_equal(nl_link_get(&nl, "wl0", 0, &now, &err), 0);
+	/* both announced, neither up */
+	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 0);
+	/* news of another link during the wait does not end it */
+	up_later("wl1", 20);
+	long long t0 = now_ms();
+	assert_int_equal(nl_watch_link(&w, "wl0", 150, is_up, NULL, &got, &err), 0);
+	assert_true(now_ms() - t0 >= 149);
+	assert_int_equal(reap(), 0);
+	/* the awaited news, during the wait */
+	up_later("wl0", 20);
+	assert_int_equal(nl_watch_link(&w, "wl0", 5000, is_up, NULL, &got, &err), 1);
+	assert_int_equal(reap(), 0);
+	assert_int_equal(got.ifindex, now.ifindex);
+	assert_string_equal(got.name, "wl0");
+	assert_string_equal(got.kind, "bridge");
+	/* more than the socket can hold: dropped, and said so */
+	int small = 1;
+	assert_int_equal(
+	    setsockopt(mnl_socket_get_fd(w.mnl), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	for (int i = 0; i < 20; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "wx%d", i);
+		assert_int_equal(nl_bridge_create(&nl, name, 0, NULL, false, &err), 0);
+	}
+	assert_int_equal(nl_watch_link(&w, "wl0", 50, is_up, NULL, &got, &err), 2);
+	nl_close(&nl);
+	nl_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cloexec_and_timeout),
 	    cmocka_unit_test(test_change_before_wait_wakes),
 	    cmocka_unit_test(test_other_group_ignored),
+	    cmocka_unit_test(test_watch_link),
 	};
 	struct nl nl;
 	struct cni_err err = {0};
