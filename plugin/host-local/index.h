@@ -59,6 +59,7 @@ struct hl_lease {
 	char *name;		      /* file name in the store */
 	char *owner;		      /* trimmed content; "" = unreadable, never matches */
 	uint64_t ino;		      /* the file's inode number when indexed */
+	uint32_t hash;		      /* of name, for the table */
 	bool live;		      /* false once deleted (the slot stays for reuse) */
 	bool earlier_boot;	      /* made in an earlier boot of this machine (boot.h) */
 	bool name_owned, owner_owned; /* else borrowed from hl_index.file */
