@@ -1,9 +1,10 @@
 /* Whether the store directory's change time tells every change apart, so
  * that the lease index's stamp alone proves nobody changed the directory
  * (index.h). True of filesystems with multigrain timestamps (Linux >= 6.13:
- * tmpfs, ext4, xfs, btrfs): a change that follows a stat() of the inode
- * always gets a new ctime. Older kernels stamp changes with the coarse
- * clock, so two changes within one tick (1-10 ms) share a ctime. */
+ * ext4, xfs, btrfs): a change that follows a stat() of the inode always
+ * gets a new ctime. Not tmpfs, although it has them: it sets a
+ * directory's times from the entry made or removed, which nobody stat'ed. Older kernels stamp
+ * changes with the coarse clock, so two changes within one tick (1-10 ms) share a ctime. */
 #pragma once
 #include <stdbool.h>
 

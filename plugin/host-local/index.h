@@ -9,16 +9,17 @@
  * (contents are written once, before the lock is dropped). The index is
  * trusted, under the lock, only when its header's stamp (the directory's
  * inode, size, mtime and ctime in ns, taken after our last change) still
- * matches the directory, and one readdir shows exactly the indexed names,
- * each with the inode number recorded. Two changes in one clock tick can
- * share a ctime (coarse timestamps, before Linux 6.13; and trusting the
- * stamp alone where a probe (dirclock.h) found multigrain timestamps still
- * missed 2 of 50 same-tick foreign changes on 6.18's tmpfs): on tmpfs
- * inode numbers are not reused soon, and on ext4 a reused inode must also
- * fall in the same tick as our stamp (both checks must miss together).
+ * matches the directory, and, unless the header says this boot's probe
+ * (dirclock.h) found fine-grained timestamps, one readdir shows exactly
+ * the indexed names, each with the inode number recorded. Two changes in
+ * one clock tick can share a ctime (coarse timestamps: before Linux 6.13,
+ * and tmpfs always, which the probe excludes after a CI run on 6.18 missed
+ * 2 of 50 same-tick foreign changes there): on tmpfs inode numbers are not
+ * reused soon, and on ext4 a reused inode must also fall in the same tick
+ * as our stamp (both checks must miss together). Where the probe found
+ * multigrain timestamps (ext4, xfs, btrfs on 6.13+), any change after our
+ * stat gets a new ctime, so the stamp alone decides.
  * Otherwise it is rebuilt by a full rescan (the reference's cost, once).
- * The header still records the probe's answer with the boot id (a word
- * older versions ignore); nothing relies on it.
  * The reference's DEL walk compares every file's trimmed content with
  * "<id>\r\n<ifname>" or "<id>"; the index holds no '\r' and starts with a
  * header line, so it can never match and is never deleted by it.
