@@ -239,6 +239,10 @@ bool hl_store_last_reserved(struct hl_store *s, int set_idx, struct cni_ip *out)
 
 static bool owned(const struct hl_lease *l, const char *current, const char *id, enum hl_match m)
 {
+	/* both forms start with the id: one byte rejects most leases (ADD
+	 * and DEL look at every lease of the store) */
+	if (id[0] && l->owner[0] != id[0])
+		return false;
 	return ((m & HL_MATCH_CURRENT) && current && strcmp(l->owner, current) == 0) ||
 	       ((m & HL_MATCH_LEGACY) && strcmp(l->owner, id) == 0);
 }

@@ -182,7 +182,7 @@ case_burst() {
 # (offset from .0.2), in the reference's format "id\r\nifname", and the
 # last-reserved pointer after them so allocation does not have to skip them.
 prefill() {
-	_dir=/var/lib/cni/networks/$1 _i=$2
+	_dir=${HL_ROOT:-/var/lib/cni/networks}/$1 _i=$2
 	mkdir -p "$_dir"
 	while [ "$_i" -lt "$3" ]; do
 		_n=$((_i + 2))
@@ -197,11 +197,19 @@ prefill() {
 # One store per variant and lease count, all filled first; then every round
 # visits every (count, variant) pair, so a noisy moment on the machine does
 # not land on one lease count only.
+# The stores sit where BENCH_HL_STORE says: "disk" (default), a dataDir on
+# the filesystem of $W, as a node keeps /var/lib/cni on its root
+# filesystem; "tmpfs", /var/lib/cni/networks of this run (its own tmpfs),
+# where our index must also readdir the store (plugin/host-local/README.md).
 case_hostlocal() {
-	log "host-local: leases $HL_LEASES, $HL_N x $HL_ROUNDS per level, levels interleaved"
+	log "host-local: leases $HL_LEASES, $HL_N x $HL_ROUNDS per level, levels interleaved," \
+		"store on $HL_STORE"
+	HL_ROOT=/var/lib/cni/networks
+	[ "$HL_STORE" = tmpfs ] || HL_ROOT=$W/hl-store
 	for _l in $HL_LEASES; do
 		for _v in ours ref; do
-			mkconf "$W/hl-$_v-$_l.json" "hl-$_v-$_l" unused "$(ipam_v4 10.100.0.0/16)"
+			mkconf "$W/hl-$_v-$_l.json" "hl-$_v-$_l" unused \
+				"{\"type\":\"host-local\",\"subnet\":\"10.100.0.0/16\",\"dataDir\":\"$HL_ROOT\"}"
 			prefill "hl-$_v-$_l" 0 "$_l"
 		done
 	done

@@ -11,6 +11,8 @@
 #   BENCH_BURST_ROUNDS=5
 #   BENCH_HL_LEASES="0 100 1000 5000"  existing leases for host-local alone
 #   BENCH_HL_N=10 BENCH_HL_ROUNDS=4    host-local ADD+DEL per level
+#   BENCH_HL_STORE=disk   host-local stores on the disk of /tmp (a node's
+#                         /var/lib/cni) or "tmpfs" (/var/lib/cni of the run)
 #   BENCH_DAD_REPS=6      enabledad ADDs per variant (each waits ~1-2 s of DAD)
 #   BENCH_RSS_N=5         traced ADD+DEL per variant for per-process peak RSS
 #   BENCH_STARTUP_N=50    VERSION calls / empty programs per round (context)
@@ -65,6 +67,7 @@ ROUNDS=${BENCH_ROUNDS:-8}
 BURST=${BENCH_BURST:-100}
 BURST_ROUNDS=${BENCH_BURST_ROUNDS:-5}
 HL_LEASES=${BENCH_HL_LEASES:-0 100 1000 5000}
+HL_STORE=${BENCH_HL_STORE:-disk}
 HL_N=${BENCH_HL_N:-10}
 HL_ROUNDS=${BENCH_HL_ROUNDS:-4}
 DAD_REPS=${BENCH_DAD_REPS:-6}
