@@ -15,9 +15,13 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WERROR  ?= -Werror
 # Each function and object in its own section, so that the plugins' link
-# drops what they do not call (--gc-sections below).
+# drops what they do not call (--gc-sections below). No unwind tables: C
+# with no pthread_cancel/pthread_exit never unwinds, and they were 12-15 %
+# of each stripped plugin (-g still keeps .debug_frame for debuggers;
+# sanitizers unwind by frame pointer).
 PROJECT_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -fno-strict-aliasing \
-                  -ffunction-sections -fdata-sections -I. $(PKG_CFLAGS)
+                  -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+                  -fno-unwind-tables -I. $(PKG_CFLAGS)
 ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread
 # The plugins and the operator load libnftnl on first use (lib/nft/nftnl_dl.h);
