@@ -129,11 +129,12 @@ deps:
 deps-demo:
 	@sh test/deps.sh demo
 
-# The ASan+UBSan build of everything, in its own build directory.
+# The ASan+UBSan build of everything, in its own build directory (with
+# unwind tables, for whole stacks in its reports).
 ASAN_BUILD ?= $(BUILD)/asan
 asan-build:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT=-O1 \
-	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -fasynchronous-unwind-tables" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
 
 # The whole suite (unit tests, then integration tests in throwaway
@@ -172,7 +173,7 @@ FUZZ_BUILD ?= $(BUILD)/fuzz
 FUZZERS := $(patsubst test/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$${FUZZ_CC:-clang} OPT=-O1 \
-	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -fasynchronous-unwind-tables" \
 	  EXTRA_LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzzers
 fuzzers: $(FUZZERS)
 $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o $(PLUGIN_LIBS)
