@@ -76,9 +76,14 @@ pkg-check:
 	  echo "make: pkg-config cannot find $$p: install the build packages (sh test/deps.sh build)" >&2; \
 	  exit 1; }; done
 
+# The dependency files name each object both ways, absolute and relative to
+# the top: test/run.sh calls make with an absolute BUILD, a person with
+# "build", and a header change must rebuild the object either way (a stale
+# fuzzer object once reported a crash that was not there).
+DEPFLAGS = -MMD -MP -MT $(abspath $@) -MT $(patsubst $(CURDIR)/%,%,$(abspath $@))
 $(BUILD)/obj/%.o: %.c | pkg-check
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB_A): $(call obj,$(LIB_SRCS))
 $(BRIDGE_A): $(call obj,$(BRIDGE_SRCS))
@@ -103,7 +108,7 @@ $(INPROC_C): $(BUILD)/bin/host-local cmd/bridge/gen_build_id.sh
 	sh cmd/bridge/gen_build_id.sh $< >$@.tmp && mv $@.tmp $@
 $(INPROC_O): $(INPROC_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/bin/bridge: $(BUILD)/obj/cmd/bridge/main.o $(INPROC_O) $(PLUGIN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(INPROC_O) $(PLUGIN_LIBS) $(PLUGIN_LDLIBS)
