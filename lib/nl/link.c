@@ -365,6 +365,18 @@ int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], c
 	return rc ? nl_fail(err, rc, "cannot set the MAC address of %s", what) : 0;
 }
 
+int nl_link_set_oper_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	int rc;
+
+	ifi_of(nlh)->ifi_index = ifindex;
+	mnl_attr_put_u8(nlh, IFLA_OPERSTATE, NL_OPER_UP);
+	rc = nl_talk(nl, nlh, NULL, NULL);
+	return rc ? nl_fail(err, rc, "cannot set the operstate of %s", what) : 0;
+}
+
 int nl_brport_set(struct nl *nl, int ifindex, bool hairpin, bool isolated, const char *what,
 		  struct cni_err *err)
 {

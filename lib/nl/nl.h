@@ -38,7 +38,9 @@ static inline void nl_closep(struct nl *nl)
 /* ---- links (link.c) ---- */
 
 #define NL_MAC_LEN 6
-/* IF_OPER_UP from <linux/if.h>, which clashes with <net/if.h>. */
+/* IF_OPER_UNKNOWN and IF_OPER_UP from <linux/if.h>, which clashes with
+ * <net/if.h>. */
+#define NL_OPER_UNKNOWN 0
 #define NL_OPER_UP 6
 
 struct nl_link {
@@ -95,6 +97,10 @@ int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
 		       struct cni_err *err);
 int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], const char *what,
 		    struct cni_err *err);
+/* Asks the kernel for operstate UP (IFLA_OPERSTATE): it only moves a link
+ * from UNKNOWN, DORMANT or TESTING, and never one whose link mode keeps
+ * it dormant. */
+int nl_link_set_oper_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
 int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
 /* Bridge-port flags (hairpin, isolated) in one IFLA_INFO_SLAVE_DATA
  * message; the link must already be enslaved. */

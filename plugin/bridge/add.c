@@ -122,6 +122,20 @@ static int look_up_vlan_gw(struct add *a, struct cni_err *err)
 	return 0;
 }
 
+/* A bridge's operstate is computed when its carrier changes; a new one has
+ * carrier from birth, and when our port is forwarding before the kernel
+ * ever saw it without carrier (the container's end went up first), the
+ * bridge's carrier never changes and it stays UNKNOWN, where the
+ * reference's slower ADD leaves it UP (t_bridge_reference). Our port
+ * forwards, so the bridge's carrier is on: ask for UP. Only while it is
+ * UNKNOWN, so once per new bridge. */
+static int bridge_oper_up(struct add *a, struct cni_err *err)
+{
+	if (a->br_now.operstate != NL_OPER_UNKNOWN)
+		return 0;
+	return nl_link_set_oper_up(&a->host, a->br.ifindex, a->conf.bridge, err);
+}
+
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	char m[4][18];
@@ -229,7 +243,8 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 					   a->host_name);
 		if (rc)
 			return -1;
-	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0) {
+	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0 ||
+		   bridge_oper_up(a, err) < 0) {
 		return -1;
 	}
 	return build_result(a, res, err);

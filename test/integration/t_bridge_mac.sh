@@ -33,6 +33,15 @@ ours ADD c2 /run/netns/a eth0 "$T/l2n.json"
 check_eq "L2 on a new bridge: not pinned either" "$(assign newl2)" 1
 ours DEL c2 /run/netns/a eth0 "$T/l2n.json"
 
+# --- a new bridge's operstate: it has carrier from birth, and when our port
+# forwards before the kernel saw it without carrier, the bridge's carrier
+# never changes and the kernel leaves it UNKNOWN; ADD asks for UP
+bconf "$T/ds.json" 20-dualstack.conflist "" '.bridge = "dsbr"'
+ours ADD c6 /run/netns/a eth0 "$T/ds.json"
+check_eq "dual stack on a new bridge: ADD succeeds, the bridge's operstate is UP" \
+	"$RC $(ip -o link show dsbr | grep -o 'state [A-Z]*')" "0 state UP"
+ours DEL c6 /run/netns/a eth0 "$T/ds.json"
+
 # --- L3 without isGateway: no gateway address on the bridge, no pin.
 bconf "$T/l3.json" 10-bridge.conflist "" '.bridge = "nogw" | .isGateway = false |
 	.isDefaultGateway = false | .ipam.ranges = [[{"subnet": "10.81.0.0/24"}]]'
