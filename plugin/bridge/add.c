@@ -128,12 +128,16 @@ static int look_up_vlan_gw(struct add *a, struct cni_err *err)
  * bridge's carrier never changes and it stays UNKNOWN, where the
  * reference's slower ADD leaves it UP (t_bridge_reference). Our port
  * forwards, so the bridge's carrier is on: ask for UP. Only while it is
- * UNKNOWN, so once per new bridge. */
-static int bridge_oper_up(struct add *a, struct cni_err *err)
+ * UNKNOWN, so once per new bridge. Best effort: UNKNOWN forwards like UP,
+ * so a refusal is a warning, not a failed ADD. */
+static void bridge_oper_up(struct add *a)
 {
-	if (a->br_now.operstate != NL_OPER_UNKNOWN)
-		return 0;
-	return nl_link_set_oper_up(&a->host, a->br.ifindex, a->conf.bridge, err);
+	struct cni_err e = {0};
+
+	if (a->br_now.operstate == NL_OPER_UNKNOWN &&
+	    nl_link_set_oper_up(&a->host, a->br.ifindex, a->conf.bridge, &e) < 0)
+		cni_warn_err(&e, "ADD: bridge %s stays operstate UNKNOWN", a->conf.bridge);
+	cni_err_clear(&e);
 }
 
 static int add_ifaces(struct add *a, struct cni_result *res, struct cni_err *err)
@@ -243,9 +247,10 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 					   a->host_name);
 		if (rc)
 			return -1;
-	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0 ||
-		   bridge_oper_up(a, err) < 0) {
+	} else if (veth_wait_forwarding(&a->host, &a->watch, a->host_name, &a->port, err) < 0) {
 		return -1;
+	} else {
+		bridge_oper_up(a);
 	}
 	return build_result(a, res, err);
 }

@@ -144,7 +144,6 @@ int bridge_pin_before_join(struct nl *host, const struct bridge_conf *c, const s
 
 	if (nl_addr_list(host, br->ifindex, AF_UNSPEC, &seen->v, &seen->n, err) < 0)
 		return -1;
-	seen->valid = true;
 	/* a conflict without forceAddress fails the ADD later, unpinned */
 	for (size_t i = 0; i < gws->n; i++)
 		pin |= !has_addr(seen, &gws->v[i]) &&

@@ -33,7 +33,6 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 struct bridge_addrs {
 	struct nl_addr *v;
 	size_t n;
-	bool valid;
 };
 void bridge_addrs_free(struct bridge_addrs *seen);
 /* Before this ADD's veth joins the bridge (isGateway on the bridge itself):
