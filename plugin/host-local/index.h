@@ -21,17 +21,22 @@
  * stat gets a new ctime, so the stamp alone decides.
  * Otherwise it is rebuilt by a full rescan (the reference's cost, once).
  * The reference's DEL walk compares every file's trimmed content with
- * "<id>\r\n<ifname>" or "<id>"; the index holds no '\r' and starts with a
- * header line, so it can never match and is never deleted by it.
+ * "<id>\r\n<ifname>" or "<id>"; the index starts with a header line of
+ * spaces-separated words, which no container ID holds, so it never matches
+ * (were it deleted, the next call would only rescan).
  *
- * File format: a 128-byte header line "cni-bridge-index 2 <ino> <size>
- * <mtime> <ctime> <clock>=<boot id>" padded with spaces (clock: fine or
- * coarse; no word before the first probe, nor in files of older versions;
- * older versions take a header with the word for stale and rescan once),
- * then records "+<name> <ino> <owner>\n"
- * (lease added) and "-<name>\n" (removed), name and owner %XX-escaped.
+ * File format (version 3): a 128-byte header line "cni-bridge-index 3 <ino>
+ * <size> <mtime> <ctime> <clock>=<boot id> n=<records>" padded with spaces
+ * (clock: fine or coarse; no word before the first probe; each word left
+ * out when it does not fit; an older version takes a header of another
+ * version for stale and rescans once), then records
+ * "+<ino> <owner length> <name>\0<owner>\0\n" (lease added) and
+ * "-<name>\0\n" (removed), name and owner as they are: a load maps the file
+ * and points into it. `tr '\0' ' ' < .cni-bridge-index` shows it.
  * Records are appended before the header is rewritten, so a crash leaves a
- * stale header, which forces a rescan. Not thread-safe; use under the lock. */
+ * stale header, which forces a rescan. Version 2 (text, %XX-escaped) is
+ * still read by hl_index_load_file, for a reboot right after an upgrade.
+ * Not thread-safe; use under the lock. */
 #pragma once
 #include <dirent.h>
 #include <stdbool.h>
@@ -57,8 +62,8 @@
 enum hl_clock { HL_CLOCK_UNKNOWN, HL_CLOCK_COARSE, HL_CLOCK_FINE };
 
 struct hl_lease {
-	char *name;		      /* file name in the store */
-	char *owner;		      /* trimmed content; "" = unreadable, never matches */
+	const char *name;	      /* file name in the store */
+	const char *owner;	      /* trimmed content; "" = unreadable, never matches */
 	uint64_t ino;		      /* the file's inode number when indexed */
 	uint32_t hash;		      /* of name, for the table */
 	bool live;		      /* false once deleted (the slot stays for reuse) */
@@ -72,8 +77,11 @@ struct hl_index {
 	size_t n, cap, live;
 	uint32_t *bucket; /* slot + 1, 0 = empty */
 	size_t nbucket;
-	char *file;		      /* the loaded index; loaded entries point into it */
+	const char *file;	      /* the loaded index; loaded entries point into it */
+	size_t file_len;	      /* its length, for munmap */
+	bool file_mapped;	      /* mapped (else malloc'd: hl_index_parse) */
 	struct strbuf journal;	      /* records not yet in the file */
+	size_t journal_records;	      /* how many */
 	size_t file_records;	      /* records in the file, incl. '-' ones */
 	bool rewrite;		      /* write a fresh file at flush */
 	bool restamp;		      /* the directory changed otherwise (boot.h): re-stamp */
@@ -116,9 +124,13 @@ int hl_index_put(struct hl_index *x, const char *name, uint64_t ino, const char 
 void hl_index_del(struct hl_index *x, const char *name);
 
 /* The record format alone, for the fuzzer and tests (no file, no stamp):
- * parses text (records only, malloc'd, taken over: hl_index_free frees it)
- * into an empty x; false when a record is malformed. */
-bool hl_index_parse(struct hl_index *x, char *text);
+ * parses the len bytes of text (records only, malloc'd, taken over:
+ * hl_index_free frees it) into an empty x; false when a record is
+ * malformed or torn. */
+bool hl_index_parse(struct hl_index *x, char *text, size_t len);
+/* Version 2's records (index_v2.c) into x with hl_index_put and
+ * hl_index_del; a malformed or torn record ends them. */
+void hl_index_v2_records(struct hl_index *x, const char *p, size_t len);
 /* The live leases of x as records, in a fresh *out (strbuf_free it).
  * 0, or -1 when out of memory. */
 int hl_index_records(const struct hl_index *x, struct strbuf *out);

@@ -4,7 +4,7 @@
  * must take any bytes. The input is the records part of the file.
  * Invariants: no crash or leak; on success every live entry can be found
  * by name, and writing the table back and parsing that gives the same
- * live count (escaping round-trips). */
+ * live count (the format round-trips). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +20,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	if (hl_index_parse(&x, buf)) {
+	if (hl_index_parse(&x, buf, size)) {
 		struct strbuf again;
 		struct hl_index y = {0};
 		for (size_t i = 0; i < x.n; i++)
 			if (x.v[i].live && hl_index_get(&x, x.v[i].name) != &x.v[i])
 				abort();
 		char *text;
-		if (hl_index_records(&x, &again) < 0 || !(text = strbuf_take(&again, NULL)))
+		size_t len;
+		if (hl_index_records(&x, &again) < 0 || !(text = strbuf_take(&again, &len)))
 			abort();
-		if (!hl_index_parse(&y, text) || y.live != x.live)
+		if (!hl_index_parse(&y, text, len) || y.live != x.live)
 			abort();
 		hl_index_free(&y);
 	}
