@@ -3,7 +3,10 @@
  * netns (the main thread for the host, the netns_run worker for a
  * container). Interface names go into the path unchanged: /proc/sys shows
  * "eth0.100" as one directory (the dot-to-slash rewriting in Go's sysctl
- * helper is for the dotted sysctl(8) form only). */
+ * helper is for the dotted sysctl(8) form only). Each thread keeps its
+ * /proc/sys/net open from its first call (sysctl.c says why), so a thread
+ * must not use these from two network namespaces: netns_run's workers and
+ * the host thread each stay in one. */
 #pragma once
 #include <stddef.h>
 #include "lib/cni/error.h"

@@ -370,7 +370,8 @@ case_harness() {
 # $PODS_FILL pods already on it ----
 # The existing pods are the same for every variant: veths made with ip(8),
 # peer up in a netns of its own, host end up on the bridge, and a neighbour
-# entry on the bridge for each (a node talks to its pods). The variants share
+# entry on the bridge for each (a node talks to its pods), and each pod's
+# /proc/sys/net looked up once, as the plugin that made it did. The variants share
 # the two bridges (each on its own part of the subnet): ours without
 # masquerade, with nftables and with iptables masquerade, the reference, the
 # floor program.
@@ -396,6 +397,11 @@ pods_fill() {
 	_i=0
 	while [ "$_i" -lt "$_n" ]; do
 		ip -n "pf$_br$_i" link set eth0 up || return 1
+		# as a CNI plugin leaves a pod's netns: its /proc/sys/net looked
+		# up (accept_dad, arp_notify), which every later lookup of
+		# /proc/sys/net on the node walks past (lib/sysctl/sysctl.c)
+		ip netns exec "pf$_br$_i" cat /proc/sys/net/ipv6/conf/eth0/accept_dad \
+			/proc/sys/net/ipv4/conf/eth0/arp_notify >/dev/null || return 1
 		_i=$((_i + 1))
 	done
 }

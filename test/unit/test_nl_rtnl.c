@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +323,65 @@ static void test_sysctl(void **state)
 		fail_msg("sysctl error does not name the path: %s", err.msg);
 }
 
+/* Each thread keeps its own /proc/sys/net (sysctl.c): a worker in another
+ * netns reads and writes that netns's knobs, whatever this thread opened
+ * before, and its directory is closed when it exits. */
+struct knob_job {
+	int ns;
+	const char *write; /* NULL: read only */
+	char got[16];
+	int rc;
+};
+
+static void *knob_worker(void *p)
+{
+	struct knob_job *j = p;
+	struct cni_err e = {0};
+	j->rc = setns(j->ns, CLONE_NEWNET);
+	if (j->rc == 0 && j->write)
+		j->rc = sysctl_write("ipv4/ip_forward", j->write, &e);
+	if (j->rc == 0)
+		j->rc = sysctl_read("ipv4/ip_forward", j->got, sizeof(j->got), &e);
+	return NULL;
+}
+
+static struct knob_job knob_in(int ns, const char *write)
+{
+	struct knob_job j = {.ns = ns, .write = write, .rc = -1};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, knob_worker, &j), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(j.rc, 0);
+	return j;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_sysctl_per_thread(void **state)
+{
+	(void)state;
+	struct cni_err err = {0};
+	char buf[16];
+
+	assert_int_equal(sysctl_write("ipv4/ip_forward", "1", &err), 0);
+	int fds = open_fds();
+	assert_string_equal(knob_in(other_ns, "0").got, "0");
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(sysctl_read("ipv4/ip_forward", buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf, "1"); /* this thread's netns, untouched */
+	assert_string_equal(knob_in(other_ns, NULL).got, "0");
+	assert_string_equal(knob_in(other_ns, "1").got, "1");
+}
+
 static void test_mac_format(void **state)
 {
 	(void)state;
@@ -342,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_batch),
 	    cmocka_unit_test(test_sysctl),
+	    cmocka_unit_test(test_sysctl_per_thread),
 	    cmocka_unit_test(test_mac_format),
 	};
 	/* Two private namespaces: "host" for this thread and "other" as the
