@@ -59,6 +59,27 @@ check_eq "same lease files as the reference" "$(leases "$T/ours/rr")" "$(leases 
 check_eq "same last_reserved_ip.0" "$(cat "$T/ours/rr/last_reserved_ip.0")" "$(cat "$T/ref/rr/last_reserved_ip.0")"
 check_eq "same last_reserved_ip.1" "$(cat "$T/ours/rr/last_reserved_ip.1")" "$(cat "$T/ref/rr/last_reserved_ip.1")"
 
+# --- last_reserved_ip.N rewritten in place, as the reference does, but never
+# through a second link: that one is replaced ---------------------------------
+LR=$(tpl lr '{"cniVersion":"1.0.0","name":"lr","ipam":{"type":"host-local","dataDir":"@DATA@",
+ "subnet":"10.6.0.0/28"}}')
+both "last_reserved: first ADD" ADD l1 eth0 "$LR"
+_ino=$(stat -c %i "$T/ours/lr/last_reserved_ip.0")
+for _v in ours ref; do printf '10.6.0.250' >"$T/$_v/lr/last_reserved_ip.0"; done
+both "last_reserved: after a longer address outside the range" ADD l2 eth0 "$LR"
+check_eq "last_reserved_ip.0 byte for byte the reference's" \
+	"$(od -An -c "$T/ours/lr/last_reserved_ip.0")" "$(od -An -c "$T/ref/lr/last_reserved_ip.0")"
+check_eq "last_reserved_ip.0 rewritten in place (same inode)" \
+	"$(stat -c %i "$T/ours/lr/last_reserved_ip.0")" "$_ino"
+ln -f "$T/ours/lr/10.6.0.2" "$T/ours/lr/last_reserved_ip.0"
+hl ours ADD l3 eth0 "$T/o.json"
+check_eq "ADD with last_reserved_ip.0 a second link of a lease: exit 0" "$RC" 0
+check_eq "the lease behind that link is untouched" "$(od -An -c "$T/ours/lr/10.6.0.2")" \
+	"$(printf 'l1\r\neth0' | od -An -c)"
+check_eq "last_reserved_ip.0 is a file of its own again" \
+	"$(stat -c %h "$T/ours/lr/last_reserved_ip.0") $(cat "$T/ours/lr/last_reserved_ip.0")" \
+	"1 $(first_ip)"
+
 # --- a seeded random walk of ADDs and DELs, step by step like the reference ---
 RW=$(tpl rw '{"cniVersion":"1.0.0","name":"rw","ipam":{"type":"host-local","dataDir":"@DATA@",
  "ranges":[[{"subnet":"10.8.0.0/29","rangeStart":"10.8.0.2","rangeEnd":"10.8.0.5","gateway":"10.8.0.3"},
