@@ -100,7 +100,10 @@ static int read_all(FILE *in, char **buf, size_t *len, struct cni_err *err)
 
 		if (room == 0)
 			break;
-		if (strbuf_reserve(&b, room < 65536 ? room : 65536) < 0) {
+		/* 8 KiB steps (a config is a few KiB): a first reserve of 64
+		 * KiB made a 128 KiB buffer, above malloc's mmap threshold,
+		 * so every call paid an mmap, a munmap and their page faults */
+		if (strbuf_reserve(&b, room < 8191 ? room : 8191) < 0) {
 			strbuf_free(&b);
 			return cni_err_set(err, CNI_ERR_INTERNAL, "reading stdin: out of memory");
 		}

@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "lib/util/prefault.h"
@@ -19,4 +20,15 @@ void util_prefault(void *p, size_t len)
 	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
 	if (end > start)
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
+void util_prefault_heap(size_t len)
+{
+	/* The block comes from the start of the fresh heap; freed, it merges
+	 * into the top chunk, and glibc trims a heap only from its far end,
+	 * so the next allocations land on these pages. */
+	void *p = malloc(len);
+
+	util_prefault(p, len);
+	free(p);
 }
