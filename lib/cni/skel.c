@@ -110,7 +110,7 @@ static int read_all(FILE *in, char **buf, size_t *len, struct cni_err *err)
 		got = fread(b.p + b.len, 1, b.cap - 1 - b.len, in);
 		b.len += got;
 		b.p[b.len] = '\0';
-		if (got == 0)
+		if (got == 0 || feof(in)) /* fread saw the end: no read(2) more */
 			break;
 	}
 	if (ferror(in)) {

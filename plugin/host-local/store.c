@@ -43,15 +43,23 @@ int hl_store_open(struct hl_store *s, const char *data_dir, const char *network,
 		return -1;
 	if (!data_dir || !*data_dir)
 		data_dir = HL_DEFAULT_DATA_DIR;
-	if (mkdir_all(data_dir, err) < 0)
-		return -1;
+	/* Opened first, made only when missing: the store exists on every
+	 * call but the first, and each mkdir of the path was a system call. */
 	int top cleanup_close = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0 && errno == ENOENT) {
+		if (mkdir_all(data_dir, err) < 0)
+			return -1;
+		top = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (top < 0)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "open %s", data_dir);
-	if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
-		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "mkdir %s/%s", data_dir,
-				     network);
 	s->dirfd = openat(top, network, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->dirfd < 0 && errno == ENOENT) {
+		if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "mkdir %s/%s", data_dir,
+					     network);
+		s->dirfd = openat(top, network, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (s->dirfd < 0 && (errno == ELOOP || errno == ENOTDIR))
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "lease store %s/%s is a symlink or not a directory; refusing to "
