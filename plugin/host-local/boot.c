@@ -72,26 +72,6 @@ static void rec_escape(FILE *f, const char *s)
 			fprintf(f, "%%%02X", (unsigned char)*s);
 }
 
-/* In place; false on a malformed escape or an escaped NUL. */
-static bool rec_unescape(char *s)
-{
-	char *w = s;
-	for (; *s; s++) {
-		unsigned v;
-		if (*s != '%') {
-			*w++ = *s;
-			continue;
-		}
-		if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
-		    sscanf(s + 1, "%2x", &v) != 1 || v == 0)
-			return false;
-		*w++ = (char)v;
-		s += 2;
-	}
-	*w = '\0';
-	return true;
-}
-
 /* A lease the rule can judge: named after an address, content readable. */
 static bool judgeable(const struct hl_lease *l)
 {
@@ -113,7 +93,7 @@ static bool mark_recorded(struct hl_index *x, char *p)
 		*nl = '\0';
 		char *sp = strchr(p, ' '), *end;
 		uint64_t ino = sp ? strtoull(sp + 1, &end, 10) : 0;
-		if (!sp || end == sp + 1 || *end != ' ' || !rec_unescape(end + 1)) {
+		if (!sp || end == sp + 1 || *end != ' ' || !hl_unescape(end + 1)) {
 			stale = true;
 			continue;
 		}

@@ -29,6 +29,25 @@ char *hl_trim(char *s)
 	return s;
 }
 
+bool hl_unescape(char *s)
+{
+	char *w = s;
+	for (; *s; s++) {
+		unsigned v;
+		if (*s != '%') {
+			*w++ = *s;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
+		    sscanf(s + 1, "%2x", &v) != 1 || v == 0)
+			return false;
+		*w++ = (char)v;
+		s += 2;
+	}
+	*w = '\0';
+	return true;
+}
+
 /* ---- the hash table ---------------------------------------------------- */
 
 /* Eight bytes at a time, then murmur3's finalizer (the table's buckets

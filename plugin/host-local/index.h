@@ -137,3 +137,6 @@ int hl_index_records(const struct hl_index *x, struct strbuf *out);
 
 /* Strips ASCII whitespace at both ends in place, as Go's TrimSpace. */
 char *hl_trim(char *s);
+/* Decodes %XX in place (the boot record's escaping, and version 2 of the
+ * index's); false on a malformed escape or an escaped NUL. */
+bool hl_unescape(char *s);

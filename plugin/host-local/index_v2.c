@@ -3,43 +3,22 @@
  * the leases of the earlier boot. The first locked call of this version
  * rewrites the index as version 3 (index.c), so this runs at most once per
  * store. Records: "+<name> <ino> <owner>\n" and "-<name>\n", name and owner
- * %XX-escaped (upper-case hex). */
+ * %XX-escaped (hl_unescape). */
 #include <inttypes.h>
 #include <string.h>
 #include "lib/cni/error.h"
 #include "plugin/host-local/index.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Unescapes [p, end) into out (room: cap bytes, NUL included); false on a
- * malformed escape, a NUL, or no room. */
+/* [p, end) into out (cap bytes, NUL included), %XX decoded; false when
+ * it does not fit, holds a NUL or a malformed escape. */
 static bool unescape(const char *p, const char *end, char *out, size_t cap)
 {
-	size_t n = 0;
-	for (; p < end; n++) {
-		if (n + 1 >= cap)
-			return false;
-		int c = (unsigned char)*p++;
-		if (c == '%') {
-			int hi = end - p >= 2 ? hexval(p[0]) : -1, lo = hi < 0 ? -1 : hexval(p[1]);
-			if (lo < 0)
-				return false;
-			c = hi << 4 | lo;
-			p += 2;
-		}
-		if (c == 0)
-			return false;
-		out[n] = (char)c;
-	}
+	size_t n = (size_t)(end - p);
+	if (n >= cap || memchr(p, '\0', n))
+		return false;
+	memcpy(out, p, n);
 	out[n] = '\0';
-	return true;
+	return hl_unescape(out);
 }
 
 /* One line [p, nl): false when malformed. */
