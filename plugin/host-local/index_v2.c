@@ -25,6 +25,8 @@ static bool unescape(const char *p, const char *end, char *out, size_t cap)
 static bool v2_line(struct hl_index *x, const char *p, const char *nl)
 {
 	char name[HL_LEASE_MAX], owner[HL_LEASE_MAX];
+	if (p == nl)
+		return false; /* an empty line: no op to read */
 	char op = *p++;
 	const char *sp = memchr(p, ' ', (size_t)(nl - p));
 	if (op == '-')

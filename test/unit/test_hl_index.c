@@ -251,6 +251,14 @@ static void test_load_file_versions(void **state)
 		assert_int_equal(x.live, 1);
 		hl_index_free(&x);
 	}
+	/* an empty line ends version 2's records (the fuzzer found it read
+	 * past the line) */
+	const char gap[] = "+10.0.0.2 7 c1%0D%0Aeth0\n\n+10.0.0.9 1 c9\n";
+	write_index(f, "cni-bridge-index 2 1 2 3.0 4.0", gap, sizeof(gap) - 1);
+	assert_int_equal(hl_index_load_file(&x, f->dirfd), 1);
+	assert_string_equal(owner_of(&x, "10.0.0.2"), "c1\r\neth0");
+	assert_null(owner_of(&x, "10.0.0.9"));
+	hl_index_free(&x);
 	write_index(f, "cni-bridge-index 9 1 2 3.0 4.0", v3, sizeof(v3) - 1);
 	assert_int_equal(hl_index_load_file(&x, f->dirfd), 0); /* not a version we know */
 	hl_index_free(&x);
