@@ -13,15 +13,18 @@ sink() {
 # one_call VARIANT OP CONF IDX: one ADD or DEL of container IDX by VARIANT
 # ("floor" is the floor program), bench_exec's line on stdout.
 # A floor variant other than "floor" finds its bridge and /16 prefix in
-# FLOOR_BR_<variant> and FLOOR_NET_<variant> (e.g. cpf0 and 10.111).
+# FLOOR_BR_<variant> and FLOOR_NET_<variant> (e.g. cpf0 and 10.111); a
+# "floorsys" one also sets the reference's sysctls (bench_floor -s).
 one_call() {
 	case $1 in
 	floor*)
 		eval "_fbr=\${FLOOR_BR_$1:-cbf0} _fnet=\${FLOOR_NET_$1:-10.90}"
+		_fs=
+		case $1 in floorsys*) _fs=-s ;; esac
 		if [ "$2" = add ]; then
-			# shellcheck disable=SC2154 # set by the eval above
-			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" add /run/netns/b%d eth0 "$_fnet.%i/16" \
-				"$_fnet.0.1" "$_fbr"
+			# shellcheck disable=SC2154,SC2086 # set by the eval; _fs: no word or one
+			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" $_fs add /run/netns/b%d eth0 \
+				"$_fnet.%i/16" "$_fnet.0.1" "$_fbr"
 		else
 			"$TOOLS/bench_exec" -s "$4" -- "$FLOOR" del /run/netns/b%d eth0
 		fi
@@ -427,10 +430,14 @@ case_pods() {
 		pods_conf "ref_p$1" "$2" "$3" 4
 		pods_conf "ref_ipt_p$1" "$2" "$3" 5 '{"ipMasq":true}'
 		eval "FLOOR_BR_floor_p$1=$2 FLOOR_NET_floor_p$1=$3"
+		eval "FLOOR_BR_floorsys_p$1=$2 FLOOR_NET_floorsys_p$1=$3"
 	done
 	_vs=""
 	for _v in ours ours_nft ours_ipt ref ref_ipt; do _vs="$_vs ${_v}_p0 ${_v}_p$PODS_FILL"; done
-	[ -x "$FLOOR" ] && _vs="$_vs floor_p0 floor_p$PODS_FILL"
+	# floorsys: the floor plus the sysctls the reference sets before the
+	# container's link goes up (accept_dad=0 and arp_notify=1), which the
+	# plugin must set too: what they cost per pod is the kernel's
+	[ -x "$FLOOR" ] && _vs="$_vs floor_p0 floor_p$PODS_FILL floorsys_p0 floorsys_p$PODS_FILL"
 	_saved_n=$N
 	N=$PODS_N CASE_ROUNDS=$PODS_ROUNDS
 	# shellcheck disable=SC2086 # a list of words

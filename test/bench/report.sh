@@ -137,6 +137,17 @@ if [ -n "$pf" ]; then
 		headline "pods: ADD growth at $pf pods / floor's, $_v" "$(ratio "$g" "$g_f")" "<=" 1.05 \
 			"ours x$g (CPU x$gc), floor x$g_f (CPU x$gc_f)"
 	done
+	# the floor with the reference's sysctls (bench_floor -s): what the
+	# kernel's work for them costs per pod, which every plugin that sets
+	# them pays
+	g_s=$(ratio "$(get pods "floorsys_p$pf" add_wall_us)" "$(get pods floorsys_p0 add_wall_us)")
+	if [ -n "$g_s" ] && [ "$g_s" != n/a ]; then
+		for _v in ours ours_nft ours_ipt; do
+			g=$(ratio "$(get pods "${_v}_p$pf" add_wall_us)" "$(get pods "${_v}_p0" add_wall_us)")
+			headline "pods: ADD growth / floor's with the reference's sysctls, $_v (no target)" \
+				"$(ratio "$g" "$g_s")" "" "" "ours x$g, floor with accept_dad=0 and arp_notify=1 x$g_s"
+		done
+	fi
 	headline "pods: reference ADD growth at $pf pods (no target)" \
 		"$(ratio "$(get pods "ref_p$pf" add_wall_us)" "$(get pods ref_p0 add_wall_us)")" "" "" \
 		"with iptables masquerade x$(ratio "$(get pods "ref_ipt_p$pf" add_wall_us)" "$(get pods ref_ipt_p0 add_wall_us)")"

@@ -3,7 +3,7 @@
  * (test/bench/cases.sh) runs it as its own process per container, so
  * "ours / floor" shows how close the plugin is to the physical limit.
  *
- * usage: bench_floor add NETNS IFNAME ADDR/PREFIX GATEWAY BRIDGE
+ * usage: bench_floor [-s] add NETNS IFNAME ADDR/PREFIX GATEWAY BRIDGE
  *        bench_floor del NETNS IFNAME
  *
  * ADD, two netlink round trips:
@@ -14,7 +14,14 @@
  *     one batch: IFNAME up, RTM_NEWADDR ADDR/PREFIX on it and RTM_NEWROUTE
  *     default via GATEWAY.
  * DEL: a worker thread in NETNS sends RTM_DELLINK IFNAME (the kernel takes
- * both ends down; most of the time is its unregister wait). */
+ * both ends down; most of the time is its unregister wait).
+ *
+ * -s (before add): before the batch, the worker also sets what the
+ * reference's ADD sets on IFNAME before it goes up, accept_dad=0 and
+ * arp_notify=1. accept_dad=0 is what makes the container's link-local
+ * address valid at once, so its router solicitation and MLD report leave
+ * as soon as the port forwards and the bridge floods them to every other
+ * port (the pods case of `make bench` measures the floor both ways). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +42,7 @@
 
 struct floor_req {
 	const char *netns, *ifname, *bridge;
+	int sysctls; /* -s */
 	int family;
 	unsigned char addr[16], gw[16];
 	unsigned prefix;
@@ -167,6 +175,21 @@ out:
 	return rc;
 }
 
+/* /proc/sys/net/<key> = value, in the calling thread's netns */
+static int sysctl_set(struct floor_req *r, const char *key, const char *value)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(r, path, errno);
+	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	close(fd);
+	return ok ? 0 : fail(r, path, errno);
+}
+
 /* Inside the netns, one batch: link up, address, default route. */
 static int configure_inside(struct floor_req *r)
 {
@@ -186,6 +209,14 @@ static int configure_inside(struct floor_req *r)
 	if (idx < 0) {
 		rc = fail(r, "container link lookup", errno);
 		goto out;
+	}
+	if (r->sysctls) {
+		char key[96];
+		snprintf(key, sizeof(key), "ipv6/conf/%s/accept_dad", r->ifname);
+		rc = sysctl_set(r, key, "0");
+		snprintf(key, sizeof(key), "ipv4/conf/%s/arp_notify", r->ifname);
+		if (rc || (rc = sysctl_set(r, key, "1")))
+			goto out;
 	}
 	h = put_msg(buf, RTM_NEWLINK, 0, 1);
 	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
@@ -290,13 +321,20 @@ static int parse_add(struct floor_req *r, char **argv)
 int main(int argc, char **argv)
 {
 	struct floor_req r = {0};
-	int add = argc == 7 && !strcmp(argv[1], "add");
-	int del = argc == 4 && !strcmp(argv[1], "del");
-	int rc;
+	int add, del, rc;
+
+	if (argc > 1 && !strcmp(argv[1], "-s")) {
+		r.sysctls = 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	add = argc == 7 && !strcmp(argv[1], "add");
+	del = argc == 4 && !strcmp(argv[1], "del");
 
 	if ((!add && !del) || (add && parse_add(&r, argv + 2) != 0)) {
 		fprintf(stderr,
-			"usage: %s add NETNS IFNAME ADDR/PREFIX GATEWAY BRIDGE\n"
+			"usage: %s [-s] add NETNS IFNAME ADDR/PREFIX GATEWAY BRIDGE\n"
 			"       %s del NETNS IFNAME\n",
 			argv[0], argv[0]);
 		return 2;
