@@ -36,4 +36,19 @@ check_not "floor add: a second ADD of the same ifname fails" 1 \
 "$TOOLS/bench_floor" del /run/netns/fl1 eth0
 check_eq "floor del: exit 0" "$?" 0
 check_eq "floor del: both ends gone" "$(ip -n fl1 -o link show eth0 2>/dev/null; ip -o link show master cbt0)" ""
+# -s: the reference's sysctls on the container end before it goes up (the
+# pods case's "floorsys"); without it the netns defaults stay
+sysctls() {
+	echo "$(ip netns exec "$1" cat /proc/sys/net/ipv6/conf/eth0/accept_dad)" \
+		"$(ip netns exec "$1" cat /proc/sys/net/ipv4/conf/eth0/arp_notify)"
+}
+"$TOOLS/bench_floor" add /run/netns/fl1 eth0 10.91.0.4/24 10.91.0.1 cbt0
+check_eq "floor add: accept_dad and arp_notify left at the netns defaults" "$(sysctls fl1)" \
+	"$(ip netns exec fl1 cat /proc/sys/net/ipv6/conf/default/accept_dad) $(ip netns exec fl1 cat /proc/sys/net/ipv4/conf/default/arp_notify)"
+"$TOOLS/bench_floor" del /run/netns/fl1 eth0
+"$TOOLS/bench_floor" -s add /run/netns/fl1 eth0 10.91.0.5/24 10.91.0.1 cbt0
+check_eq "floor -s add: exit 0" "$?" 0
+check_eq "floor -s add: accept_dad=0 and arp_notify=1" "$(sysctls fl1)" "0 1"
+"$TOOLS/bench_floor" del /run/netns/fl1 eth0
+check_eq "floor -s: del leaves nothing" "$(ip -o link show master cbt0)" ""
 done_testing
