@@ -51,4 +51,6 @@ check_eq "floor -s add: exit 0" "$?" 0
 check_eq "floor -s add: accept_dad=0 and arp_notify=1" "$(sysctls fl1)" "0 1"
 "$TOOLS/bench_floor" del /run/netns/fl1 eth0
 check_eq "floor -s: del leaves nothing" "$(ip -o link show master cbt0)" ""
+check_eq "floor: -s with del is a usage error" \
+	"$("$TOOLS/bench_floor" -s del /run/netns/fl1 eth0 2>/dev/null; echo $?)" 2
 done_testing

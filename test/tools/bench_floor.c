@@ -175,19 +175,21 @@ out:
 	return rc;
 }
 
-/* /proc/sys/net/<key> = value, in the calling thread's netns */
-static int sysctl_set(struct floor_req *r, const char *key, const char *value)
+/* /proc/sys/net/<key> = value, in the calling thread's netns; step names
+ * the failure (r->failed outlives this frame: no path built here) */
+static int sysctl_set(struct floor_req *r, const char *step, const char *key, const char *value)
 {
 	char path[128];
-	int fd, ok;
+	ssize_t len = (ssize_t)strlen(value), n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/%s", key);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(r, path, errno);
-	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+		return fail(r, step, errno);
+	n = write(fd, value, (size_t)len);
 	close(fd);
-	return ok ? 0 : fail(r, path, errno);
+	return n == len ? 0 : fail(r, step, n < 0 ? errno : EIO);
 }
 
 /* Inside the netns, one batch: link up, address, default route. */
@@ -213,9 +215,12 @@ static int configure_inside(struct floor_req *r)
 	if (r->sysctls) {
 		char key[96];
 		snprintf(key, sizeof(key), "ipv6/conf/%s/accept_dad", r->ifname);
-		rc = sysctl_set(r, key, "0");
+		rc = sysctl_set(r, "sysctl accept_dad", key, "0");
+		if (rc)
+			goto out;
 		snprintf(key, sizeof(key), "ipv4/conf/%s/arp_notify", r->ifname);
-		if (rc || (rc = sysctl_set(r, key, "1")))
+		rc = sysctl_set(r, "sysctl arp_notify", key, "1");
+		if (rc)
 			goto out;
 	}
 	h = put_msg(buf, RTM_NEWLINK, 0, 1);
@@ -330,7 +335,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	add = argc == 7 && !strcmp(argv[1], "add");
-	del = argc == 4 && !strcmp(argv[1], "del");
+	del = argc == 4 && !strcmp(argv[1], "del") && !r.sysctls; /* -s is add's */
 
 	if ((!add && !del) || (add && parse_add(&r, argv + 2) != 0)) {
 		fprintf(stderr,
