@@ -2,6 +2,7 @@
  * delete. */
 #include "lib/nl/msg.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,31 +37,65 @@ static int addr_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
+/* An RTM_NEWADDR about ifindex into *a; false for any other message. */
+static bool addr_parse(const struct nlmsghdr *nlh, int ifindex, struct nl_addr *a)
 {
-	struct addr_dump *d = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addr_attrs t = {0};
 	const struct nlattr *ip;
-	struct nl_addr *a;
 	int len = ifa->ifa_family == AF_INET ? 4 : 16;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != d->ifindex)
-		return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifa) ||
+	    (int)ifa->ifa_index != ifindex)
+		return false;
 	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &t);
 	/* IPv4 keeps the address in IFA_LOCAL (IFA_ADDRESS is the peer). */
 	ip = t.local ? t.local : t.address;
 	if (!ip || mnl_attr_get_payload_len(ip) != (unsigned)len)
-		return MNL_CB_OK;
-	a = vec_push(&d->vec);
-	if (!a)
-		return MNL_CB_ERROR;
+		return false;
+	memset(a, 0, sizeof(*a));
 	a->ipnet.ip.family = ifa->ifa_family;
 	memcpy(a->ipnet.ip.addr, mnl_attr_get_payload(ip), len);
 	a->ipnet.prefix = ifa->ifa_prefixlen;
 	a->scope = ifa->ifa_scope;
 	a->flags = t.flags ? mnl_attr_get_u32(t.flags) : ifa->ifa_flags;
+	return true;
+}
+
+static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_dump *d = data;
+	struct nl_addr a, *slot;
+
+	if (!addr_parse(nlh, d->ifindex, &a))
+		return MNL_CB_OK;
+	slot = vec_push(&d->vec);
+	if (!slot)
+		return MNL_CB_ERROR;
+	*slot = a;
 	return MNL_CB_OK;
+}
+
+struct addr_scan {
+	int ifindex;
+	bool (*ok)(const struct nl_addr *a, void *arg);
+	void *arg;
+};
+
+static bool scan_addr(const struct nlmsghdr *nlh, void *arg)
+{
+	struct addr_scan *s = arg;
+	struct nl_addr a;
+
+	return addr_parse(nlh, s->ifindex, &a) && s->ok(&a, s->arg);
+}
+
+int nl_watch_addr(struct nl *watch, int ifindex, int timeout_ms,
+		  bool (*ok)(const struct nl_addr *a, void *arg), void *arg, struct cni_err *err)
+{
+	struct addr_scan s = {.ifindex = ifindex, .ok = ok, .arg = arg};
+
+	return nl_watch_scan(watch, timeout_ms, scan_addr, &s, "address notifications", err);
 }
 
 static void addr_reset(void *data)

@@ -1,7 +1,6 @@
 /* Links: look up, create bridge and veth, change flags/master/MAC, delete. */
 #include "lib/nl/msg.h" /* first: <net/if.h> must precede the uapi headers */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -10,7 +9,6 @@
 #include <linux/if_bridge.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
-#include "lib/util/clock.h"
 
 static struct ifinfomsg *ifi_of(struct nlmsghdr *nlh)
 {
@@ -132,66 +130,37 @@ static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
 }
 
-/* One queued datagram of link notifications: the last AF_UNSPEC
- * RTM_NEWLINK about name that satisfies ok goes to *out. */
-static bool scan_links(const char *buf, size_t len, const char *name,
-		       bool (*ok)(const struct nl_link *l, void *arg), void *arg,
-		       struct nl_link *out)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int left = (int)len;
-	bool found = false;
+struct link_scan {
+	const char *name;
+	bool (*ok)(const struct nl_link *l, void *arg);
+	void *arg;
+	struct nl_link *out;
+};
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		struct nl_link l = {.ifindex = 0};
-		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-		if (nlh->nlmsg_type != RTM_NEWLINK ||
-		    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifi) ||
-		    ifi->ifi_family != AF_UNSPEC)
-			continue;
-		if (link_msg_cb(nlh, &l) == MNL_CB_OK && strcmp(l.name, name) == 0 && ok(&l, arg)) {
-			*out = l;
-			found = true;
-		}
-	}
-	return found;
+/* One notification: an AF_UNSPEC RTM_NEWLINK about name that satisfies ok
+ * goes to *out (the last such one wins). */
+static bool scan_link(const struct nlmsghdr *nlh, void *arg)
+{
+	struct link_scan *s = arg;
+	struct nl_link l = {.ifindex = 0};
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifi) ||
+	    ifi->ifi_family != AF_UNSPEC)
+		return false;
+	if (link_msg_cb(nlh, &l) != MNL_CB_OK || strcmp(l.name, s->name) != 0 || !s->ok(&l, s->arg))
+		return false;
+	*s->out = l;
+	return true;
 }
 
 int nl_watch_link(struct nl *watch, const char *name, int timeout_ms,
 		  bool (*ok)(const struct nl_link *l, void *arg), void *arg, struct nl_link *out,
 		  struct cni_err *err)
 {
-	char buf[16384];
-	int fd = mnl_socket_get_fd(watch->mnl);
-	int64_t deadline = util_now_ms() + timeout_ms;
-	bool found = false;
+	struct link_scan s = {.name = name, .ok = ok, .arg = arg, .out = out};
 
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			found |= scan_links(buf, (size_t)n, name, ok, arg, out);
-			continue;
-		}
-		if (n < 0 && errno == ENOBUFS)
-			return 2;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
-					     "cannot read link notifications");
-		/* the queue is empty: what it held decides, else wait for more
-		 * (other links' news, e.g. the bridge family's announcement of
-		 * the same port, come first and do not end the wait) */
-		if (found)
-			return 1;
-		int64_t left = deadline - util_now_ms();
-		if (left <= 0)
-			return 0;
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
-			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
-					     "cannot wait for link notifications");
-	}
+	return nl_watch_scan(watch, timeout_ms, scan_link, &s, "link notifications", err);
 }
 
 int nl_link_get(struct nl *nl, const char *name, int ifindex, struct nl_link *out,

@@ -177,6 +177,16 @@ int nl_watch_wait(struct nl *nl, int timeout_ms, struct cni_err *err);
  * words that error), -1 with err. Watches the calling thread's netns. */
 int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struct cni_err *err),
 		   void *arg, struct cni_err *err);
+struct nlmsghdr;
+/* The loop under the nl_watch_* readers: reads the notifications queued on
+ * watch, handing each message to scan, then, when none of them made scan
+ * return true, waits for more until timeout_ms have passed. Returns 1 when
+ * some did, 0 when none came in time, 2 when the kernel dropped
+ * notifications (ENOBUFS: look with a request instead), -1 with err (what
+ * names the notifications in its message). */
+int nl_watch_scan(struct nl *watch, int timeout_ms,
+		  bool (*scan)(const struct nlmsghdr *nlh, void *arg), void *arg, const char *what,
+		  struct cni_err *err);
 /* Reads the link notifications on watch (subscribed to RTNLGRP_LINK): the
  * queued ones, then, when none of them does, those that arrive within
  * timeout_ms (link.c: it parses them as nl_link_get does). Notifications
@@ -190,6 +200,14 @@ int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struc
 int nl_watch_link(struct nl *watch, const char *name, int timeout_ms,
 		  bool (*ok)(const struct nl_link *l, void *arg), void *arg, struct nl_link *out,
 		  struct cni_err *err);
+
+/* Reads the address notifications on watch (subscribed to
+ * RTNLGRP_IPV6_IFADDR or RTNLGRP_IPV4_IFADDR), as nl_watch_link does links:
+ * returns 1 once an RTM_NEWADDR about ifindex for which ok(addr, arg) holds
+ * has come, 0 when none came within timeout_ms, 2 when the kernel dropped
+ * notifications, -1 with err. */
+int nl_watch_addr(struct nl *watch, int ifindex, int timeout_ms,
+		  bool (*ok)(const struct nl_addr *a, void *arg), void *arg, struct cni_err *err);
 
 /* ---- routes (route.c) ---- */
 

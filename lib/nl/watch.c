@@ -4,6 +4,7 @@
 #include "lib/nl/msg.h"
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include "lib/util/clock.h"
 
@@ -79,5 +80,43 @@ int nl_watch_until(unsigned group, int timeout_ms, int (*check)(void *arg, struc
 			return 0;
 		if (nl_watch_wait(&watch, (int)left, err) < 0)
 			return -1;
+	}
+}
+
+int nl_watch_scan(struct nl *watch, int timeout_ms,
+		  bool (*scan)(const struct nlmsghdr *nlh, void *arg), void *arg, const char *what,
+		  struct cni_err *err)
+{
+	char buf[16384];
+	int fd = mnl_socket_get_fd(watch->mnl);
+	int64_t deadline = util_now_ms() + timeout_ms;
+	bool found = false;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+			int left = (int)n;
+			for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+				found |= scan(nlh, arg);
+			continue;
+		}
+		if (n < 0 && errno == ENOBUFS)
+			return 2;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot read %s", what);
+		/* the queue is empty: what it held decides, else wait for more
+		 * (news about other objects come first and do not end the wait) */
+		if (found)
+			return 1;
+		int64_t left = deadline - util_now_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot wait for %s",
+					     what);
 	}
 }
