@@ -19,6 +19,7 @@ struct add {
 	struct netns ns;
 	struct cni_result prev, ipam;
 	bool has_prev, ipam_done, veth_made, masq_done, spoofchk_done;
+	bool join_late;			/* see join_late() */
 	bool has_vlan_gw, vlan_gw_made; /* isGateway with vlan: "<bridge>.<vid>" */
 	struct nl_link vlan_gw;
 	char host_name[IFNAMSIZ];
@@ -97,14 +98,16 @@ static int masq(struct add *a, struct cni_err *err)
 
 /* The bridge's MAC for the result, once nothing of this ADD changes it.
  * A bridge follows its lowest port MAC unless pinned, so it may change
- * when our veth joins; that is over before the container's link goes up,
- * and an isGateway ADD pinned it before the join (or found it pinned by
- * the ADD that added the gateway address). So the look comes then, rather
- * than at the end as in the reference: once the link is up, the kernel's
- * workers hold the RTNL lock for the new port and the container's IPv6
- * set-up, and a GETLINK waits for them (with 250 pods on the bridge, a
- * good part of an ADD's extra time, issue 14). A VLAN gateway interface
- * is made later, with the gateway steps: look_up_vlan_gw. */
+ * when our veth joins, and an isGateway ADD pinned it before the join (or
+ * found it pinned by the ADD that added the gateway address). So the look
+ * comes right after the join, rather than at the end as in the reference.
+ * A port that joins before the container's link goes up is looked at
+ * before that: once the link is up, the kernel's workers hold the RTNL
+ * lock for the new port and the container's IPv6 set-up, and a GETLINK
+ * waits for them (with 250 pods on the bridge, a good part of an ADD's
+ * extra time, issue 14); a port that joins after it finds them done. A
+ * VLAN gateway interface is made later, with the gateway steps:
+ * look_up_vlan_gw. */
 static int look_up_bridge(struct add *a, struct cni_err *err)
 {
 	if (nl_link_get(&a->host, NULL, a->br.ifindex, &a->br_now, err) != 0)
@@ -192,6 +195,37 @@ static int build_result(struct add *a, struct cni_result *res, struct cni_err *e
 	return 0;
 }
 
+/* Whether the host end joins the bridge only after the container's side is
+ * set up. With accept_dad=0 written before the link goes up (the
+ * reference's order), the container's link-local address is valid as soon
+ * as the link has carrier, and the kernel sends its router solicitation
+ * and MLD reports at once, from a worker holding the RTNL lock: a port
+ * already on the bridge floods them to every pod, and the rest of the ADD
+ * waits on that lock (with 250 pods, about 1.5 ms per ADD on the bench
+ * machine, issue 14). Joining after them leaves every setting and address
+ * as the reference's; what differs is that those first packets stop at
+ * the host end (the kernel repeats the reports within a second, and a
+ * solicitation after rtr_solicit_interval). Not with DAD (enabledad, L2
+ * mode: DAD must see the bridge), VLANs (the port's VLANs are set before
+ * it ever forwards) or a container end that stays down (no carrier). */
+static bool join_late(const struct bridge_conf *c)
+{
+	return c->ipam_type && !c->enable_dad && !c->vlan && !c->vlan_trunk_given &&
+	       !c->disable_container_iface;
+}
+
+/* The host end as a configured port, and the bridge MAC for the result:
+ * the MAC follows the lowest port's unless pinned, so it is read once our
+ * veth has joined. */
+static int host_end_on_bridge(struct add *a, struct cni_err *err)
+{
+	if (a->join_late && veth_join(&a->host, &a->br, a->host_name, err) < 0)
+		return -1;
+	if (veth_config_host_end(&a->host, &a->conf, a->host_name, err) < 0)
+		return -1;
+	return look_up_bridge(a, err);
+}
+
 static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 {
 	int prev;
@@ -216,20 +250,23 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	if (a->gws.n && !a->conf.vlan &&
 	    bridge_pin_before_join(&a->host, &a->conf, &a->br, &a->gws, &a->br_addrs, err) < 0)
 		return -1;
-	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, &a->br, a->host_name, err) <
-	    0)
+	a->join_late = join_late(&a->conf);
+	if (veth_create(&a->host, &a->ns, a->req->env.ifname, &a->conf, &a->br, !a->join_late,
+			a->host_name, err) < 0)
 		return -1;
 	a->veth_made = true;
-	if (veth_config_host_end(&a->host, &a->conf, a->host_name, err) < 0)
+	if (!a->join_late && host_end_on_bridge(a, err) < 0)
 		return -1;
-	if (look_up_bridge(a, err) < 0)
-		return -1;
-	if (!a->conf.disable_container_iface && veth_watch_open(&a->watch, err) < 0)
+	if (!a->conf.disable_container_iface && !a->join_late &&
+	    veth_watch_open(&a->watch, err) < 0)
 		return -1;
 	a->ctr.conf = &a->conf;
 	a->ctr.ifname = a->req->env.ifname;
 	a->ctr.ipam = a->conf.ipam_type ? &a->ipam : NULL;
+	a->ctr.await_lladdr = a->join_late;
 	if (ctr_setup(&a->ns, &a->ctr, err) < 0)
+		return -1;
+	if (a->join_late && host_end_on_bridge(a, err) < 0)
 		return -1;
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;

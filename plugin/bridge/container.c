@@ -6,7 +6,10 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include "lib/cni/log.h"
 #include "lib/sysctl/sysctl.h"
 
 /* DAD off unless asked (no 1-2 s settle), and arp_notify as the
@@ -127,6 +130,45 @@ static int queue_routes(struct nl_batch *b, const struct cni_result *r, int oif,
 	return 0;
 }
 
+/* Whether the link's IPv6 link-local address will be valid as soon as the
+ * link has carrier, with its router solicitation and MLD reports sent at
+ * once (accept_dad=0 was just written): IPv6 on for the link, addresses
+ * generated, and no DAD forced by conf/all (the kernel takes the larger of
+ * the two accept_dad). A knob that cannot be read means no IPv6 there. */
+static bool lladdr_at_once(const char *ifname)
+{
+	char path[96], v[16];
+
+	snprintf(path, sizeof(path), "ipv6/conf/%s/disable_ipv6", ifname);
+	if (sysctl_read(path, v, sizeof(v), NULL) < 0 || strcmp(v, "0"))
+		return false;
+	snprintf(path, sizeof(path), "ipv6/conf/%s/addr_gen_mode", ifname);
+	if (sysctl_read(path, v, sizeof(v), NULL) == 0 && !strcmp(v, "1"))
+		return false;
+	return sysctl_read("ipv6/conf/all/accept_dad", v, sizeof(v), NULL) == 0 && atoi(v) < 1;
+}
+
+static bool valid_lladdr(const struct nl_addr *a, void *arg)
+{
+	(void)arg;
+	return a->ipnet.ip.family == AF_INET6 && a->scope == RT_SCOPE_LINK &&
+	       !(a->flags & IFA_F_TENTATIVE);
+}
+
+/* See ctr_setup.await_lladdr. The kernel announces the address from the
+ * same locked section that then sends the solicitation and reports, so the
+ * host thread's next RTNL request (joining the bridge) comes after them.
+ * Best effort: without the announcement (notifications dropped, a kernel
+ * that differs) the join only happens earlier, as without the wait. */
+static void await_lladdr(struct nl *watch, int ifindex)
+{
+	struct cni_err e = {0};
+
+	if (nl_watch_addr(watch, ifindex, CTR_LLADDR_WAIT_MS, valid_lladdr, NULL, &e) < 0)
+		cni_warn_err(&e, "ADD: waiting for the container's link-local address");
+	cni_err_clear(&e);
+}
+
 int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct cni_err *err)
 {
 	if (nl_open(nl, err) < 0)
@@ -137,7 +179,7 @@ int ctr_open_link(struct nl *nl, const char *ifname, struct nl_link *l, struct c
 static int setup_in_ns(void *arg, struct cni_err *err)
 {
 	struct ctr_setup *s = arg;
-	cleanup_nl struct nl nl = {0};
+	cleanup_nl struct nl nl = {0}, watch = {0};
 	struct nl_link l;
 	int rc = ctr_open_link(&nl, s->ifname, &l, err);
 
@@ -169,6 +211,10 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 		return -1;
 	if (s->ipam && queue_addresses(&b, s, l.ifindex, err) < 0)
 		return -1;
+	/* After queue_addresses: it may turn IPv6 on. */
+	if (s->await_lladdr && lladdr_at_once(s->ifname) &&
+	    nl_watch_open(&watch, RTNLGRP_IPV6_IFADDR, err) < 0)
+		return -1;
 	if (s->ipam && ctr_settle_needed(s->ipam)) {
 		if (nl_batch_send(&b, err) < 0)
 			return -1;
@@ -180,6 +226,8 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 		return -1;
 	if (nl_batch_send(&b, err) < 0)
 		return -1;
+	if (watch.mnl)
+		await_lladdr(&watch, l.ifindex);
 	/* Neither addresses nor up change a MAC: the one the kernel chose (or
 	 * the one asked for) is the one looked up first. */
 	memcpy(s->mac, l.mac, NL_MAC_LEN);

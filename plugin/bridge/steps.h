@@ -59,10 +59,14 @@ int bridge_enable_forwarding(int family, struct cni_err *err);
 
 /* veth.c (host): creates the pair with one RTM_NEWLINK; the container end
  * is ifname inside ns, the host end is veth<8 hex> (retried on a clash),
- * already a port of br and up. Fills host_name. */
+ * up, and already a port of br when join (else veth_join makes it one).
+ * Fills host_name. */
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
-		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
-		struct cni_err *err);
+		const struct bridge_conf *c, const struct nl_link *br, bool join,
+		char host_name[IFNAMSIZ], struct cni_err *err);
+/* The host end of a pair made without join becomes a port of br. */
+int veth_join(struct nl *host, const struct nl_link *br, const char *host_name,
+	      struct cni_err *err);
 /* The rest of the host end: hairpin / isolation (only when asked), the
  * port's VLANs, accept_ra=0; with VLANs the port was made down (no frame
  * may cross it on VLAN 1) and goes up here. */
@@ -76,7 +80,9 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
 /* The port forwards once the container's end is up: veth_watch_open
  * subscribes *watch to link notifications, before the container's end goes
- * up; veth_wait_forwarding then waits (2.5 s at most) until the port is
+ * up (or, for a port that joined after that, *watch stays closed and
+ * the wait starts with a look); veth_wait_forwarding then waits (2.5 s at
+ * most) until the port is
  * oper-up and enabled on the bridge (forwarding, or listening/learning on
  * an STP bridge). *port is its last state seen (its MAC goes into the
  * result). */
@@ -102,9 +108,15 @@ struct ctr_setup {
 	const struct bridge_conf *conf;
 	const char *ifname;
 	const struct cni_result *ipam; /* NULL in L2 mode; every IP is ours */
-	uint8_t mac[NL_MAC_LEN];       /* out: the container end's MAC */
-	int peer_ifindex;	       /* out */
+	/* The host end joins the bridge after this step (add.c says why):
+	 * wait, CTR_LLADDR_WAIT_MS at most, until the kernel has made the
+	 * link-local address valid, when it does so at once (IPv6 on, no
+	 * DAD), so that its first announcements are over before the join. */
+	bool await_lladdr;
+	uint8_t mac[NL_MAC_LEN]; /* out: the container end's MAC */
+	int peer_ifindex;	 /* out */
 };
+#define CTR_LLADDR_WAIT_MS 200
 int ctr_setup(const struct netns *ns, struct ctr_setup *s, struct cni_err *err);
 
 /* settle.c (inside the netns): upstream v1.9.1 ConfigureIface waits for

@@ -32,20 +32,21 @@ int veth_random_name(char name[IFNAMSIZ], struct cni_err *err)
 }
 
 int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
-		const struct bridge_conf *c, const struct nl_link *br, char host_name[IFNAMSIZ],
-		struct cni_err *err)
+		const struct bridge_conf *c, const struct nl_link *br, bool join,
+		char host_name[IFNAMSIZ], struct cni_err *err)
 {
-	/* The host end is born on the bridge and up: two round trips fewer
-	 * than enslaving and raising it afterwards. Up before the container
-	 * end is too: IPv6 DAD in the container (enabledad) only runs once
-	 * the link has carrier, i.e. both ends are up. */
+	/* The host end is born up, and on the bridge unless it joins later:
+	 * round trips fewer than enslaving and raising it afterwards. Up
+	 * before the container end is too: IPv6 DAD in the container
+	 * (enabledad) only runs once the link has carrier, i.e. both ends are
+	 * up. */
 	struct nl_veth_req req = {
 	    .name = ifname,
 	    .ns_fd = ns->fd,
 	    .peer_name = host_name,
 	    .mtu = c->mtu,
 	    .mac = c->has_mac ? c->mac : NULL,
-	    .master = br->ifindex,
+	    .master = join ? br->ifindex : 0,
 	    .host_up = !has_vlans(c),
 	};
 
@@ -70,6 +71,18 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 	return cni_err_set(err, CNI_ERR_INTERNAL,
 			   "failed to find a free host veth name after %d attempts",
 			   VETH_NAME_ATTEMPTS);
+}
+
+int veth_join(struct nl *host, const struct nl_link *br, const char *host_name, struct cni_err *err)
+{
+	struct nl_link port;
+	int rc = nl_link_get(host, host_name, 0, &port, err);
+
+	if (rc == -ENOENT)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", host_name);
+	if (rc)
+		return -1;
+	return nl_link_set_master(host, port.ifindex, br->ifindex, host_name, err);
 }
 
 int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
@@ -134,7 +147,8 @@ static const char *oper_name(int s)
 static bool forwards(const struct nl_link *l, void *arg)
 {
 	(void)arg;
-	return l->operstate == NL_OPER_UP && l->brport_state != BR_STATE_DISABLED;
+	return l->operstate == NL_OPER_UP && l->brport_state >= 0 &&
+	       l->brport_state != BR_STATE_DISABLED;
 }
 
 /* A GETLINK: 1 forwards, 0 not yet, -1 err. */
@@ -170,6 +184,15 @@ int veth_wait_forwarding(struct nl *host, struct nl *watch, const char *host_nam
 	int64_t start = util_now_ms(), left;
 	int rc;
 
+	/* No watch: the port joined once the container's end was up, and
+	 * without STP the join itself made it forward: one look first. */
+	if (!watch->mnl) {
+		rc = look(host, host_name, port, err);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+		if (veth_watch_open(watch, err) < 0)
+			return -1;
+	}
 	while ((left = start + FORWARD_TIMEOUT_MS - util_now_ms()) > 0) {
 		rc = nl_watch_link(watch, host_name,
 				   left < FORWARD_LOOK_MS ? (int)left : FORWARD_LOOK_MS, forwards,

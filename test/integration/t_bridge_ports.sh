@@ -96,6 +96,42 @@ check_eq "strace: the count sees an exec when there is one (CNI_IPAM_NO_INPROC=1
 	"$(execs "$T/st2")" "host-local,"
 ours DEL cx /run/netns/a eth0 "$T/nx.json"
 
+# --- A new pod's first router solicitation stays off the bridge (issue 14).
+# With accept_dad=0 before the link goes up (the reference's order) the
+# container's link-local address is valid as soon as the link has carrier,
+# and the kernel solicits a router at once; the host end joins the bridge
+# only after that, so the pods already there do not get it. A counter in
+# pod ra (nftables, prerouting) sees every solicitation that crosses the
+# bridge; bouncing rb's link afterwards shows that it would see this one.
+netns_new ra
+netns_new rb
+bconf "$T/rs.json" 10-bridge.conflist "" '.bridge = "rs0" | .ipam.ranges = [[{"subnet": "10.76.0.0/24"}]]'
+ours ADD cra /run/netns/ra eth0 "$T/rs.json"
+ip netns exec ra nft add table ip6 rs
+ip netns exec ra nft add chain ip6 rs pre '{ type filter hook prerouting priority -300; }'
+ip netns exec ra nft add rule ip6 rs pre icmpv6 type nd-router-solicit counter
+rs_seen() { ip netns exec ra nft list chain ip6 rs pre | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
+rs_sent() { ip netns exec rb awk '$1 == "Icmp6OutRouterSolicits" { print $2 }' /proc/net/snmp6; }
+check_eq "solicitations: the counter in ra starts at 0" "$(rs_seen)" 0
+ours ADD crb /run/netns/rb eth0 "$T/rs.json"
+HVB=$(json_get "$OUT" .interfaces[1].name)
+check_eq "solicitations: rb's link-local address is valid when ADD returns" \
+	"$(ip -n rb -6 -o addr show dev eth0 scope link | wc -l)/$(ip -n rb -6 -o addr show dev eth0 scope link tentative | wc -l)" 1/0
+check_eq "solicitations: rb sent one during ADD" "$(rs_sent)" 1
+check_eq "solicitations: ... and it did not reach ra" "$(rs_seen)" 0
+check_match "solicitations: rb's port forwards on rs0" "$(bridge link show dev "$HVB")" 'master rs0 state forwarding'
+ip -n rb link set eth0 down
+ip -n rb link set eth0 up
+i=0
+while [ "$(rs_seen)" = 0 ] && [ $i -lt 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check_eq "solicitations: once on the bridge, rb's next one (link bounced) reaches ra" \
+	"$(rs_sent)/$(rs_seen)" 2/1
+ours DEL crb /run/netns/rb eth0 "$T/rs.json"
+ours DEL cra /run/netns/ra eth0 "$T/rs.json"
+
 # --- 1.1.0: the route fields pass through, and the kernel gets table/metric.
 bconf "$T/v11.json" 10-bridge.conflist 1.1.0 '.bridge = "v11" |
 	.ipam.ranges = [[{"subnet": "10.75.0.0/24"}]] |
