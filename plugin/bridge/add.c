@@ -266,14 +266,17 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
 	a->ctr.await_lladdr = a->join_late;
 	if (ctr_setup(&a->ns, &a->ctr, err) < 0)
 		return -1;
-	if (a->join_late && host_end_on_bridge(a, err) < 0)
-		return -1;
 	if (bridge_spoofchk_add(a->req, &a->conf, a->host_name, a->ctr.mac, err) < 0)
 		return -1;
 	a->spoofchk_done = true;
 	if (gateways_on_bridge(a, err) < 0 || look_up_vlan_gw(a, err) < 0)
 		return -1;
 	if (masq(a, err) < 0)
+		return -1;
+	/* As late as it gets: what the container's kernel says in the
+	 * meantime (its MLD reports are repeated a jiffy after the link went
+	 * up) stays off the bridge too. */
+	if (a->join_late && host_end_on_bridge(a, err) < 0)
 		return -1;
 	/* A disabled container end never gives the port carrier: one look
 	 * (for its MAC) instead of the wait. */
