@@ -316,8 +316,12 @@ int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
 	int rc;
 
 	ifi_of(nlh)->ifi_index = ifindex;
+	if (!ifindex)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, what);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	rc = nl_talk(nl, nlh, NULL, NULL);
+	if (!ifindex && (rc == -ENODEV || rc == -ENOENT))
+		return -ENOENT;
 	return rc ? nl_fail(err, rc, "failed to connect %s to bridge", what) : 0;
 }
 

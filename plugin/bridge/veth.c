@@ -75,14 +75,11 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 
 int veth_join(struct nl *host, const struct nl_link *br, const char *host_name, struct cni_err *err)
 {
-	struct nl_link port;
-	int rc = nl_link_get(host, host_name, 0, &port, err);
+	int rc = nl_link_set_master(host, 0, br->ifindex, host_name, err);
 
 	if (rc == -ENOENT)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", host_name);
-	if (rc)
-		return -1;
-	return nl_link_set_master(host, port.ifindex, br->ifindex, host_name, err);
+	return rc < 0 ? -1 : 0;
 }
 
 int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const char *host_name,
