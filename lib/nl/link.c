@@ -308,21 +308,34 @@ int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni
 	return link_change(nl, ifindex, IFF_PROMISC, what, "set promiscuous mode on", err);
 }
 
-int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
-		       struct cni_err *err)
+/* By index, or by name (index 0): RTM_NEWLINK finds an existing link by
+ * IFLA_IFNAME when no index is given. */
+static int set_master(struct nl *nl, int ifindex, const char *name, int master, const char *what,
+		      struct cni_err *err)
 {
 	char buf[NL_REQ_BUF];
 	struct nlmsghdr *nlh = nl_msg_start(nl, buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
 	int rc;
 
 	ifi_of(nlh)->ifi_index = ifindex;
-	if (!ifindex)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, what);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	rc = nl_talk(nl, nlh, NULL, NULL);
-	if (!ifindex && (rc == -ENODEV || rc == -ENOENT))
+	if (name && (rc == -ENODEV || rc == -ENOENT))
 		return -ENOENT;
 	return rc ? nl_fail(err, rc, "failed to connect %s to bridge", what) : 0;
+}
+
+int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
+		       struct cni_err *err)
+{
+	return set_master(nl, ifindex, NULL, master, what, err);
+}
+
+int nl_link_set_master_by_name(struct nl *nl, const char *name, int master, struct cni_err *err)
+{
+	return set_master(nl, 0, name, master, name, err);
 }
 
 int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], const char *what,

@@ -93,10 +93,11 @@ struct nl_veth_req {
 int nl_veth_create(struct nl *nl, const struct nl_veth_req *req, struct cni_err *err);
 
 int nl_link_set_up(struct nl *nl, int ifindex, const char *what, struct cni_err *err);
-/* ifindex 0: the link named what (no look-up first); -ENOENT (err
- * untouched) when there is none. */
 int nl_link_set_master(struct nl *nl, int ifindex, int master, const char *what,
 		       struct cni_err *err);
+/* The same for the link called name, without looking its index up first;
+ * -ENOENT (err untouched) when there is none. */
+int nl_link_set_master_by_name(struct nl *nl, const char *name, int master, struct cni_err *err);
 int nl_link_set_mac(struct nl *nl, int ifindex, const uint8_t mac[NL_MAC_LEN], const char *what,
 		    struct cni_err *err);
 /* Asks the kernel for operstate UP (IFLA_OPERSTATE): it only moves a link

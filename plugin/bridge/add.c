@@ -210,7 +210,7 @@ static int build_result(struct add *a, struct cni_result *res, struct cni_err *e
  * it ever forwards) or a container end that stays down (no carrier). */
 static bool join_late(const struct bridge_conf *c)
 {
-	return c->ipam_type && !c->enable_dad && !c->vlan && !c->vlan_trunk_given &&
+	return c->ipam_type && !c->enable_dad && !bridge_vlan_wanted(c) &&
 	       !c->disable_container_iface;
 }
 

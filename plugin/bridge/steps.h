@@ -80,10 +80,9 @@ int veth_attach_host_end(struct nl *host, const struct bridge_conf *c, const str
 			 const char *host_name, struct nl_link *port, struct cni_err *err);
 /* The port forwards once the container's end is up: veth_watch_open
  * subscribes *watch to link notifications, before the container's end goes
- * up (or, for a port that joined after that, *watch stays closed and
- * the wait starts with a look); veth_wait_forwarding then waits (2.5 s at
- * most) until the port is
- * oper-up and enabled on the bridge (forwarding, or listening/learning on
+ * up (for a port that joins after that, *watch stays closed and the wait
+ * starts with a look); veth_wait_forwarding then waits (2.5 s at most)
+ * until the port is oper-up and enabled on the bridge (forwarding, or listening/learning on
  * an STP bridge). *port is its last state seen (its MAC goes into the
  * result). */
 int veth_watch_open(struct nl *watch, struct cni_err *err);

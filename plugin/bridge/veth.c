@@ -15,12 +15,6 @@
 #define VETH_NAME_ATTEMPTS 10
 #define FORWARD_TIMEOUT_MS 2500
 
-/* VLAN settings must reach the port before it goes up. */
-static bool has_vlans(const struct bridge_conf *c)
-{
-	return c->vlan || c->vlan_trunk_given;
-}
-
 int veth_random_name(char name[IFNAMSIZ], struct cni_err *err)
 {
 	uint8_t r[4];
@@ -47,7 +41,7 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 	    .mtu = c->mtu,
 	    .mac = c->has_mac ? c->mac : NULL,
 	    .master = join ? br->ifindex : 0,
-	    .host_up = !has_vlans(c),
+	    .host_up = !bridge_vlan_wanted(c),
 	};
 
 	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
@@ -75,7 +69,7 @@ int veth_create(struct nl *host, const struct netns *ns, const char *ifname,
 
 int veth_join(struct nl *host, const struct nl_link *br, const char *host_name, struct cni_err *err)
 {
-	int rc = nl_link_set_master(host, 0, br->ifindex, host_name, err);
+	int rc = nl_link_set_master_by_name(host, host_name, br->ifindex, err);
 
 	if (rc == -ENOENT)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "host veth %s vanished", host_name);
@@ -86,7 +80,7 @@ int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const cha
 			 struct cni_err *err)
 {
 	/* A new port starts with both flags off: one message only when needed. */
-	if (c->hairpin || c->port_isolation || has_vlans(c)) {
+	if (c->hairpin || c->port_isolation || bridge_vlan_wanted(c)) {
 		struct nl_link port;
 		int rc = nl_link_get(host, host_name, 0, &port, err);
 		if (rc == -ENOENT)
@@ -99,8 +93,9 @@ int veth_config_host_end(struct nl *host, const struct bridge_conf *c, const cha
 				  err) < 0)
 			return -1;
 		/* Before the port goes up, so no frame crosses it on VLAN 1. */
-		if (has_vlans(c) && (bridge_vlan_port(host, c, &port, err) < 0 ||
-				     nl_link_set_up(host, port.ifindex, host_name, err) < 0))
+		if (bridge_vlan_wanted(c) &&
+		    (bridge_vlan_port(host, c, &port, err) < 0 ||
+		     nl_link_set_up(host, port.ifindex, host_name, err) < 0))
 			return -1;
 	}
 	/* Best effort, as the reference: IPv6 may be disabled on the host. */
