@@ -44,6 +44,11 @@ int nft_open(struct nft_ctx *c, struct cni_err *err);
  * masquerade DEL's cost. An ADD that finds postrouting intact deletes
  * nothing and so does not wait (lib/nft/nft_masq.c). */
 void nft_close(struct nft_ctx *c);
+/* Whether nft_open succeeded on c and nft_close has not run since. */
+static inline bool nft_is_open(const struct nft_ctx *c)
+{
+	return c->nl != NULL;
+}
 /* Messages queued since the last commit. */
 size_t nft_pending(const struct nft_ctx *c);
 /* Sends the queued messages as one transaction and waits for the kernel's

@@ -230,33 +230,45 @@ int masq_nft_setup(const char *net, const char *ifname, const char *cid,
 	return setup_attempt(net, ifname, cid, ips, n, false, &reused, err);
 }
 
+/* Deletes over c, opening it first when the caller has not. */
+static int teardown_hash_on(struct nft_ctx *c, const char *instance_hash, struct cni_err *err)
+{
+	struct found_rules found = {.prefix = instance_hash};
+	int rc = -1;
+
+	if (!nft_is_open(c) && nft_open(c, err) < 0) {
+		/* No nfnetlink at all: no rule of ours can exist. */
+		cni_err_clear(err);
+		return 0;
+	}
+	if (find_rules(c, &found, err) < 0)
+		goto out;
+	for (size_t i = 0; i < found.n; i++)
+		del_found(c, &found, i);
+	rc = nft_commit(c, err);
+out:
+	found_free(&found);
+	return rc;
+}
+
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err)
+{
+	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	return masq_nft_teardown_on(&c, net, ifname, cid, err);
+}
+
+int masq_nft_teardown_on(struct nft_ctx *c, const char *net, const char *ifname, const char *cid,
+			 struct cni_err *err)
 {
 	char hash[MASQ_NFT_INSTANCE_HASH_LEN + 1];
 	masq_nft_instance_hash(net, ifname, cid, hash);
-	return masq_nft_teardown_hash(hash, err);
+	return teardown_hash_on(c, hash, err);
 }
 
 int masq_nft_teardown_hash(const char *instance_hash, struct cni_err *err)
 {
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
-	struct found_rules found = {.prefix = instance_hash};
-	int rc = -1;
-
-	if (nft_open(&c, err) < 0) {
-		/* No nfnetlink at all: no rule of ours can exist. */
-		cni_err_clear(err);
-		rc = 0;
-		goto out;
-	}
-	if (find_rules(&c, &found, err) < 0)
-		goto out;
-	for (size_t i = 0; i < found.n; i++)
-		del_found(&c, &found, i);
-	rc = nft_commit(&c, err);
-out:
-	found_free(&found);
-	return rc;
+	return teardown_hash_on(&c, instance_hash, err);
 }
 
 /* Opens c and collects the masq_checks rules of network net: those whose

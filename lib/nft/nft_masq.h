@@ -18,6 +18,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include "lib/nft/nft.h"
 #include "lib/cni/conf.h"
 #include "lib/cni/error.h"
 #include "lib/cni/ipnet.h"
@@ -33,6 +34,12 @@ int masq_nft_setup(const char *net, const char *ifname, const char *cid,
  * no addresses (works after the container netns is gone); a missing table,
  * or a kernel without nftables, is success. */
 int masq_nft_teardown(const char *net, const char *ifname, const char *cid, struct cni_err *err);
+/* The same over c, which it opens unless the caller did, and leaves open.
+ * Closing a socket whose batch deleted rules waits for the kernel to free
+ * them (an RCU grace period); a caller with slower work of its own, such
+ * as DEL's veth deletion, closes c after it and so does not wait. */
+int masq_nft_teardown_on(struct nft_ctx *c, const char *net, const char *ifname, const char *cid,
+			 struct cni_err *err);
 /* The same by the attachment's hash alone (masq_nft_instance_hash, the
  * first MASQ_NFT_INSTANCE_HASH_LEN bytes of its rules' comments): how
  * `cni-bridge gc` removes rules whose comment was cut before the ID. */

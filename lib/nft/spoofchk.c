@@ -149,24 +149,30 @@ int spoofchk_setup(const char *host_ifname, const char *mac_str, const char *cid
 int spoofchk_teardown(const char *cid, const char *ifname, struct cni_err *err)
 {
 	struct nft_ctx c __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
+	return spoofchk_teardown_on(&c, cid, ifname, err);
+}
+
+int spoofchk_teardown_on(struct nft_ctx *c, const char *cid, const char *ifname,
+			 struct cni_err *err)
+{
 	struct spoof_names nm;
 	struct tagged old = {.comment = nm.comment};
 	int iface, mac;
 
-	if (names_for(cid, ifname, &nm, err) < 0 || nft_open(&c, err) < 0 ||
-	    find_tagged(&c, SPOOFCHK_BASE_CHAIN, &old, err) < 0)
+	if (names_for(cid, ifname, &nm, err) < 0 || (!nft_is_open(c) && nft_open(c, err) < 0) ||
+	    find_tagged(c, SPOOFCHK_BASE_CHAIN, &old, err) < 0)
 		return -1;
-	iface = nft_chain_exists(&c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.iface, err);
-	mac = iface < 0 ? -1 : nft_chain_exists(&c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.mac, err);
+	iface = nft_chain_exists(c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.iface, err);
+	mac = iface < 0 ? -1 : nft_chain_exists(c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.mac, err);
 	if (mac < 0)
 		return -1;
 	/* Order matters: a chain can only go once nothing jumps to it. */
-	del_tagged(&c, &old);
+	del_tagged(c, &old);
 	if (iface)
-		nft_del_chain(&c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.iface);
+		nft_del_chain(c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.iface);
 	if (mac)
-		nft_del_chain(&c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.mac);
-	return nft_commit(&c, err);
+		nft_del_chain(c, NFPROTO_BRIDGE, SPOOFCHK_TABLE, nm.mac);
+	return nft_commit(c, err);
 }
 
 int spoofchk_check(const char *mac_str, const char *cid, const char *ifname, struct cni_err *err)

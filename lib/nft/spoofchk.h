@@ -16,6 +16,7 @@
  * replaces the PREROUTING rule instead of adding a second one. */
 #pragma once
 #include "lib/cni/error.h"
+#include "lib/nft/nft.h"
 
 /* mac: "aa:bb:cc:dd:ee:ff" (also '-' separated); a bad one is code 7. */
 int spoofchk_setup(const char *host_ifname, const char *mac, const char *cid, const char *ifname,
@@ -23,6 +24,10 @@ int spoofchk_setup(const char *host_ifname, const char *mac, const char *cid, co
 /* Removes the PREROUTING rule(s) with this comment and both chains. Missing
  * pieces are fine; the table and base chain stay (as in the reference). */
 int spoofchk_teardown(const char *cid, const char *ifname, struct cni_err *err);
+/* The same over c, which it opens unless the caller did, and leaves open
+ * (see masq_nft_teardown_on: the close is what waits). */
+int spoofchk_teardown_on(struct nft_ctx *c, const char *cid, const char *ifname,
+			 struct cni_err *err);
 /* 0 when the PREROUTING rule and the MAC chain's two rules exist, and (mac
  * not NULL) the MAC chain lets mac through; else -1, code 999 naming what
  * is missing. */

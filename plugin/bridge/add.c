@@ -304,13 +304,14 @@ static int add_steps(struct add *a, struct cni_result *res, struct cni_err *err)
  * VLAN state); one that was there stays. */
 static void rollback(struct add *a)
 {
+	struct nft_ctx nft __attribute__((cleanup(nft_close))) = NFT_CTX_INIT;
 	struct cni_err e = {0};
 	struct nl_link l;
 
-	if (a->masq_done && bridge_masq_del(a->req, &a->conf, NULL, 0, &e) < 0)
+	if (a->masq_done && bridge_masq_del(a->req, &a->conf, NULL, 0, &nft, &e) < 0)
 		cni_warn_err(&e, "ADD rollback: removing the masquerade rules");
 	cni_err_clear(&e);
-	if (a->spoofchk_done && bridge_spoofchk_del(a->req, &a->conf, &e) < 0)
+	if (a->spoofchk_done && bridge_spoofchk_del(a->req, &a->conf, &nft, &e) < 0)
 		cni_warn_err(&e, "ADD rollback: removing the spoof-check rules");
 	cni_err_clear(&e);
 	if (a->vlan_gw_made && nl_link_del(&a->host, a->vlan_gw.ifindex, a->vlan_gw.name, &e) == -1)

@@ -56,8 +56,9 @@ int bridge_masq_add(const struct cni_request *req, const struct bridge_conf *c,
 }
 
 int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
-		    const struct nl_addr *addrs, size_t n, struct cni_err *err)
+		    const struct nl_addr *addrs, size_t n, struct nft_ctx *nft, struct cni_err *err)
 {
+	const struct cni_env *env = &req->env;
 	struct cni_ipnet ips[n ? n : 1];
 	struct cni_err nft_err = {0};
 	int rc;
@@ -69,9 +70,8 @@ int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
 	/* Both backends, as the reference: the rules may come from an
 	 * earlier config or binary. Neither needs the addresses; they only
 	 * narrow the iptables families. Both errors are kept. */
-	rc = masq_ipt_teardown(req->name, req->env.container_id, ips, n, nft_nat_chain_may_exist,
-			       err);
-	if (masq_nft_teardown(req->name, req->env.ifname, req->env.container_id, &nft_err) < 0)
+	rc = masq_ipt_teardown(req->name, env->container_id, ips, n, nft_nat_chain_may_exist, err);
+	if (masq_nft_teardown_on(nft, req->name, env->ifname, env->container_id, &nft_err) < 0)
 		rc = cni_err_join(err, &nft_err);
 	return rc;
 }
@@ -130,11 +130,11 @@ int bridge_spoofchk_add(const struct cni_request *req, const struct bridge_conf 
 }
 
 int bridge_spoofchk_del(const struct cni_request *req, const struct bridge_conf *c,
-			struct cni_err *err)
+			struct nft_ctx *nft, struct cni_err *err)
 {
 	if (!c->macspoofchk)
 		return 0;
-	return spoofchk_teardown(req->env.container_id, req->env.ifname, err);
+	return spoofchk_teardown_on(nft, req->env.container_id, req->env.ifname, err);
 }
 
 int bridge_spoofchk_check(const struct cni_request *req, const struct bridge_conf *c,

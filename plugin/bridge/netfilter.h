@@ -11,6 +11,7 @@
 #include "plugin/bridge/conf.h"
 #include "lib/cni/result.h"
 #include "lib/cni/skel.h"
+#include "lib/nft/nft.h"
 #include "lib/nl/nl.h"
 
 /* ADD, after the gateways are on the bridge: masquerade every IP of ipam
@@ -20,9 +21,12 @@ int bridge_masq_add(const struct cni_request *req, const struct bridge_conf *c,
 /* DEL (and ADD rollback): addrs are the container interface's global
  * addresses when it still existed (may be empty: the rules are found by
  * comment hash and chain name, so an empty CNI_NETNS or a vanished netns
- * still removes them: the reference's issue #810). */
+ * still removes them: the reference's issue #810). The nftables rules go
+ * over nft, opened here unless the caller did and left open for the caller
+ * to close: the close waits for the kernel to free them. */
 int bridge_masq_del(const struct cni_request *req, const struct bridge_conf *c,
-		    const struct nl_addr *addrs, size_t n, struct cni_err *err);
+		    const struct nl_addr *addrs, size_t n, struct nft_ctx *nft,
+		    struct cni_err *err);
 /* CHECK: the configured backend's rules exist for prev's container IPs
  * (those whose interface is ctr_iface). */
 int bridge_masq_check(const struct cni_request *req, const struct bridge_conf *c,
@@ -43,8 +47,9 @@ int bridge_spoofchk_gc(const struct cni_request *req, struct cni_err *err);
  * frames from host_ifname must carry the container's mac. */
 int bridge_spoofchk_add(const struct cni_request *req, const struct bridge_conf *c,
 			const char *host_ifname, const uint8_t mac[6], struct cni_err *err);
+/* nft as for bridge_masq_del */
 int bridge_spoofchk_del(const struct cni_request *req, const struct bridge_conf *c,
-			struct cni_err *err);
+			struct nft_ctx *nft, struct cni_err *err);
 /* CHECK: mac is prevResult's container MAC (NULL: only the rules' presence). */
 int bridge_spoofchk_check(const struct cni_request *req, const struct bridge_conf *c,
 			  const char *mac, struct cni_err *err);
