@@ -39,10 +39,12 @@ struct nft_ctx {
 int nft_open(struct nft_ctx *c, struct cni_err *err);
 /* Releases everything; safe on a zeroed or half-opened ctx. Measured: after
  * a commit that deleted something, closing the socket waits for the
- * kernel's cleanup of the transaction (an RCU grace period, ~5 ms on a
- * loaded 2-vCPU VM); that wait, not the netlink traffic, is most of a
- * masquerade DEL's cost. An ADD that finds postrouting intact deletes
- * nothing and so does not wait (lib/nft/nft_masq.c). */
+ * kernel's cleanup of the transaction (an RCU grace period: 5 ms on a
+ * loaded 2-vCPU VM, 12-28 ms on the round-nine machine). Bridge DEL
+ * therefore closes its socket only after the veth deletion, by when the
+ * grace period has passed (plugin/bridge/del.c). An ADD that finds
+ * postrouting intact deletes nothing and so does not wait
+ * (lib/nft/nft_masq.c). */
 void nft_close(struct nft_ctx *c);
 /* Whether nft_open succeeded on c and nft_close has not run since. */
 static inline bool nft_is_open(const struct nft_ctx *c)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/if_bridge.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -77,6 +79,36 @@ static int linkinfo_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* IFLA_INET6_CONF: an array of s32 indexed by DEVCONF_*. */
+static int32_t devconf(const struct nlattr *conf, unsigned idx)
+{
+	int32_t v;
+
+	if (mnl_attr_get_payload_len(conf) < (idx + 1) * sizeof(v))
+		return -1;
+	memcpy(&v, (const char *)mnl_attr_get_payload(conf) + idx * sizeof(v), sizeof(v));
+	return v;
+}
+
+static int inet6_cb(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INET6_CONF) {
+		l->inet6_disable_ipv6 = devconf(a, DEVCONF_DISABLE_IPV6);
+		l->inet6_accept_ra = devconf(a, DEVCONF_ACCEPT_RA);
+		l->inet6_addr_gen_mode = devconf(a, DEVCONF_ADDR_GEN_MODE);
+	}
+	return MNL_CB_OK;
+}
+
+static int af_spec_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == AF_INET6 && mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+		mnl_attr_parse_nested(a, inet6_cb, data);
+	return MNL_CB_OK;
+}
+
 static int link_attr_cb(const struct nlattr *a, void *data)
 {
 	struct nl_link *l = data;
@@ -111,6 +143,10 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
 			mnl_attr_parse_nested(a, linkinfo_cb, l);
 		break;
+	case IFLA_AF_SPEC:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(a, af_spec_cb, l);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -125,6 +161,7 @@ static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 	memset(l, 0, sizeof(*l));
 	l->brport_state = -1;
 	l->vlan_filtering = -1;
+	l->inet6_disable_ipv6 = l->inet6_accept_ra = l->inet6_addr_gen_mode = -1;
 	l->ifindex = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
@@ -301,6 +338,22 @@ int nl_batch_link_up(struct nl_batch *b, int ifindex, const char *what)
 
 	return nl_batch_push(b, link_change_msg(b->nl, buf, ifindex, IFF_UP), NULL,
 			     "cannot set up %s", what);
+}
+
+int nl_batch_link_up_arp_notify(struct nl_batch *b, int ifindex, const char *what)
+{
+	char buf[NL_REQ_BUF];
+	struct nlmsghdr *nlh = link_change_msg(b->nl, buf, ifindex, IFF_UP);
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *inet = mnl_attr_nest_start(nlh, AF_INET);
+	struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+
+	/* attribute types are the 1-based IPV4_DEVCONF_* indexes */
+	mnl_attr_put_u32(nlh, IPV4_DEVCONF_ARP_NOTIFY, 1);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_batch_push(b, nlh, NULL, "cannot set up %s (with arp_notify)", what);
 }
 
 int nl_link_set_promisc(struct nl *nl, int ifindex, const char *what, struct cni_err *err)

@@ -59,6 +59,10 @@ struct nl_link {
 	uint8_t brport_mode; /* hairpin flag as reported */
 	uint8_t brport_isolated;
 	int8_t vlan_filtering; /* IFLA_BR_VLAN_FILTERING of a bridge; -1 = not reported */
+	/* The link's IPv6 sysctls (conf/<link>/...) as the kernel reports them
+	 * with the link (IFLA_INET6_CONF): a /proc/sys open each costs more
+	 * than the whole lookup. -1 = not reported (no IPv6 on the link). */
+	int32_t inet6_disable_ipv6, inet6_accept_ra, inet6_addr_gen_mode;
 };
 
 /* Looks a link up by name (ifindex 0) or by index, in the socket's netns,
@@ -262,6 +266,11 @@ int nl_batch_send(struct nl_batch *b, struct cni_err *err);
  * send it. Return 0, or -E2BIG when the batch is full (send it first). */
 int nl_batch_addr_add(struct nl_batch *b, int ifindex, const struct cni_ipnet *a, const char *what);
 int nl_batch_link_up(struct nl_batch *b, int ifindex, const char *what);
+/* The same request also sets the link's IPv4 arp_notify to 1, as a write
+ * to conf/<link>/arp_notify would. The kernel applies it after the flags:
+ * set it this way only on a link with no IPv4 address yet, where going up
+ * announces nothing either way. */
+int nl_batch_link_up_arp_notify(struct nl_batch *b, int ifindex, const char *what);
 int nl_batch_route_add(struct nl_batch *b, const struct nl_route *r);
 
 /* ---- helpers (mac.c) ---- */

@@ -55,9 +55,12 @@ int bridge_ensure(struct nl *host, const struct bridge_conf *c, struct nl_link *
 	    nl_link_set_promisc(host, br->ifindex, c->bridge, err) < 0)
 		return -1;
 	/* A bridge must not pick up a default route from router adverts.
-	 * Best effort, as the reference (IPv6 may be off). */
-	snprintf(path, sizeof(path), "ipv6/conf/%s/accept_ra", c->bridge);
-	sysctl_ensure(path, "0", NULL);
+	 * Best effort, as the reference (IPv6 may be off). The lookup shows
+	 * the value: /proc/sys only when it is not already 0. */
+	if (br->inet6_accept_ra != 0) {
+		snprintf(path, sizeof(path), "ipv6/conf/%s/accept_ra", c->bridge);
+		sysctl_ensure(path, "0", NULL);
+	}
 	if (!(br->flags & IFF_UP) && nl_link_set_up(host, br->ifindex, c->bridge, err) < 0)
 		return -1;
 	return 0;

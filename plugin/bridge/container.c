@@ -14,7 +14,9 @@
 
 /* DAD off unless asked (no 1-2 s settle), and arp_notify as the
  * reference sets it (a later MAC change is announced). Errors are ignored
- * as in the reference: IPv6 may be off in the container. */
+ * as in the reference: IPv6 may be off in the container. arp_notify goes
+ * with the request that sets the link up when there is one (no /proc/sys
+ * open): the link has no address yet then. */
 static void set_link_sysctls(const struct ctr_setup *s)
 {
 	if (s->conf->enable_dad) {
@@ -23,7 +25,8 @@ static void set_link_sysctls(const struct ctr_setup *s)
 	} else {
 		sysctl_iface_write("ipv6", s->ifname, "accept_dad", "0", NULL);
 	}
-	sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
+	if (s->conf->disable_container_iface)
+		sysctl_iface_write("ipv4", s->ifname, "arp_notify", "1", NULL);
 }
 
 /* Before the first IPv6 address: IPv6 on for lo and the link, and keep the
@@ -134,16 +137,17 @@ static int queue_routes(struct nl_batch *b, const struct cni_result *r, int oif,
  * link has carrier, with its router solicitation and MLD reports sent at
  * once (accept_dad=0 was just written): IPv6 on for the link, addresses
  * generated, and no DAD forced by conf/all (the kernel takes the larger of
- * the two accept_dad). A knob that cannot be read means no IPv6 there. */
-static bool lladdr_at_once(const char *ifname)
+ * the two accept_dad). The link's own knobs come from its lookup l, made
+ * before queue_addresses, which turns IPv6 on when an address needs it
+ * (v6_on). No IPv6 reported, or a knob that cannot be read, means no IPv6
+ * there. */
+static bool lladdr_at_once(const struct nl_link *l, bool v6_on)
 {
-	char path[96], v[16];
+	char v[16];
 
-	snprintf(path, sizeof(path), "ipv6/conf/%s/disable_ipv6", ifname);
-	if (sysctl_read(path, v, sizeof(v), NULL) < 0 || strcmp(v, "0"))
+	if (l->inet6_disable_ipv6 < 0 || (l->inet6_disable_ipv6 != 0 && !v6_on))
 		return false;
-	snprintf(path, sizeof(path), "ipv6/conf/%s/addr_gen_mode", ifname);
-	if (sysctl_read(path, v, sizeof(v), NULL) == 0 && !strcmp(v, "1"))
+	if (l->inet6_addr_gen_mode == IN6_ADDR_GEN_MODE_NONE)
 		return false;
 	return sysctl_read("ipv6/conf/all/accept_dad", v, sizeof(v), NULL) == 0 && atoi(v) < 1;
 }
@@ -207,12 +211,14 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 	struct nl_batch b;
 	nl_batch_init(&b, &nl);
 	if (!s->conf->disable_container_iface &&
-	    (batch_room(&b, err) < 0 || nl_batch_link_up(&b, l.ifindex, s->ifname) < 0))
+	    (batch_room(&b, err) < 0 ||
+	     (s->ipam ? nl_batch_link_up_arp_notify(&b, l.ifindex, s->ifname)
+		      : nl_batch_link_up(&b, l.ifindex, s->ifname)) < 0))
 		return -1;
 	if (s->ipam && queue_addresses(&b, s, l.ifindex, err) < 0)
 		return -1;
 	/* After queue_addresses: it may turn IPv6 on. */
-	if (s->await_lladdr && lladdr_at_once(s->ifname) &&
+	if (s->await_lladdr && lladdr_at_once(&l, s->ipam && has_v6(s->ipam)) &&
 	    nl_watch_open(&watch, RTNLGRP_IPV6_IFADDR, err) < 0)
 		return -1;
 	if (s->ipam && ctr_settle_needed(s->ipam)) {

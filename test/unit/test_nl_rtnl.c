@@ -307,6 +307,49 @@ static void test_batch(void **state)
 	nl_close(&nl);
 }
 
+/* The lookup reports the link's IPv6 knobs as /proc/sys/net shows them,
+ * and the up request with arp_notify sets both. */
+static int knob(const char *fmt, const char *ifname)
+{
+	char path[96], v[16];
+	struct cni_err err = {0};
+
+	snprintf(path, sizeof(path), fmt, ifname);
+	if (sysctl_read(path, v, sizeof(v), &err) < 0)
+		fail_msg("%s", err.msg);
+	return atoi(v);
+}
+
+static void test_link_inet_knobs(void **state)
+{
+	(void)state;
+	struct nl nl = sock();
+	struct nl_link l;
+	struct nl_batch b;
+	struct cni_err err = {0};
+
+	assert_int_equal(nl_bridge_create(&nl, "tkn0", 0, NULL, false, &err), 0);
+	assert_int_equal(sysctl_iface_write("ipv6", "tkn0", "accept_ra", "2", &err), 0);
+	assert_int_equal(sysctl_iface_write("ipv6", "tkn0", "addr_gen_mode", "1", &err), 0);
+	assert_int_equal(sysctl_iface_write("ipv4", "tkn0", "arp_notify", "0", &err), 0);
+	assert_int_equal(get(&nl, "tkn0", &l), 0);
+	assert_int_equal(l.inet6_accept_ra, 2);
+	assert_int_equal(l.inet6_addr_gen_mode, 1);
+	assert_int_equal(l.inet6_disable_ipv6, knob("ipv6/conf/%s/disable_ipv6", "tkn0"));
+	assert_int_equal(sysctl_iface_write("ipv6", "tkn0", "disable_ipv6", "1", &err), 0);
+	assert_int_equal(get(&nl, "tkn0", &l), 0);
+	assert_int_equal(l.inet6_disable_ipv6, 1);
+	assert_false(l.flags & IFF_UP);
+	nl_batch_init(&b, &nl);
+	assert_int_equal(nl_batch_link_up_arp_notify(&b, l.ifindex, "tkn0"), 0);
+	assert_int_equal(nl_batch_send(&b, &err), 0);
+	assert_int_equal(get(&nl, "tkn0", &l), 0);
+	assert_true(l.flags & IFF_UP);
+	assert_int_equal(knob("ipv4/conf/%s/arp_notify", "tkn0"), 1);
+	assert_int_equal(nl_link_del(&nl, l.ifindex, "tkn0", &err), 0);
+	nl_close(&nl);
+}
+
 static void test_sysctl(void **state)
 {
 	(void)state;
@@ -402,6 +445,7 @@ int main(void)
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_batch),
+	    cmocka_unit_test(test_link_inet_knobs),
 	    cmocka_unit_test(test_sysctl),
 	    cmocka_unit_test(test_sysctl_per_thread),
 	    cmocka_unit_test(test_mac_format),
