@@ -218,7 +218,7 @@ static int setup_in_ns(void *arg, struct cni_err *err)
 	if (s->ipam && queue_addresses(&b, s, l.ifindex, err) < 0)
 		return -1;
 	/* After queue_addresses: it may turn IPv6 on. */
-	if (s->await_lladdr && lladdr_at_once(&l, s->ipam && has_v6(s->ipam)) &&
+	if (s->await_lladdr && lladdr_at_once(&l, has_v6(s->ipam)) &&
 	    nl_watch_open(&watch, RTNLGRP_IPV6_IFADDR, err) < 0)
 		return -1;
 	if (s->ipam && ctr_settle_needed(s->ipam)) {
